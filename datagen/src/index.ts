@@ -1,0 +1,13 @@
+// The one deterministic, seeded call generator: demo data, tests, benchmarks and the simulator use it.
+
+export { type GeneratedCall, type GenerateOptions, generateCalls, generateNumberCalls } from './calls.js';
+export { type LocalClock, localClock } from './clock.js';
+export { createRng, hashSeed, type Rng } from './rng.js';
+export {
+  benchTopology,
+  demoTopology,
+  type Topology,
+  type TopologyAgent,
+  type TopologyNumber,
+  type TopologyOrg,
+} from './topology.js';

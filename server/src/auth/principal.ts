@@ -1,0 +1,37 @@
+// Who is making a request: the identity every permission check and every database policy works from.
+
+export type Principal =
+  | {
+      kind: 'user';
+      userId: string;
+      platformAdmin: boolean;
+      sessionId: string | null;
+      /** set when a platform key with the act_as scope is acting as this user */
+      actingKeyId: string | null;
+    }
+  | { kind: 'org_key'; keyId: string; orgId: string; scopes: readonly string[]; createdBy: string | null }
+  | { kind: 'platform_key'; keyId: string; scopes: readonly string[]; createdBy: string | null }
+  /** background work (sync, webhook processing, bootstrap, authentication lookups) */
+  | { kind: 'system'; reason: string }
+  | { kind: 'anonymous' };
+
+export const ANONYMOUS: Principal = { kind: 'anonymous' };
+
+export function systemPrincipal(reason: string): Principal {
+  return { kind: 'system', reason };
+}
+
+/** The three settings the row-level security policies read (see migrations/0001_init.sql). */
+export function databaseSettings(principal: Principal): { userId: string; isAdmin: boolean; orgScope: string } {
+  switch (principal.kind) {
+    case 'user':
+      return { userId: principal.userId, isAdmin: principal.platformAdmin, orgScope: '' };
+    case 'org_key':
+      return { userId: '', isAdmin: false, orgScope: principal.orgId };
+    case 'platform_key':
+    case 'system':
+      return { userId: '', isAdmin: true, orgScope: '' };
+    case 'anonymous':
+      return { userId: '', isAdmin: false, orgScope: '' };
+  }
+}

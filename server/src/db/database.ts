@@ -1,0 +1,64 @@
+// Opens the database: embedded PGlite (data directory on disk) or PostgreSQL through a pg pool.
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { DB } from './types.js';
+
+export type DatabaseTarget =
+  | { kind: 'pglite'; dataDir: string | null }
+  | { kind: 'postgres'; url: string; poolSize: number; searchPath?: string };
+
+export interface Database {
+  kind: DatabaseTarget['kind'];
+  /** Runs as the owner (migrations, bootstrap). Request code goes through withPrincipal instead. */
+  db: Kysely<DB>;
+  /** the schema the tables live in (differs per test file on a shared server) */
+  schema: string;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  if (target.kind === 'pglite') {
+    if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
+    const pglite = await PGlite.create(target.dataDir ?? undefined);
+    const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+    return {
+      kind: 'pglite',
+      db,
+      schema: 'public',
+      async close() {
+        await db.destroy();
+        await pglite.close();
+      },
+    };
+  }
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.poolSize,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    ...(target.searchPath ? { options: `-c search_path=${target.searchPath}` } : {}),
+    // Same shapes as PGlite: bigint as number (counts and ids stay well below 2^53).
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    schema: target.searchPath ?? 'public',
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+// Row types of the schema (migrations/*.sql), for Kysely's typed queries.
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+/** numeric columns arrive as strings from both drivers */
+type Numeric = ColumnType<string, number | string, number | string>;
+type ReadOnlyNumeric = ColumnType<string, never, never>;
+type Json = ColumnType<unknown, string, string>;
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  timezone: Generated<string>;
+  sl_threshold_seconds: Generated<number>;
+  sl_target_pct: ColumnType<string, number | string | undefined, number | string>;
+  short_abandon_seconds: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  display_name: string;
+  password_hash: string | null;
+  platform_role: Generated<'none' | 'platform_admin'>;
+  auth_subject: string | null;
+  disabled_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type OrgRole = 'org_admin' | 'org_manager' | 'agent';
+
+export interface OrgMembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: OrgRole;
+  mightycall_extension: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface PhoneNumbersTable {
+  id: Generated<string>;
+  e164: string;
+  label: string | null;
+  provider: string | null;
+  provider_account: string | null;
+  provider_ref: string | null;
+  is_active: Generated<boolean>;
+  last_synced_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OrgPhoneNumbersTable {
+  id: Generated<string>;
+  org_id: string;
+  phone_number_id: string;
+  assigned_from: ColumnType<Date, Date | string | undefined, Date | string>;
+  assigned_until: Date | null;
+  assigned_by: string | null;
+  unassigned_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface AgentsTable {
+  id: Generated<string>;
+  provider: Generated<string>;
+  provider_account: Generated<string>;
+  extension: string;
+  display_name: string;
+  email: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type CallDirection = 'inbound' | 'outbound';
+export type CallStatus = 'answered' | 'missed' | 'voicemail';
+
+export interface CallsTable {
+  id: Generated<string>;
+  provider: string;
+  provider_call_id: string;
+  provider_account: Generated<string>;
+  direction: CallDirection;
+  status: CallStatus;
+  business_number_id: string;
+  external_number: string | null;
+  started_at: Timestamp;
+  answered_at: Timestamp | null;
+  ended_at: Timestamp;
+  wait_seconds: ReadOnlyNumeric;
+  talk_seconds: ReadOnlyNumeric;
+  agent_extension: string | null;
+  queue_name: string | null;
+  recording_ref: string | null;
+  raw: Json | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  kind: 'platform' | 'org';
+  org_id: string | null;
+  name: string;
+  key_hash: Uint8Array;
+  prefix: string;
+  last4: string;
+  scopes: string[];
+  created_by: string | null;
+  created_at: CreatedAt;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  token_hash: Uint8Array;
+  user_id: string;
+  created_at: CreatedAt;
+  last_seen_at: UpdatedAt;
+  expires_at: Timestamp;
+  revoked_at: Date | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  actor_user_id: string | null;
+  actor_key_id: string | null;
+  act_as_user_id: string | null;
+  org_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  request_id: string | null;
+}
+
+export interface SchemaMigrationsTable {
+  version: string;
+  name: string;
+  checksum: string;
+  applied_at: CreatedAt;
+}
+
+export interface DB {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  org_memberships: OrgMembershipsTable;
+  phone_numbers: PhoneNumbersTable;
+  org_phone_numbers: OrgPhoneNumbersTable;
+  agents: AgentsTable;
+  calls: CallsTable;
+  api_keys: ApiKeysTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+export type NumericColumn = Numeric;

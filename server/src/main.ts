@@ -1,0 +1,77 @@
+// Process entry: config → database → migrations → bootstrap → app → listen; graceful shutdown on SIGTERM.
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { bootstrap } from './bootstrap/seed.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { MigrationError, migrate } from './db/migrate.js';
+import { createLogger } from './http/logger.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase(
+    config.database.kind === 'pglite'
+      ? { kind: 'pglite', dataDir: config.database.dataDir }
+      : { kind: 'postgres', url: config.database.url, poolSize: config.database.poolSize },
+  );
+  const migration = await migrate(database.db, database.schema);
+  logger.info('database ready', {
+    kind: database.kind,
+    migrationVersion: migration.version,
+    applied: migration.applied,
+    ...(config.database.kind === 'pglite' ? { dataDir: config.database.dataDir } : {}),
+  });
+
+  const boot = await bootstrap(database, { admin: config.admin, demo: config.demo });
+  if (boot.demoSeeded) logger.info('demo data created', { orgs: 3 });
+
+  const app = createApp({ config, database, logger });
+  // Plain HTTP/1.1 server (serve() is typed for HTTP/2 too).
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const url = `http://localhost:${info.port}`;
+    logger.info('listening', { url });
+    if (boot.created.length > 0) {
+      // Printed once, on the start that created them; only hashes are stored.
+      const lines = boot.created.map(
+        (u) => `  ${u.role.padEnd(34)} ${u.email}  ${u.password ?? '(password from VICTORYSYNC_ADMIN_PASSWORD)'}`,
+      );
+      process.stdout.write(
+        `\nVictorySync is running at ${url}\nSign in with (shown only this once):\n${lines.join('\n')}\n\n`,
+      );
+    }
+  }) as Server;
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    const force = setTimeout(() => {
+      logger.warn('forcing shutdown after 10 s');
+      server.closeAllConnections();
+    }, 10_000);
+    force.unref();
+    // Stop accepting, let in-flight requests finish, then close the database cleanly.
+    server.close(async () => {
+      await database.close();
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof MigrationError) {
+    process.stderr.write(`\nVictorySync cannot start: ${error.message}\n\n`);
+  } else {
+    process.stderr.write(
+      `\nVictorySync failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+});
