@@ -1,0 +1,199 @@
+// The call log: recent calls, keyset-paged lists with filters, one call, and the CSV of a filtered set.
+import { sql } from 'kysely';
+import type { Tx } from '../db/tenant.js';
+import { AppError } from '../http/errors.js';
+import { scopedCalls } from '../metrics/queries.js';
+import { type RangeRequest, resolveRange } from '../metrics/range.js';
+import { agentNames, nameKey, orgContext } from '../metrics/service.js';
+import { toE164 } from '../phone-numbers/normalize.js';
+
+export interface CallItem {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  status: 'answered' | 'missed' | 'voicemail';
+  fromNumber: string | null;
+  toNumber: string | null;
+  businessNumber: string;
+  queueName: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string;
+  waitSeconds: number;
+  talkSeconds: number;
+  agentExtension: string | null;
+  agentName: string | null;
+}
+
+export interface CallFilters extends RangeRequest {
+  orgId: string | null;
+  direction?: 'inbound' | 'outbound';
+  status?: 'answered' | 'missed' | 'voicemail';
+  /** a business or external number in any common format */
+  number?: string;
+  agent?: string;
+  /** digits to find anywhere in either number */
+  q?: string;
+  cursor?: string;
+  limit: number;
+}
+
+interface CallRow {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  status: 'answered' | 'missed' | 'voicemail';
+  external_number: string | null;
+  business_number: string;
+  queue_name: string | null;
+  started_at: Date;
+  answered_at: Date | null;
+  ended_at: Date;
+  wait_seconds: number;
+  talk_seconds: number;
+  agent_extension: string | null;
+  provider: string;
+  provider_account: string;
+  recording_ref: string | null;
+}
+
+const COLUMNS = sql`c.id, c.direction, c.status, c.external_number, p.e164 AS business_number, c.queue_name, c.started_at,
+  c.answered_at, c.ended_at, c.wait_seconds::float8 AS wait_seconds, c.talk_seconds::float8 AS talk_seconds,
+  c.agent_extension, c.provider, c.provider_account, c.recording_ref`;
+
+function encodeCursor(row: { started_at: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([row.started_at.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { startedAt: Date; id: string } {
+  try {
+    const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    const startedAt = new Date(String(iso));
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(startedAt.getTime()))
+      throw new Error('bad');
+    return { startedAt, id };
+  } catch {
+    throw new AppError(400, 'invalid_request', 'cursor: not a cursor returned by this endpoint', { field: 'cursor' });
+  }
+}
+
+async function toItems(tx: Tx, orgId: string | null, rows: CallRow[]): Promise<CallItem[]> {
+  const names = await agentNames(
+    tx,
+    orgId,
+    rows.map((r) => ({ provider: r.provider, providerAccount: r.provider_account, extension: r.agent_extension })),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    direction: r.direction,
+    status: r.status,
+    fromNumber: r.direction === 'inbound' ? r.external_number : r.business_number,
+    toNumber: r.direction === 'inbound' ? r.business_number : r.external_number,
+    businessNumber: r.business_number,
+    queueName: r.queue_name,
+    startedAt: r.started_at.toISOString(),
+    answeredAt: r.answered_at?.toISOString() ?? null,
+    endedAt: r.ended_at.toISOString(),
+    waitSeconds: Number(r.wait_seconds),
+    talkSeconds: Number(r.talk_seconds),
+    agentExtension: r.agent_extension,
+    agentName: r.agent_extension
+      ? (names.get(nameKey(r.provider, r.provider_account, r.agent_extension)) ?? null)
+      : null,
+  }));
+}
+
+/** The latest calls of the scope, newest first. */
+export async function recentCalls(tx: Tx, orgId: string | null, limit: number): Promise<CallItem[]> {
+  await orgContext(tx, orgId);
+  const scope = { orgId, from: null, to: null };
+  const rows = await sql<CallRow>`SELECT ${COLUMNS} FROM ${scopedCalls(scope, { joinNumber: true })}
+    ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}`.execute(tx);
+  return toItems(tx, orgId, rows.rows);
+}
+
+function filterSql(f: CallFilters) {
+  const parts = [sql`true`];
+  if (f.direction) parts.push(sql`c.direction = ${f.direction}`);
+  if (f.status) parts.push(sql`c.status = ${f.status}`);
+  if (f.agent) parts.push(sql`c.agent_extension = ${f.agent}`);
+  if (f.number) {
+    const e164 = toE164(f.number);
+    if (!e164)
+      throw new AppError(400, 'invalid_request', `number: ${f.number.slice(0, 40)} is not a phone number`, {
+        field: 'number',
+      });
+    parts.push(sql`(p.e164 = ${e164} OR c.external_number = ${e164})`);
+  }
+  if (f.q) {
+    const digits = f.q.replace(/\D/g, '');
+    if (digits.length === 0)
+      throw new AppError(400, 'invalid_request', 'q: search by digits of a number', { field: 'q' });
+    const pattern = `%${digits}%`;
+    parts.push(sql`(p.e164 LIKE ${pattern} OR c.external_number LIKE ${pattern})`);
+  }
+  if (f.cursor) {
+    const c = decodeCursor(f.cursor);
+    parts.push(sql`(c.started_at, c.id) < (${c.startedAt}::timestamptz, ${c.id}::uuid)`);
+  }
+  return sql.join(parts, sql` AND `);
+}
+
+/** One page, newest first; nextCursor continues exactly after the last row (never a silent cap). */
+export async function listCalls(
+  tx: Tx,
+  f: CallFilters,
+  now = new Date(),
+): Promise<{ items: CallItem[]; nextCursor: string | null }> {
+  const ctx = await orgContext(tx, f.orgId);
+  const hasRange = Boolean(f.range || f.from || f.to);
+  const range = hasRange ? resolveRange(f, ctx.timezone, now) : null;
+  const scope = { orgId: f.orgId, from: range?.from ?? null, to: range?.to ?? null };
+  const rows = await sql<CallRow>`SELECT ${COLUMNS} FROM ${scopedCalls(scope, { joinNumber: true })} AND ${filterSql(f)}
+    ORDER BY c.started_at DESC, c.id DESC LIMIT ${f.limit + 1}`.execute(tx);
+  const page = rows.rows.slice(0, f.limit);
+  const last = page.at(-1);
+  return {
+    items: await toItems(tx, f.orgId, page),
+    nextCursor: rows.rows.length > f.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+export async function getCall(tx: Tx, orgId: string | null, callId: string) {
+  const scope = { orgId, from: null, to: null };
+  const rows = await sql<
+    CallRow & { raw: unknown }
+  >`SELECT ${COLUMNS}, c.raw FROM ${scopedCalls(scope, { joinNumber: true })} AND c.id = ${callId}
+    LIMIT 1`.execute(tx);
+  const row = rows.rows[0];
+  if (!row) throw new AppError(404, 'call_not_found', 'Call not found');
+  const [item] = await toItems(tx, orgId, [row]);
+  return { ...(item as CallItem), recordingRef: row.recording_ref };
+}
+
+export const CSV_COLUMNS: Array<keyof CallItem> = [
+  'id',
+  'direction',
+  'status',
+  'fromNumber',
+  'toNumber',
+  'businessNumber',
+  'queueName',
+  'startedAt',
+  'answeredAt',
+  'endedAt',
+  'waitSeconds',
+  'talkSeconds',
+  'agentExtension',
+  'agentName',
+];
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const s = String(value);
+  // Quote when needed, and defuse spreadsheet formulas.
+  const safe = /^[=+\-@\t\r]/.test(s) && !/^[+-]?\d/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function csvLine(item: CallItem): string {
+  return `${CSV_COLUMNS.map((k) => csvCell(item[k])).join(',')}\r\n`;
+}

@@ -1,0 +1,88 @@
+// Calendar arithmetic in an IANA time zone: local parts of an instant, and the instant of a local wall time.
+
+export interface LocalParts {
+  year: number;
+  month: number; // 1..12
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** 1 = Monday … 7 = Sunday (ISO) */
+  isoWeekday: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  if (timeZone.length > 64) return false;
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function localParts(instant: Date, timeZone: string): LocalParts {
+  const out: LocalParts = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, isoWeekday: 1 };
+  for (const p of formatter(timeZone).formatToParts(instant)) {
+    if (p.type === 'weekday') out.isoWeekday = WEEKDAYS[p.value] ?? 1;
+    else if (p.type in out)
+      (out as unknown as Record<string, number>)[p.type] = Number(p.value) % (p.type === 'hour' ? 24 : 1e9);
+  }
+  return out;
+}
+
+/** Offset of the zone from UTC at an instant, in milliseconds (east positive). */
+export function offsetMs(instant: Date, timeZone: string): number {
+  const p = localParts(instant, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+/**
+ * The instant at which the local wall clock in `timeZone` reads the given time. Day/month overflow is
+ * normalized (day 32 → next month). A wall time inside a spring-forward gap resolves to an instant next to
+ * the gap (only hour 0 of a day and whole months are asked for in practice); in a fall-back
+ * overlap the first (daylight) occurrence wins.
+ */
+export function zonedInstant(year: number, month: number, day: number, hour = 0, timeZone = 'UTC'): Date {
+  const wall = Date.UTC(year, month - 1, day, hour);
+  let guess = wall - offsetMs(new Date(wall), timeZone);
+  const second = wall - offsetMs(new Date(guess), timeZone);
+  if (second !== guess) guess = Math.min(guess, second);
+  // Prefer the earlier of two valid readings (fall-back overlap).
+  const earlier = guess - 3_600_000;
+  if (wall - offsetMs(new Date(earlier), timeZone) === earlier) guess = earlier;
+  return new Date(guess);
+}
+
+/** ISO 8601 with the zone's offset at that instant, e.g. 2026-03-08T03:00:00-04:00. */
+export function isoWithOffset(instant: Date, timeZone: string): string {
+  const p = localParts(instant, timeZone);
+  const off = Math.round(offsetMs(instant, timeZone) / 60_000);
+  const sign = off < 0 ? '-' : '+';
+  const abs = Math.abs(off);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
