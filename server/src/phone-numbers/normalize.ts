@@ -1,5 +1,5 @@
 // The product's one phone-number normalizer: any common format in, E.164 out (or null when it is not a number).
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
 const DEFAULT_COUNTRY = 'US';
 
