@@ -1,8 +1,8 @@
 // The call log: recent calls, keyset-paged lists with filters, one call, and the CSV of a filtered set.
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
-import { scopedCalls } from '../metrics/queries.js';
+import type { Scope } from '../metrics/queries.js';
 import { type RangeRequest, resolveRange } from '../metrics/range.js';
 import { agentNames, nameKey, orgContext } from '../metrics/service.js';
 import { toE164 } from '../phone-numbers/normalize.js';
@@ -101,16 +101,41 @@ async function toItems(tx: Tx, orgId: string | null, rows: CallRow[]): Promise<C
   }));
 }
 
+/**
+ * The newest `limit` calls of a scope matching `where`, newest first. For an org, each assignment window is
+ * read backwards on (business_number_id, started_at) and only its newest `limit` rows are merged, so a page
+ * costs the same at 300 or 300,000 calls.
+ */
+function newestCalls(scope: Scope, where: RawBuilder<unknown>, limit: number) {
+  const lower = scope.from ? sql`${scope.from}::timestamptz` : sql`'-infinity'::timestamptz`;
+  const upper = scope.to ? sql`${scope.to}::timestamptz` : sql`'infinity'::timestamptz`;
+  if (scope.orgId === null) {
+    return sql`SELECT ${COLUMNS} FROM calls c JOIN phone_numbers p ON p.id = c.business_number_id
+      WHERE c.started_at >= ${lower} AND c.started_at < ${upper} AND ${where}
+      ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}`;
+  }
+  return sql`SELECT ${COLUMNS} FROM org_phone_numbers a
+    CROSS JOIN LATERAL (
+      SELECT c.* FROM calls c
+      WHERE c.business_number_id = a.phone_number_id
+        AND c.started_at >= greatest(a.assigned_from, ${lower})
+        AND c.started_at < least(coalesce(a.assigned_until, 'infinity'::timestamptz), ${upper})
+        AND ${where}
+      ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}
+    ) c
+    JOIN phone_numbers p ON p.id = c.business_number_id
+    WHERE a.org_id = ${scope.orgId}
+    ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}`;
+}
+
 /** The latest calls of the scope, newest first. */
 export async function recentCalls(tx: Tx, orgId: string | null, limit: number): Promise<CallItem[]> {
   await orgContext(tx, orgId);
-  const scope = { orgId, from: null, to: null };
-  const rows = await sql<CallRow>`SELECT ${COLUMNS} FROM ${scopedCalls(scope, { joinNumber: true })}
-    ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}`.execute(tx);
+  const rows = await sql<CallRow>`${newestCalls({ orgId, from: null, to: null }, sql`true`, limit)}`.execute(tx);
   return toItems(tx, orgId, rows.rows);
 }
 
-function filterSql(f: CallFilters) {
+function filterSql(f: Partial<CallFilters>) {
   const parts = [sql`true`];
   if (f.direction) parts.push(sql`c.direction = ${f.direction}`);
   if (f.status) parts.push(sql`c.status = ${f.status}`);
@@ -121,14 +146,18 @@ function filterSql(f: CallFilters) {
       throw new AppError(400, 'invalid_request', `number: ${f.number.slice(0, 40)} is not a phone number`, {
         field: 'number',
       });
-    parts.push(sql`(p.e164 = ${e164} OR c.external_number = ${e164})`);
+    parts.push(
+      sql`(c.business_number_id IN (SELECT id FROM phone_numbers WHERE e164 = ${e164}) OR c.external_number = ${e164})`,
+    );
   }
   if (f.q) {
     const digits = f.q.replace(/\D/g, '');
     if (digits.length === 0)
       throw new AppError(400, 'invalid_request', 'q: search by digits of a number', { field: 'q' });
     const pattern = `%${digits}%`;
-    parts.push(sql`(p.e164 LIKE ${pattern} OR c.external_number LIKE ${pattern})`);
+    parts.push(
+      sql`(c.business_number_id IN (SELECT id FROM phone_numbers WHERE e164 LIKE ${pattern}) OR c.external_number LIKE ${pattern})`,
+    );
   }
   if (f.cursor) {
     const c = decodeCursor(f.cursor);
@@ -147,8 +176,7 @@ export async function listCalls(
   const hasRange = Boolean(f.range || f.from || f.to);
   const range = hasRange ? resolveRange(f, ctx.timezone, now) : null;
   const scope = { orgId: f.orgId, from: range?.from ?? null, to: range?.to ?? null };
-  const rows = await sql<CallRow>`SELECT ${COLUMNS} FROM ${scopedCalls(scope, { joinNumber: true })} AND ${filterSql(f)}
-    ORDER BY c.started_at DESC, c.id DESC LIMIT ${f.limit + 1}`.execute(tx);
+  const rows = await sql<CallRow>`${newestCalls(scope, filterSql(f), f.limit + 1)}`.execute(tx);
   const page = rows.rows.slice(0, f.limit);
   const last = page.at(-1);
   return {
@@ -158,11 +186,14 @@ export async function listCalls(
 }
 
 export async function getCall(tx: Tx, orgId: string | null, callId: string) {
-  const scope = { orgId, from: null, to: null };
-  const rows = await sql<
-    CallRow & { raw: unknown }
-  >`SELECT ${COLUMNS}, c.raw FROM ${scopedCalls(scope, { joinNumber: true })} AND c.id = ${callId}
-    LIMIT 1`.execute(tx);
+  // By primary key, then the org check: the call must fall inside one of the org's windows for its number.
+  const inOrg =
+    orgId === null
+      ? sql`true`
+      : sql`EXISTS (SELECT 1 FROM org_phone_numbers a WHERE a.org_id = ${orgId} AND a.phone_number_id = c.business_number_id
+          AND a.assigned_from <= c.started_at AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until))`;
+  const rows = await sql<CallRow & { raw: unknown }>`SELECT ${COLUMNS}, c.raw FROM calls c
+    JOIN phone_numbers p ON p.id = c.business_number_id WHERE c.id = ${callId} AND ${inOrg}`.execute(tx);
   const row = rows.rows[0];
   if (!row) throw new AppError(404, 'call_not_found', 'Call not found');
   const [item] = await toItems(tx, orgId, [row]);

@@ -1,6 +1,9 @@
 // Analytics SQL: one scoped call set (org by effective-dated assignment, or platform-wide) and the aggregates over it.
-import { type RawBuilder, sql } from 'kysely';
-import type { Tx } from '../db/tenant.js';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { DB } from '../db/types.js';
+
+/** A transaction (requests run as their principal) or, for benchmarks, the owner connection. */
+type Tx = Kysely<DB>;
 
 export interface Scope {
   /** null = platform-wide: every call once */
@@ -125,5 +128,44 @@ export async function byAgent(tx: Tx, scope: Scope, t: Thresholds): Promise<Agen
       coalesce(sum(c.talk_seconds) FILTER (WHERE c.status = 'answered'), 0)::float8 AS "talkSumAll"
     FROM ${scopedCalls(scope)} AND c.agent_extension IS NOT NULL
     GROUP BY 1, 2, 3 ORDER BY answered DESC, 1`.execute(tx);
+  return result.rows;
+}
+
+const ROLLUP_SUMS = sql`
+    coalesce(sum(r.offered), 0)::int AS offered,
+    coalesce(sum(r.outbound), 0)::int AS outbound,
+    coalesce(sum(r.answered), 0)::int AS answered,
+    coalesce(sum(r.voicemail), 0)::int AS voicemail,
+    coalesce(sum(r.missed), 0)::int AS missed,
+    coalesce(sum(r.short_abandoned), 0)::int AS "shortAbandoned",
+    coalesce(sum(r.sl_answered), 0)::int AS "slAnswered",
+    coalesce(sum(r.wait_sum_answered), 0)::float8 AS "waitSumAnswered",
+    max(r.wait_max)::float8 AS "waitMax",
+    coalesce(sum(r.talk_sum_answered), 0)::float8 AS "talkSumAnswered",
+    coalesce(sum(r.outbound_connected), 0)::int AS "outboundConnected",
+    coalesce(sum(r.outbound_talk_sum), 0)::float8 AS "outboundTalkSum"`;
+
+/** Whole local days [fromDay, toDay) of an org from its daily rollups (kept exact by triggers; migration 0005). */
+export async function rollupTotals(tx: Tx, orgId: string, fromDay: string, toDay: string): Promise<Sums> {
+  const result = await sql<Sums>`SELECT ${ROLLUP_SUMS} FROM org_daily_rollups r
+    WHERE r.org_id = ${orgId} AND r.day >= ${fromDay}::date AND r.day < ${toDay}::date`.execute(tx);
+  return result.rows[0] as Sums;
+}
+
+/** Daily rollups summed into local buckets (day, week or month); `bucket` indexes `bucketStarts`. */
+export async function rollupBucketed(
+  tx: Tx,
+  orgId: string,
+  fromDay: string,
+  toDay: string,
+  timezone: string,
+  bucketStarts: Date[],
+): Promise<Array<Sums & { bucket: number }>> {
+  const starts = bucketStarts.map((d) => d.toISOString());
+  const result = await sql<Sums & { bucket: number }>`
+    SELECT (width_bucket(r.day::timestamp AT TIME ZONE ${timezone}, ${starts}::timestamptz[]) - 1)::int AS bucket, ${ROLLUP_SUMS}
+    FROM org_daily_rollups r
+    WHERE r.org_id = ${orgId} AND r.day >= ${fromDay}::date AND r.day < ${toDay}::date
+    GROUP BY 1 ORDER BY 1`.execute(tx);
   return result.rows;
 }

@@ -2,7 +2,8 @@
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
 import { type Change, compareMetrics, deriveMetrics, EMPTY_SUMS, type Metrics, ratio, round1 } from './derive.js';
-import { bucketed, byAgent, byNumber, byQueue, type Scope, type Thresholds, totals } from './queries.js';
+import { rangeBuckets, rangeTotals } from './plan.js';
+import { byAgent, byNumber, byQueue, type Scope, type Thresholds } from './queries.js';
 import { previousRange, type RangeRequest, type ResolvedRange, resolveRange } from './range.js';
 import { isoWithOffset } from './zoned.js';
 
@@ -79,10 +80,10 @@ export async function clientMetrics(tx: Tx, query: MetricsQuery, now = new Date(
     service_level_threshold_seconds: ctx.thresholds.slThresholdSeconds,
     service_level_target_pct: ctx.slTargetPct,
   });
-  const current = deriveMetrics(await totals(tx, scopeOf(ctx, range), ctx.thresholds));
+  const current = deriveMetrics(await rangeTotals(tx, ctx.orgId, range, ctx.timezone, ctx.thresholds));
   if (query.compare === false)
     return { range: describeRange(range), metrics: decorate(current), previous: null, change: null };
-  const prior = deriveMetrics(await totals(tx, scopeOf(ctx, previousRange(range)), ctx.thresholds));
+  const prior = deriveMetrics(await rangeTotals(tx, ctx.orgId, previousRange(range), ctx.timezone, ctx.thresholds));
   return {
     range: describeRange(range),
     metrics: decorate(current),
@@ -106,8 +107,7 @@ export interface SeriesPoint {
 export async function series(tx: Tx, query: MetricsQuery, now = new Date()) {
   const ctx = await orgContext(tx, query.orgId, query.tz);
   const range = resolveRange(query, ctx.timezone, now);
-  const rows = await bucketed(tx, scopeOf(ctx, range), ctx.thresholds, range.buckets);
-  const byBucket = new Map(rows.map((r) => [r.bucket, r]));
+  const byBucket = await rangeBuckets(tx, ctx.orgId, range, ctx.thresholds);
   // Every bucket is present, empty ones with zeros.
   const points: SeriesPoint[] = range.buckets.map((start, i) => {
     const m = deriveMetrics(byBucket.get(i) ?? EMPTY_SUMS);

@@ -1,0 +1,231 @@
+// `npm run bench`: loads the benchmark dataset, starts a warm server, and measures the dashboard API for the
+// largest org against the bare SQL aggregate (our floor) and a naive fetch-and-aggregate-in-JS baseline.
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { type Database, openDatabase } from '../server/src/db/database.js';
+import { migrate } from '../server/src/db/migrate.js';
+import { rangeTotals } from '../server/src/metrics/plan.js';
+import { totals } from '../server/src/metrics/queries.js';
+import { previousRange, resolveRange } from '../server/src/metrics/range.js';
+import { BENCH_ADMIN, ensureDataset } from './dataset.js';
+
+const log = (msg: string) => process.stdout.write(`${msg}\n`);
+const ROOT = new URL('..', import.meta.url).pathname;
+const SCHEMA = 'vs_bench';
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 100);
+
+interface Stat {
+  median: number;
+  p95: number;
+  n: number;
+}
+
+function stat(samples: number[]): Stat {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+  return { median: round(at(0.5)), p95: round(at(0.95)), n: s.length };
+}
+const round = (x: number) => Math.round(x * 100) / 100;
+
+async function time(fn: () => Promise<unknown>, n = ITERATIONS, warmup = 10): Promise<Stat> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    samples.push(performance.now() - t);
+  }
+  return stat(samples);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function openBenchDatabase(url: string | undefined): Promise<{ database: Database; serverUrl: string | null }> {
+  if (!url) {
+    log(
+      'BENCH_DATABASE_URL is not set: using embedded PGlite in ./bench/tmp (slower, and the HTTP server shares it in-process is not possible; SQL figures only).',
+    );
+    const database = await openDatabase({ kind: 'pglite', dataDir: `${ROOT}bench/tmp/pglite` });
+    await migrate(database.db, database.schema);
+    return { database, serverUrl: null };
+  }
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema if not exists ${SCHEMA}`);
+  await admin.end();
+  const database = await openDatabase({ kind: 'postgres', url, poolSize: 4, searchPath: SCHEMA });
+  await migrate(database.db, SCHEMA);
+  const withSchema = new URL(url);
+  withSchema.searchParams.set('options', `-c search_path=${SCHEMA}`);
+  return { database, serverUrl: withSchema.toString() };
+}
+
+async function main() {
+  const url = process.env.BENCH_DATABASE_URL;
+  const { database, serverUrl } = await openBenchDatabase(url);
+  log('Dataset…');
+  const dataset = await ensureDataset(database, log);
+  // Fresh tables have no visibility map yet: without it no index-only scans (production's autovacuum does this).
+  await sql`vacuum analyze`.execute(database.db);
+  log(
+    `  ${dataset.calls.toLocaleString()} calls; largest org ${dataset.largestOrgCalls.toLocaleString()} (${dataset.largestOrgId})`,
+  );
+  const orgId = dataset.largestOrgId;
+  const org = await database.db
+    .selectFrom('organizations')
+    .select(['timezone', 'sl_threshold_seconds', 'short_abandon_seconds'])
+    .where('id', '=', orgId)
+    .executeTakeFirstOrThrow();
+  const thresholds = { slThresholdSeconds: org.sl_threshold_seconds, shortAbandonSeconds: org.short_abandon_seconds };
+  const results: Record<string, unknown> = { dataset, iterations: ITERATIONS, database: url ? 'postgresql' : 'pglite' };
+
+  // (a) the bare SQL the API runs for the same figures (current and previous period), straight on the owner
+  // connection: no HTTP, no session, no row-level security. This is our floor.
+  const month = resolveRange({ range: 'month' }, org.timezone);
+  const year = resolveRange({ range: 'year' }, org.timezone);
+  const figures = (r: typeof month) => async () => {
+    await rangeTotals(database.db, orgId, r, org.timezone, thresholds);
+    await rangeTotals(database.db, orgId, previousRange(r), org.timezone, thresholds);
+  };
+  const floor = {
+    month: await time(figures(month)),
+    year: await time(figures(year)),
+    // For reference: the same 12-month aggregate computed from the raw calls, without rollups.
+    rawYear: await time(
+      () => totals(database.db, { orgId, from: year.from, to: year.to }, thresholds),
+      Math.max(5, Math.floor(ITERATIONS / 10)),
+      2,
+    ),
+  };
+  results.sqlFloor = floor;
+  // (b) naive: fetch the org's rows for 12 months and aggregate in JavaScript.
+  const naive = await time(
+    async () => {
+      const rows = await sql<{ direction: string; status: string; wait: number; talk: number }>`
+        select c.direction, c.status, c.wait_seconds::float8 as wait, c.talk_seconds::float8 as talk
+        from org_phone_numbers a join calls c on c.business_number_id = a.phone_number_id
+        where a.org_id = ${orgId} and c.started_at >= ${year.from} and c.started_at < ${year.to}`.execute(database.db);
+      let offered = 0;
+      let answered = 0;
+      let wait = 0;
+      for (const r of rows.rows) {
+        if (r.direction !== 'inbound') continue;
+        offered++;
+        if (r.status === 'answered') {
+          answered++;
+          wait += r.wait;
+        }
+      }
+      return { offered, answered, wait };
+    },
+    Math.max(5, Math.floor(ITERATIONS / 10)),
+    2,
+  );
+  results.naiveYear = naive;
+
+  if (serverUrl) {
+    const port = await freePort();
+    log(`Starting the server on :${port}…`);
+    const server = spawn(process.execPath, ['--import', 'tsx', `${ROOT}server/src/main.ts`], {
+      env: {
+        ...process.env,
+        DATABASE_URL: serverUrl,
+        PORT: String(port),
+        VICTORYSYNC_DEMO: '0',
+        VICTORYSYNC_LOG_LEVEL: 'warn',
+        DATABASE_POOL_SIZE: '8',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 120; i++) {
+        const ok = await fetch(`${base}/health`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const login = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: base },
+        body: JSON.stringify(BENCH_ADMIN),
+      });
+      if (!login.ok) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const get = async (path: string) => {
+        const res = await fetch(`${base}${path}`, { headers: { cookie } });
+        if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      };
+      const q = `org_id=${orgId}`;
+      results.api = {
+        'client-metrics 30 days': await time(() => get(`/api/client-metrics?${q}&range=month`)),
+        'client-metrics 12 months': await time(() => get(`/api/client-metrics?${q}&range=year`)),
+        'series 12 months daily': await time(() => get(`/api/calls/series?${q}&range=year&interval=day`)),
+        'recent 50': await time(() => get(`/api/calls/recent?${q}&limit=50`)),
+        'calls page 100': await time(() => get(`/api/calls?${q}&limit=100`)),
+      };
+    } finally {
+      server.kill('SIGTERM');
+    }
+  }
+  await database.close();
+  await report(results);
+}
+
+const TARGETS: Record<string, [number, number]> = {
+  'client-metrics 30 days': [15, 30],
+  'client-metrics 12 months': [30, 60],
+  'series 12 months daily': [30, 60],
+  'recent 50': [5, 10],
+  'calls page 100': [10, 20],
+};
+
+async function report(results: Record<string, unknown>) {
+  await mkdir(`${ROOT}bench/results`, { recursive: true });
+  await writeFile(
+    `${ROOT}bench/results/latest.json`,
+    `${JSON.stringify({ at: new Date().toISOString(), ...results }, null, 2)}\n`,
+  );
+  const api = (results.api ?? {}) as Record<string, Stat>;
+  const floor = results.sqlFloor as { month: Stat; year: Stat; rawYear: Stat };
+  const naive = results.naiveYear as Stat;
+  const lines = [
+    '| measure | median ms | p95 ms | target median / p95 | meets |',
+    '|---|---|---|---|---|',
+    ...Object.entries(api).map(([name, s]) => {
+      const [m, p] = TARGETS[name] ?? [Number.NaN, Number.NaN];
+      return `| API ${name} | ${s.median} | ${s.p95} | ${m} / ${p} | ${s.median <= m && s.p95 <= p ? 'yes' : 'NO'} |`;
+    }),
+    `| (a) SQL floor: the API's queries, 30 days + previous | ${floor.month.median} | ${floor.month.p95} | — | — |`,
+    `| (a) SQL floor: the API's queries, 12 months + previous | ${floor.year.median} | ${floor.year.p95} | — | — |`,
+    `| raw-calls aggregate, 12 months (no rollups) | ${floor.rawYear.median} | ${floor.rawYear.p95} | — | — |`,
+    `| (b) naive: fetch rows + aggregate in JS, 12 months | ${naive.median} | ${naive.p95} | — | — |`,
+  ];
+  const y = api['client-metrics 12 months'];
+  if (y) {
+    lines.push('', `API ÷ SQL floor at 12 months: ${round(y.median / floor.year.median)}× (target ≤ 1.5×)`);
+    lines.push(`naive ÷ API at 12 months: ${round(naive.median / y.median)}× (target ≥ 20×)`);
+  }
+  const table = lines.join('\n');
+  await writeFile(`${ROOT}bench/results/latest.md`, `# Benchmark ${new Date().toISOString()}\n\n${table}\n`);
+  log(`\n${table}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
