@@ -115,7 +115,7 @@ function makeCall(rng: Rng, number: TopologyNumber, agents: string[], startMs: n
   const roll = rng.next();
   const missShare = 0.07 + 0.06 * load;
   if (roll < 0.86 - missShare + 0.07 && agents.length > 0) {
-    const wait = Math.max(1, Math.round(rng.logNormal(8 * load + 4, 0.75)));
+    const wait = Math.max(1, Math.round(rng.logNormal(4 * load + 3, 0.7)));
     const talk = Math.max(8, Math.round(rng.logNormal(200, 0.75)));
     return {
       providerCallId: id,
