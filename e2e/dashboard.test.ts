@@ -1,0 +1,114 @@
+// Issue 6 acceptance: the dashboard shows the API's figures for the chosen range, the right buckets, agent names.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallItem, ClientMetrics, MetricField, Org, Series } from '../web/src/api/types.js';
+import { openPage, screenshots, signIn, type TrackedPage } from './support/browser.js';
+import { createWorld, type World } from './support/world.js';
+
+const KPIS: MetricField[] = [
+  'answer_rate_pct',
+  'service_level_pct',
+  'avg_wait_seconds',
+  'avg_talk_seconds',
+  'offered_calls',
+  'missed_calls',
+  'voicemail_calls',
+  'abandon_rate_pct',
+];
+const RANGES = [
+  { button: 'Today', range: 'day', buckets: [23, 24, 25] },
+  { button: '7 days', range: 'week', buckets: [7] },
+  { button: '30 days', range: 'month', buckets: [30] },
+  { button: '12 months', range: 'year', buckets: [12] },
+] as const;
+
+let world: World;
+let tab: TrackedPage;
+let page: Page;
+let org: Org;
+
+const kpiValue = (field: string) => page.getAttribute(`[data-testid="kpi-value-${field}"]`, 'data-value');
+const asAttr = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+
+async function chooseRange(label: string) {
+  await page.getByRole('group', { name: 'Date range' }).getByRole('button', { name: label, exact: true }).click();
+}
+
+describe('org dashboard', () => {
+  beforeAll(async () => {
+    world = await createWorld();
+    const owner = world.demoUser('org_admin of ');
+    org = world.org(owner.role.replace('org_admin of ', ''));
+    tab = await openPage(world.browser, world.server.baseUrl);
+    page = tab.page;
+    await signIn(page, world.server.admin.email, world.server.admin.password);
+    await page.goto(`/orgs/${org.id}`);
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('shows each KPI exactly as the API computes it, for every range, and the chart has one bar per local bucket', async () => {
+    const seen: Record<string, string> = {};
+    for (const r of RANGES) {
+      await chooseRange(r.button);
+      const api = await world.admin.get<ClientMetrics>(`/api/client-metrics?org_id=${org.id}&range=${r.range}`);
+      expect(api.status).toBe(200);
+      for (const field of KPIS) {
+        await expect.poll(() => kpiValue(field), { timeout: 15_000 }).toBe(asAttr(api.body.metrics[field]));
+      }
+      // The formatted text carries the same figure.
+      const offered = await page.getByTestId('kpi-value-offered_calls').textContent();
+      expect(offered).toBe(api.body.metrics.offered_calls.toLocaleString('en-US'));
+      const rate = api.body.metrics.answer_rate_pct;
+      expect(await page.getByTestId('kpi-value-answer_rate_pct').textContent()).toBe(
+        rate === null ? '—' : `${rate.toFixed(1)}%`,
+      );
+      seen[r.range] = asAttr(api.body.metrics.offered_calls);
+
+      const series = await world.admin.get<Series>(`/api/calls/series?org_id=${org.id}&range=${r.range}`);
+      expect(r.buckets).toContain(series.body.points.length);
+      await expect
+        .poll(() => page.getAttribute('[data-testid="calls-chart"]', 'data-buckets'))
+        .toBe(String(series.body.points.length));
+      await expect
+        .poll(() => page.locator('[data-testid="calls-chart-table"] tbody tr').count())
+        .toBe(series.body.points.length);
+    }
+    // Switching the range changed the figures on screen (the demo history is longer than a day).
+    expect(seen.week).not.toBe(seen.day);
+    expect(seen.year).not.toBe(seen.week);
+    expect(tab.pageErrors).toEqual([]);
+  });
+
+  it('shows the change vs the previous period, and hides it when compare is off', async () => {
+    await chooseRange('7 days');
+    const api = await world.admin.get<ClientMetrics>(`/api/client-metrics?org_id=${org.id}&range=week`);
+    expect(api.body.previous).not.toBeNull();
+    await expect(page.getByTestId('kpi-change-offered_calls').textContent()).resolves.toContain('vs previous period');
+    await page.getByLabel('Compare with previous period').uncheck();
+    await expect.poll(() => page.getByTestId('kpi-change-offered_calls').count()).toBe(0);
+    await page.getByLabel('Compare with previous period').check();
+    await expect.poll(() => page.getByTestId('kpi-change-offered_calls').count()).toBe(1);
+  });
+
+  it('labels recent activity with agent names where the extension is known', async () => {
+    const recent = await world.admin.get<{ items: CallItem[] }>(`/api/calls/recent?org_id=${org.id}&limit=20`);
+    const named = recent.body.items.filter((c) => c.agentName);
+    expect(named.length).toBeGreaterThan(0);
+    const expected = recent.body.items.map((c) => c.agentName ?? (c.agentExtension ? `Ext. ${c.agentExtension}` : '—'));
+    await expect
+      .poll(() => page.locator('[data-testid="recent-table"] [data-testid="agent-name"]').allTextContents(), {
+        timeout: 15_000,
+      })
+      .toEqual(expected);
+  });
+
+  it('writes dashboard screenshots at 1440×900 and 390×844', async () => {
+    await chooseRange('30 days');
+    await page.getByTestId('calls-chart').waitFor();
+    const files = await screenshots(page, 'dashboard');
+    expect(files).toHaveLength(2);
+    expect(tab.pageErrors).toEqual([]);
+  });
+});

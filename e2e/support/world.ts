@@ -1,0 +1,54 @@
+// One test file's world: the server (demo traffic stopped), Chromium, an admin API session and the demo orgs.
+import type { Browser } from 'playwright-core';
+import type { Org } from '../../web/src/api/types.js';
+import { type ApiClient, sessionClient } from './api.js';
+import { launchBrowser } from './browser.js';
+import { type DemoUser, type RunningServer, startServer, stopDemoTraffic } from './server.js';
+
+export interface World {
+  server: RunningServer;
+  browser: Browser;
+  admin: ApiClient;
+  orgs: Org[];
+  org: (name: string) => Org;
+  demoUser: (rolePrefix: string) => DemoUser;
+  close: () => Promise<void>;
+}
+
+export async function createWorld(): Promise<World> {
+  const server = await startServer();
+  let browser: Browser | null = null;
+  try {
+    await stopDemoTraffic(server);
+    browser = await launchBrowser();
+    const admin = await sessionClient(server.baseUrl, server.admin.email, server.admin.password);
+    const listed = await admin.get<{ orgs: Org[] }>('/api/admin/orgs');
+    if (listed.status !== 200) throw new Error(`GET /api/admin/orgs answered ${listed.status}`);
+    const orgs = listed.body.orgs;
+    const open = browser;
+    return {
+      server,
+      browser: open,
+      admin,
+      orgs,
+      org: (name) => {
+        const found = orgs.find((o) => o.name === name);
+        if (!found) throw new Error(`no demo org named ${name}; have ${orgs.map((o) => o.name).join(', ')}`);
+        return found;
+      },
+      demoUser: (rolePrefix) => {
+        const found = server.demoUsers.find((u) => u.role.startsWith(rolePrefix));
+        if (!found) throw new Error(`no demo user with role ${rolePrefix}; server printed:\n${server.output()}`);
+        return found;
+      },
+      close: async () => {
+        await open.close();
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await server.stop();
+    throw error;
+  }
+}

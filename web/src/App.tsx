@@ -1,0 +1,98 @@
+// The route table: sign-in, the signed-in shell with org screens and platform-admin screens, and not-found.
+import { lazy, Suspense, useEffect } from 'react';
+import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
+import { ErrorState, Loading } from './components/States';
+import { useToast } from './components/Toast';
+import { isPlatformAdmin, useMe } from './hooks/session';
+import { Forbidden, NotFound } from './pages/Errors';
+import { Home } from './pages/Home';
+import { OrgLayout } from './pages/OrgLayout';
+import { Shell } from './pages/Shell';
+import { SignIn } from './pages/SignIn';
+
+const Dashboard = lazy(() => import('./pages/dashboard/Dashboard'));
+const Calls = lazy(() => import('./pages/calls/Calls'));
+const CallDetailPage = lazy(() => import('./pages/calls/CallDetail'));
+const Wallboard = lazy(() => import('./pages/live/Wallboard'));
+const OrgSettings = lazy(() => import('./pages/settings/OrgSettings'));
+const AdminOrgs = lazy(() => import('./pages/admin/Orgs'));
+const AdminOrgDetail = lazy(() => import('./pages/admin/OrgDetail'));
+const AdminNumbers = lazy(() => import('./pages/admin/Numbers'));
+const AdminUsers = lazy(() => import('./pages/admin/Users'));
+const AdminKeys = lazy(() => import('./pages/admin/PlatformKeys'));
+const AdminAudit = lazy(() => import('./pages/admin/Audit'));
+const AdminMightyCall = lazy(() => import('./pages/admin/MightyCall'));
+
+/** Browser errors nobody caught are told to the user, not only to the console. */
+function useGlobalErrorToasts() {
+  const toast = useToast();
+  useEffect(() => {
+    const onError = (event: ErrorEvent) => {
+      // Browsers report this harmless layout notice as an error; it is not the user's concern.
+      if (event.message?.includes('ResizeObserver loop')) return;
+      toast.error(event.error ?? event.message, 'Unexpected error');
+    };
+    const onRejection = (event: PromiseRejectionEvent) => toast.error(event.reason, 'Unexpected error');
+    window.addEventListener('error', onError);
+    window.addEventListener('unhandledrejection', onRejection);
+    return () => {
+      window.removeEventListener('error', onError);
+      window.removeEventListener('unhandledrejection', onRejection);
+    };
+  }, [toast]);
+}
+
+function RequireSignIn() {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isPending) return <Loading label="Checking your session…" />;
+  if (me.isError) {
+    return (
+      <div className="center-page">
+        <ErrorState error={me.error} title="Could not reach VictorySync." onRetry={() => me.refetch()} />
+      </div>
+    );
+  }
+  if (!me.data)
+    return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  return <Outlet />;
+}
+
+function RequirePlatformAdmin() {
+  const me = useMe();
+  return isPlatformAdmin(me.data) ? <Outlet /> : <Forbidden what="Platform administration" />;
+}
+
+export function App() {
+  useGlobalErrorToasts();
+  return (
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route path="/sign-in" element={<SignIn />} />
+        <Route element={<RequireSignIn />}>
+          <Route element={<Shell />}>
+            <Route index element={<Home />} />
+            <Route path="orgs/:orgId" element={<OrgLayout />}>
+              <Route index element={<Dashboard />} />
+              <Route path="calls" element={<Calls />} />
+              <Route path="calls/:callId" element={<CallDetailPage />} />
+              <Route path="live" element={<Wallboard />} />
+              <Route path="settings" element={<OrgSettings />} />
+            </Route>
+            <Route path="admin" element={<RequirePlatformAdmin />}>
+              <Route index element={<Navigate to="orgs" replace />} />
+              <Route path="orgs" element={<AdminOrgs />} />
+              <Route path="orgs/:orgId" element={<AdminOrgDetail />} />
+              <Route path="numbers" element={<AdminNumbers />} />
+              <Route path="users" element={<AdminUsers />} />
+              <Route path="keys" element={<AdminKeys />} />
+              <Route path="audit" element={<AdminAudit />} />
+              <Route path="mightycall" element={<AdminMightyCall />} />
+            </Route>
+            <Route path="*" element={<NotFound />} />
+          </Route>
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}

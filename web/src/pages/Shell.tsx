@@ -1,0 +1,144 @@
+// The signed-in frame: navigation, org switcher, sign-out and the API docs link; collapses to a menu on phones.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { NavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router-dom';
+import { admin, auth } from '../api/endpoints';
+import { Button } from '../components/Button';
+import { ErrorBoundary } from '../components/ErrorBoundary';
+import { useToast } from '../components/Toast';
+import { canAdministerOrg, isPlatformAdmin, ME_KEY, useMe } from '../hooks/session';
+
+function useSwitchableOrgs() {
+  const { data: me } = useMe();
+  const platform = isPlatformAdmin(me);
+  const all = useQuery({ queryKey: ['admin', 'orgs'], queryFn: admin.orgs, enabled: platform, staleTime: 60_000 });
+  const byId = new Map<string, string>();
+  for (const m of me?.memberships ?? []) byId.set(m.orgId, m.orgName);
+  for (const o of all.data?.orgs ?? []) if (!byId.has(o.id)) byId.set(o.id, o.name);
+  return { orgs: [...byId].map(([id, name]) => ({ id, name })), error: all.error };
+}
+
+function OrgSwitcher({ orgId }: { orgId: string | undefined }) {
+  const { orgs, error } = useSwitchableOrgs();
+  const navigate = useNavigate();
+  const location = useLocation();
+  if (orgs.length === 0) return error ? <p className="small">Org list unavailable</p> : null;
+  const onChange = (next: string) => {
+    // Keep the same screen (calls, settings…) in the other org; a call detail belongs to one org, so drop it.
+    const rest = orgId ? location.pathname.split('/').slice(3, 4).join('/') : '';
+    navigate(`/orgs/${next}${rest ? `/${rest}` : ''}`);
+  };
+  return (
+    <div className="field">
+      <label className="field-label" htmlFor="org-switcher">
+        Organization
+      </label>
+      <select
+        id="org-switcher"
+        className="select"
+        value={orgId ?? ''}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid="org-switcher"
+      >
+        {orgId ? null : <option value="">Choose an organization…</option>}
+        {orgs.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function Link({ to, children, end }: { to: string; children: string; end?: boolean }) {
+  return (
+    <li>
+      <NavLink to={to} end={end} className="shell-link">
+        {children}
+      </NavLink>
+    </li>
+  );
+}
+
+export function Shell() {
+  const { data: me } = useMe();
+  const orgMatch = useMatch('/orgs/:orgId/*');
+  const orgId = orgMatch?.params.orgId;
+  const [open, setOpen] = useState(false);
+  const location = useLocation();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const toast = useToast();
+  const signOut = useMutation({
+    mutationFn: auth.logout,
+    onSuccess: () => {
+      queryClient.clear();
+      queryClient.setQueryData(ME_KEY, null);
+      navigate('/sign-in');
+    },
+    onError: (error) => toast.error(error, 'Sign-out failed'),
+  });
+  const platform = isPlatformAdmin(me);
+  // Following a link closes the phone menu.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation on purpose
+  useEffect(() => setOpen(false), [location.pathname]);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <nav className="shell-nav" aria-label="Main" data-open={open}>
+        <div className="shell-top">
+          <div className="shell-brand">VictorySync</div>
+          <Button small className="shell-menu-button" aria-expanded={open} onClick={() => setOpen((v) => !v)}>
+            Menu
+          </Button>
+        </div>
+        <div className="shell-collapsible stack">
+          <OrgSwitcher orgId={orgId} />
+          {orgId ? (
+            <ul className="shell-links">
+              <Link to={`/orgs/${orgId}`} end>
+                Dashboard
+              </Link>
+              <Link to={`/orgs/${orgId}/calls`}>Calls</Link>
+              <Link to={`/orgs/${orgId}/live`}>Live wallboard</Link>
+              {canAdministerOrg(me, orgId) ? <Link to={`/orgs/${orgId}/settings`}>Org settings</Link> : null}
+            </ul>
+          ) : null}
+          {platform ? (
+            <>
+              <div className="shell-section">Platform admin</div>
+              <ul className="shell-links" data-testid="admin-nav">
+                <Link to="/admin/orgs">Organizations</Link>
+                <Link to="/admin/numbers">Phone numbers</Link>
+                <Link to="/admin/users">Users</Link>
+                <Link to="/admin/keys">Platform API keys</Link>
+                <Link to="/admin/audit">Audit log</Link>
+                <Link to="/admin/mightycall">MightyCall</Link>
+              </ul>
+            </>
+          ) : null}
+          <div className="shell-footer">
+            <a href="/api/docs" target="_blank" rel="noreferrer">
+              API documentation ↗
+            </a>
+            <span data-testid="signed-in-as">
+              {me?.user?.displayName} · {me?.user?.email}
+            </span>
+            <Button small busy={signOut.isPending} onClick={() => signOut.mutate()}>
+              Sign out
+            </Button>
+          </div>
+        </div>
+      </nav>
+      <main id="main" className="shell-main" tabIndex={-1}>
+        <ErrorBoundary resetKey={location.pathname}>
+          <Outlet />
+        </ErrorBoundary>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+// Org dashboard: range and compare, KPI row, calls-over-time chart, queues, recent activity, agents and numbers.
+import { useIsFetching, useQueryClient } from '@tanstack/react-query';
+import { CallsChart } from '../../charts/CallsChart';
+import { Button, ButtonLink } from '../../components/Button';
+import { Card } from '../../components/Card';
+import { EmptyState, ErrorState, LoadingRows } from '../../components/States';
+import {
+  REFRESH_SECONDS,
+  useAgentStats,
+  useClientMetrics,
+  useNumberStats,
+  useQueueSummary,
+  useRecentCalls,
+  useSeries,
+} from '../../hooks/metrics';
+import { useCurrentOrg } from '../../hooks/org';
+import { useRange } from '../../hooks/useRange';
+import { DEFINITIONS_VERSION } from '../../metrics/definitions';
+import { formatDateTime, formatTime } from '../../metrics/format';
+import { RangePicker } from '../RangePicker';
+import { AgentTable, NumberTable, QueueSummary } from './Breakdowns';
+import { KpiRow } from './KpiRow';
+import { RecentActivity } from './RecentActivity';
+
+const INTERVAL_WORD = { hour: 'hourly', day: 'daily', week: 'weekly', month: 'monthly' } as const;
+
+export default function Dashboard() {
+  const { org } = useCurrentOrg();
+  const tz = org.timezone;
+  const range = useRange('day', tz);
+  const client = useClientMetrics(org.id, range.query);
+  const series = useSeries(org.id, range.query);
+  const queues = useQueueSummary(org.id, range.query);
+  const agents = useAgentStats(org.id, range.query);
+  const numbers = useNumberStats(org.id, range.query);
+  const recent = useRecentCalls(org.id, 20);
+  const queryClient = useQueryClient();
+  const fetching = useIsFetching({ predicate: (q) => q.queryKey[1] === org.id }) > 0;
+
+  const asOf = client.dataUpdatedAt ? formatTime(new Date(client.dataUpdatedAt).toISOString(), tz) : null;
+  const period = client.data?.range;
+
+  return (
+    <div className="stack" aria-busy={fetching}>
+      <header className="page-header">
+        <div>
+          <h1>{org.name}</h1>
+          <p className="page-header-meta" data-testid="data-as-of">
+            {asOf ? `Data as of ${asOf}` : 'Loading data…'} · refreshes every {REFRESH_SECONDS} s · times in {tz}
+          </p>
+          {period ? (
+            <p className="page-header-meta" data-testid="range-label">
+              {formatDateTime(period.from, tz)} – {formatDateTime(period.to, tz)}, {INTERVAL_WORD[period.interval]}{' '}
+              buckets
+            </p>
+          ) : null}
+        </div>
+        <div className="row">
+          <Button
+            small
+            busy={fetching}
+            onClick={() => queryClient.refetchQueries({ predicate: (q) => q.queryKey[1] === org.id })}
+          >
+            Refresh now
+          </Button>
+          <ButtonLink small to={`/orgs/${org.id}/calls`}>
+            Call log
+          </ButtonLink>
+          <ButtonLink small to={`/orgs/${org.id}/live`}>
+            Live wallboard
+          </ButtonLink>
+        </div>
+      </header>
+      <RangePicker range={range} />
+      <KpiRow data={client.data} error={client.error} onRetry={() => client.refetch()} />
+      <p className="small muted">
+        Definitions ({DEFINITIONS_VERSION}): hover or focus the “i” beside a figure. Colours compare with the previous
+        period; for missed, voicemail, abandon rate and ASA lower is better.
+      </p>
+      {client.error && client.data ? <ErrorState error={client.error} title="The latest refresh failed." /> : null}
+      <Card title="Calls over time" subtitle={`Inbound calls by outcome, buckets in ${tz}`}>
+        {series.error ? (
+          <ErrorState error={series.error} title="Could not load the chart." onRetry={() => series.refetch()} />
+        ) : !series.data ? (
+          <LoadingRows label="chart" rows={6} />
+        ) : series.data.points.length === 0 ? (
+          <EmptyState>No buckets in this range.</EmptyState>
+        ) : (
+          <CallsChart points={series.data.points} interval={series.data.interval} timeZone={series.data.timezone} />
+        )}
+      </Card>
+      <RecentActivity orgId={org.id} timeZone={tz} query={recent} />
+      <div className="grid-2">
+        <QueueSummary query={queues} />
+        <AgentTable query={agents} />
+      </div>
+      <NumberTable query={numbers} />
+    </div>
+  );
+}

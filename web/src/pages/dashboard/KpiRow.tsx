@@ -1,0 +1,53 @@
+// The dashboard's KPI row: eight figures from /api/client-metrics with their change and definitions.
+import type { ClientMetrics } from '../../api/types';
+import { Kpi } from '../../components/Kpi';
+import { Pill } from '../../components/Pill';
+import { ErrorState } from '../../components/States';
+import { DASHBOARD_KPIS, METRIC_DEFINITIONS } from '../../metrics/definitions';
+import { formatPct } from '../../metrics/format';
+
+function ServiceLevelTarget({ data }: { data: ClientMetrics }) {
+  const m = data.metrics;
+  const target = `target ${formatPct(m.service_level_target_pct)} within ${m.service_level_threshold_seconds} s`;
+  if (m.service_level_pct === null) return <span>{target}</span>;
+  const meets = m.service_level_pct >= m.service_level_target_pct;
+  return <Pill tone={meets ? 'good' : 'bad'}>{meets ? `Meets ${target}` : `Below ${target}`}</Pill>;
+}
+
+export function KpiRow({
+  data,
+  error,
+  onRetry,
+}: {
+  data: ClientMetrics | undefined;
+  error: unknown;
+  onRetry: () => void;
+}) {
+  if (error && !data) return <ErrorState error={error} title="Could not load the KPIs." onRetry={onRetry} />;
+  return (
+    <section aria-label="Key figures" className="kpi-grid" data-testid="kpi-row">
+      {DASHBOARD_KPIS.map((field) => {
+        const def = METRIC_DEFINITIONS[field];
+        if (!def) return null;
+        if (!data)
+          return <div key={field} className="card kpi skeleton" role="status" aria-label={`Loading ${def.label}`} />;
+        const raw = data.metrics[field];
+        const value = typeof raw === 'number' ? raw : null;
+        return (
+          <Kpi
+            key={field}
+            id={field}
+            label={def.label}
+            value={value}
+            format={def.format}
+            lowerIsBetter={def.lowerIsBetter}
+            definition={def.definition}
+            change={data.change?.[field] ?? null}
+            compare={data.previous !== null}
+            sub={field === 'service_level_pct' ? <ServiceLevelTarget data={data} /> : undefined}
+          />
+        );
+      })}
+    </section>
+  );
+}

@@ -1,0 +1,209 @@
+// Members panel: who is in the org, their role and MightyCall extension; add, change role/extension, remove.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { orgs } from '../../api/endpoints';
+import type { Member, OrgRole } from '../../api/types';
+import { Button } from '../../components/Button';
+import { Card } from '../../components/Card';
+import { ConfirmDialog, Dialog } from '../../components/Dialog';
+import { Field, SelectField } from '../../components/Field';
+import { Pill } from '../../components/Pill';
+import { ErrorState } from '../../components/States';
+import { type Column, Table } from '../../components/Table';
+import { useToast } from '../../components/Toast';
+import { ROLE_LABEL } from '../../hooks/session';
+
+export interface MemberApi {
+  add: (orgId: string, body: { email: string; role: OrgRole; mightycallExtension?: string | null }) => Promise<unknown>;
+  update: (
+    orgId: string,
+    userId: string,
+    body: { role?: OrgRole; mightycallExtension?: string | null },
+  ) => Promise<unknown>;
+  remove: (orgId: string, userId: string) => Promise<unknown>;
+}
+
+const ROLE_OPTIONS = (Object.keys(ROLE_LABEL) as OrgRole[]).map((r) => ({ value: r, label: ROLE_LABEL[r] }));
+function isRole(value: string): value is OrgRole {
+  return value === 'org_admin' || value === 'org_manager' || value === 'agent';
+}
+
+function EditMember({
+  member,
+  orgId,
+  api,
+  onClose,
+}: {
+  member: Member;
+  orgId: string;
+  api: MemberApi;
+  onClose: () => void;
+}) {
+  const queryClient = useQueryClient();
+  const [role, setRole] = useState<OrgRole>(member.role);
+  const [extension, setExtension] = useState(member.mightycallExtension ?? '');
+  const save = useMutation({
+    mutationFn: () => api.update(orgId, member.userId, { role, mightycallExtension: extension.trim() || null }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['members', orgId] });
+      onClose();
+    },
+  });
+  return (
+    <Dialog
+      open
+      title={`Edit ${member.displayName}`}
+      onClose={onClose}
+      actions={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button variant="primary" busy={save.isPending} onClick={() => save.mutate()}>
+            Save
+          </Button>
+        </>
+      }
+    >
+      <SelectField
+        label="Role"
+        value={role}
+        options={ROLE_OPTIONS}
+        onChange={(e) => isRole(e.target.value) && setRole(e.target.value)}
+      />
+      <Field
+        label="MightyCall extension"
+        value={extension}
+        hint="Links this person to the agent's calls."
+        onChange={(e) => setExtension(e.target.value)}
+      />
+      {save.error ? <ErrorState error={save.error} title="Not saved." /> : null}
+    </Dialog>
+  );
+}
+
+export function MembersPanel({ orgId, api, canEdit }: { orgId: string; api: MemberApi; canEdit: boolean }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const members = useQuery({ queryKey: ['members', orgId], queryFn: () => orgs.members(orgId) });
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<OrgRole>('agent');
+  const [extension, setExtension] = useState('');
+  const [editing, setEditing] = useState<Member | null>(null);
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: ['members', orgId] });
+
+  const add = useMutation({
+    mutationFn: () => api.add(orgId, { email: email.trim(), role, mightycallExtension: extension.trim() || null }),
+    onSuccess: () => {
+      toast.success(`${email.trim()} added as ${ROLE_LABEL[role]}.`);
+      setEmail('');
+      setExtension('');
+      void invalidate();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (m: Member) => api.remove(orgId, m.userId),
+    onSuccess: (_r, m) => {
+      toast.success(`${m.displayName} removed from the org.`);
+      setRemoving(null);
+      void invalidate();
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    add.mutate();
+  };
+
+  const columns: Column<Member>[] = [
+    { key: 'name', header: 'Name', cell: (m) => m.displayName, sortValue: (m) => m.displayName },
+    { key: 'email', header: 'Email', cell: (m) => m.email, sortValue: (m) => m.email },
+    {
+      key: 'role',
+      header: 'Role',
+      cell: (m) => <Pill tone={m.role === 'org_admin' ? 'info' : 'neutral'}>{ROLE_LABEL[m.role] ?? m.role}</Pill>,
+      sortValue: (m) => m.role,
+    },
+    { key: 'ext', header: 'Extension', cell: (m) => m.mightycallExtension ?? '—' },
+    {
+      key: 'status',
+      header: 'Status',
+      cell: (m) => (
+        <Pill tone={m.status === 'active' ? 'good' : m.status === 'invited' ? 'warn' : 'bad'}>{m.status}</Pill>
+      ),
+    },
+  ];
+  if (canEdit) {
+    columns.push({
+      key: 'actions',
+      header: <span className="visually-hidden">Actions</span>,
+      cell: (m) => (
+        <span className="row">
+          <Button small onClick={() => setEditing(m)} aria-label={`Edit ${m.displayName}`}>
+            Edit
+          </Button>
+          <Button
+            small
+            variant="danger"
+            onClick={() => {
+              remove.reset();
+              setRemoving(m);
+            }}
+            aria-label={`Remove ${m.displayName}`}
+          >
+            Remove
+          </Button>
+        </span>
+      ),
+    });
+  }
+
+  return (
+    <Card title="Members" subtitle="People who can sign in to this org">
+      <div className="stack">
+        {canEdit ? (
+          <form className="form-grid" onSubmit={submit} aria-label="Add a member">
+            <Field
+              label="Email of an existing user"
+              type="email"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+            <SelectField
+              label="Role"
+              value={role}
+              options={ROLE_OPTIONS}
+              onChange={(e) => isRole(e.target.value) && setRole(e.target.value)}
+            />
+            <Field label="MightyCall extension" value={extension} onChange={(e) => setExtension(e.target.value)} />
+            <Button type="submit" variant="primary" busy={add.isPending} disabled={!email.trim()}>
+              Add member
+            </Button>
+          </form>
+        ) : null}
+        {add.error ? <ErrorState error={add.error} title="Member not added." /> : null}
+        <Table
+          caption="Members"
+          testId="members-table"
+          columns={columns}
+          rows={members.data?.members}
+          rowKey={(m) => m.userId}
+          isLoading={members.isLoading}
+          error={members.error}
+          onRetry={() => members.refetch()}
+          empty="No members yet."
+        />
+      </div>
+      {editing ? <EditMember member={editing} orgId={orgId} api={api} onClose={() => setEditing(null)} /> : null}
+      <ConfirmDialog
+        open={removing !== null}
+        title="Remove this member?"
+        message={`${removing?.displayName} (${removing?.email}) will lose access to this org.`}
+        confirmLabel="Remove"
+        busy={remove.isPending}
+        error={remove.error}
+        onConfirm={() => removing && remove.mutate(removing)}
+        onClose={() => setRemoving(null)}
+      />
+    </Card>
+  );
+}
