@@ -1,11 +1,24 @@
 // Builds the Hono app from the capability modules; no side effects at import.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { registerApiKeyRoutes } from './api-keys/routes.js';
+import { registerAuditRoutes } from './audit/routes.js';
+import { registerAuthRoutes } from './auth/routes.js';
+import { registerCallRoutes } from './calls/routes.js';
 import { registerDocsRoutes } from './docs/routes.js';
 import { registerHealthRoutes } from './health/routes.js';
 import type { App, AppDeps, AppEnv } from './http/context.js';
 import { errorBody, validationError } from './http/errors.js';
 import { errorResponder, requestContext, securityHeaders } from './http/middleware.js';
+import { registerMetricsRoutes } from './metrics/routes.js';
+import { registerMightyCallRoutes } from './mightycall/routes.js';
+import { registerMemberRoutes } from './orgs/member-routes.js';
+import { registerOrgRoutes } from './orgs/routes.js';
+import { registerPhoneNumberRoutes } from './phone-numbers/routes.js';
+import { registerUserRoutes } from './users/routes.js';
+import { registerWebApp } from './web-app/routes.js';
+
+const IMPORT_PATH = '/api/admin/calls/import';
 
 export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({
@@ -15,17 +28,31 @@ export function createApp(deps: AppDeps): App {
   });
   app.use('*', requestContext(deps.logger));
   app.use('*', securityHeaders());
-  app.use(
-    '/api/*',
+  // Bodies are small everywhere but the call import, which takes whole files.
+  const limited = (maxSize: number) =>
     bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
+      maxSize,
       onError: (c) =>
-        c.json(errorBody('payload_too_large', `Request bodies are limited to ${deps.config.maxBodyBytes} bytes.`), 413),
-    }),
-  );
+        c.json(errorBody('payload_too_large', `Request bodies here are limited to ${maxSize} bytes.`), 413),
+    });
+  const importLimit = limited(deps.config.importMaxBytes);
+  const defaultLimit = limited(deps.config.maxBodyBytes);
+  app.use('/api/*', (c, next) => (c.req.path === IMPORT_PATH ? importLimit(c, next) : defaultLimit(c, next)));
 
   registerHealthRoutes(app, deps);
   registerDocsRoutes(app);
+  registerAuthRoutes(app, deps);
+  registerOrgRoutes(app, deps);
+  registerMemberRoutes(app, deps);
+  registerUserRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
+  registerAuditRoutes(app, deps);
+  registerMetricsRoutes(app, deps);
+  registerCallRoutes(app, deps);
+  registerPhoneNumberRoutes(app, deps);
+  registerMightyCallRoutes(app, deps);
+  // Last: its SPA fallback answers every GET no route above claimed (never /api or /health).
+  registerWebApp(app);
 
   app.notFound((c) =>
     c.json(errorBody('route_not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404),

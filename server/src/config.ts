@@ -31,6 +31,22 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(200 * 1_048_576),
+  VICTORYSYNC_SESSION_IDLE_HOURS: z.coerce
+    .number()
+    .min(0.1)
+    .max(24 * 90)
+    .default(72),
+  VICTORYSYNC_SESSION_MAX_DAYS: z.coerce.number().min(0.1).max(365).default(30),
+  VICTORYSYNC_KEY_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  VICTORYSYNC_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  VICTORYSYNC_TRUST_PROXY: flag,
+  SUPABASE_URL: z.string().url().optional(),
+  SUPABASE_JWT_SECRET: z.string().min(32, 'SUPABASE_JWT_SECRET must be at least 32 characters').optional(),
+  SUPABASE_JWKS_URL: z.string().url().optional(),
+  SUPABASE_JWT_AUDIENCE: z.string().default('authenticated'),
+  MIGHTYCALL_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  VICTORYSYNC_SYNC_INTERVAL: z.coerce.number().int().min(30).max(86_400).default(300),
+  VICTORYSYNC_MIGHTYCALL_JOBS: flag,
 });
 
 export interface Config {
@@ -46,12 +62,38 @@ export interface Config {
   corsOrigins: string[];
   maxBodyBytes: number;
   importMaxBytes: number;
+  auth: AuthConfig;
+  mightycall: MightyCallConfig;
+}
+
+export interface MightyCallConfig {
+  /** background jobs (sync scheduler, webhook worker, live fan-out) run in this process */
+  jobs: boolean;
+  /** seconds between incremental calls syncs of a connection (numbers and agents: every 24 of these, at most 6 h) */
+  syncIntervalSeconds: number;
+  /** demo mode: the simulator's port (taken if free, else an ephemeral one) */
+  simPort: number;
+}
+
+export interface AuthConfig {
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  /** requests per minute per API key */
+  keyRateLimit: number;
+  /** how long a verified key is trusted before it is looked up again (revocation on other instances) */
+  keyCacheMs: number;
+  /** take the client address and scheme from X-Forwarded-For / X-Forwarded-Proto */
+  trustProxy: boolean;
+  /** Supabase access tokens are accepted when a secret or a JWKS URL is configured */
+  supabase: { secret: string | null; jwksUrl: string | null; issuer: string | null; audience: string } | null;
 }
 
 export class ConfigError extends Error {}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty variable (FOO= in an env file) means "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -80,5 +122,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     maxBodyBytes: e.VICTORYSYNC_MAX_BODY_BYTES,
     importMaxBytes: e.VICTORYSYNC_IMPORT_MAX_BYTES,
+    auth: {
+      sessionIdleMs: e.VICTORYSYNC_SESSION_IDLE_HOURS * 3_600_000,
+      sessionMaxMs: e.VICTORYSYNC_SESSION_MAX_DAYS * 86_400_000,
+      keyRateLimit: e.VICTORYSYNC_KEY_RATE_LIMIT,
+      keyCacheMs: e.VICTORYSYNC_KEY_CACHE_SECONDS * 1000,
+      trustProxy: e.VICTORYSYNC_TRUST_PROXY ?? false,
+      supabase: supabaseConfig(e),
+    },
+    mightycall: {
+      jobs: e.VICTORYSYNC_MIGHTYCALL_JOBS ?? true,
+      syncIntervalSeconds: e.VICTORYSYNC_SYNC_INTERVAL,
+      simPort: e.MIGHTYCALL_SIM_PORT,
+    },
   };
+}
+
+function supabaseConfig(e: z.infer<typeof EnvSchema>): AuthConfig['supabase'] {
+  const issuer = e.SUPABASE_URL ? `${e.SUPABASE_URL.replace(/\/$/, '')}/auth/v1` : null;
+  const jwksUrl = e.SUPABASE_JWKS_URL ?? (issuer && !e.SUPABASE_JWT_SECRET ? `${issuer}/.well-known/jwks.json` : null);
+  if (!e.SUPABASE_JWT_SECRET && !jwksUrl) return null;
+  return { secret: e.SUPABASE_JWT_SECRET ?? null, jwksUrl, issuer, audience: e.SUPABASE_JWT_AUDIENCE };
 }

@@ -7,10 +7,15 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { MigrationError, migrate } from './db/migrate.js';
 import { createLogger } from './http/logger.js';
+import { type DemoMightyCall, startDemoMightyCall } from './mightycall/demo.js';
+import { configureMightyCall, mightycallRuntime } from './mightycall/runtime.js';
+import { resolveSecretKey } from './mightycall/secrets.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // Before the database: a missing key outside demo mode stops start-up with a clear message.
+  const secretKey = await resolveSecretKey(config, logger);
   const database = await openDatabase(
     config.database.kind === 'pglite'
       ? { kind: 'pglite', dataDir: config.database.dataDir }
@@ -27,11 +32,28 @@ async function main(): Promise<void> {
   const boot = await bootstrap(database, { admin: config.admin, demo: config.demo });
   if (boot.demoSeeded) logger.info('demo data created', { orgs: 3 });
 
-  const app = createApp({ config, database, logger });
+  const deps = { config, database, logger };
+  const app = createApp(deps);
+  configureMightyCall(app, { secretKey });
+  const mightycall = mightycallRuntime(app, deps);
+  let demo: DemoMightyCall | null = null;
   // Plain HTTP/1.1 server (serve() is typed for HTTP/2 too).
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const url = `http://localhost:${info.port}`;
     logger.info('listening', { url });
+    mightycall.start();
+    if (config.demo) {
+      // Webhooks need the server listening: the simulator validates the URL when it is registered.
+      startDemoMightyCall(app, deps, config.publicUrl ?? `http://127.0.0.1:${info.port}`)
+        .then((started) => {
+          demo = started;
+        })
+        .catch((error: unknown) =>
+          logger.error('demo MightyCall simulator failed to start', {
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
+    }
     if (boot.created.length > 0) {
       // Printed once, on the start that created them; only hashes are stored.
       const lines = boot.created.map(
@@ -53,8 +75,14 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, 10_000);
     force.unref();
-    // Stop accepting, let in-flight requests finish, then close the database cleanly.
+    // Stop the simulator, live streams and background jobs; let in-flight requests finish; then close the database.
+    const jobsStopped = (async () => {
+      await demo?.stop();
+      await mightycall.stop();
+      server.closeIdleConnections();
+    })();
     server.close(async () => {
+      await jobsStopped;
       await database.close();
       logger.info('stopped');
       process.exit(0);

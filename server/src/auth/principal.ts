@@ -21,6 +21,11 @@ export function systemPrincipal(reason: string): Principal {
   return { kind: 'system', reason };
 }
 
+/** The user behind a request (also when a key acts as them), for created_by columns; null for keys and jobs. */
+export function userIdOf(principal: Principal): string | null {
+  return principal.kind === 'user' ? principal.userId : null;
+}
+
 /** The three settings the row-level security policies read (see migrations/0001_init.sql). */
 export function databaseSettings(principal: Principal): { userId: string; isAdmin: boolean; orgScope: string } {
   switch (principal.kind) {

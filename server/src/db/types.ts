@@ -1,5 +1,6 @@
 // Row types of the schema (migrations/*.sql), for Kysely's typed queries.
 import type { ColumnType, Generated } from 'kysely';
+import type { MightyCallTables } from '../mightycall/db-types.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -148,6 +149,16 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+export interface UserInvitesTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: Uint8Array;
+  created_by: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  accepted_at: Date | null;
+}
+
 export interface SchemaMigrationsTable {
   version: string;
   name: string;
@@ -155,7 +166,7 @@ export interface SchemaMigrationsTable {
   applied_at: CreatedAt;
 }
 
-export interface DB {
+export interface DB extends MightyCallTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   org_memberships: OrgMembershipsTable;
@@ -166,6 +177,7 @@ export interface DB {
   api_keys: ApiKeysTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
+  user_invites: UserInvitesTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

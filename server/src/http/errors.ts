@@ -29,7 +29,11 @@ export function errorBody(code: string, message: string, details?: unknown, requ
 }
 
 /** A readable one-liner naming each bad field, plus the structured issues as details. */
-export function validationError(error: ZodError, where: 'body' | 'query' | 'path' | 'header' | string): AppError {
+// Validator targets named the way the API docs name them.
+const TARGET_NAMES: Record<string, string> = { json: 'body', form: 'body', param: 'path' };
+
+export function validationError(error: ZodError, target: 'body' | 'query' | 'path' | 'header' | string): AppError {
+  const where = TARGET_NAMES[target] ?? target;
   const issues = error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
   const message = issues
     .slice(0, 5)

@@ -1,4 +1,5 @@
 // Small builders for test data, written through the system principal like real ingestion.
+import { hashPassword } from '../../src/auth/passwords.js';
 import { systemPrincipal } from '../../src/auth/principal.js';
 import { type NormalizedCall, upsertCalls } from '../../src/calls/ingest.js';
 import type { Database } from '../../src/db/database.js';
@@ -34,15 +35,21 @@ export async function createOrg(
 export async function createUser(
   database: Database,
   email: string,
-  options: { platformAdmin?: boolean; memberships?: Array<{ orgId: string; role: OrgRole; extension?: string }> } = {},
+  options: {
+    platformAdmin?: boolean;
+    password?: string;
+    displayName?: string;
+    memberships?: Array<{ orgId: string; role: OrgRole; extension?: string }>;
+  } = {},
 ): Promise<string> {
+  const passwordHash = options.password ? await hashPassword(options.password) : null;
   return withPrincipal(database.db, SYSTEM, async (tx) => {
     const user = await tx
       .insertInto('users')
       .values({
         email,
-        display_name: email.split('@')[0] ?? email,
-        password_hash: null,
+        display_name: options.displayName ?? email.split('@')[0] ?? email,
+        password_hash: passwordHash,
         platform_role: options.platformAdmin ? 'platform_admin' : 'none',
       })
       .returning('id')

@@ -1,0 +1,53 @@
+// Per-app authentication state: the key cache and rate windows, the sign-in throttle, the Supabase verifier.
+
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+import type { App, AppDeps } from '../http/context.js';
+import { KeyVerifier } from './key-verifier.js';
+import { LoginThrottle } from './login-throttle.js';
+import type { ResolverParts } from './resolve.js';
+import { createSupabaseVerifier } from './supabase.js';
+
+export interface AuthRuntime extends ResolverParts {
+  throttle: LoginThrottle;
+}
+
+const runtimes = new WeakMap<App, AuthRuntime>();
+
+/** The app's auth state, created on first use; every module of one app shares it. */
+export function authRuntime(app: App, deps: AppDeps): AuthRuntime {
+  let runtime = runtimes.get(app);
+  if (!runtime) {
+    const { config, database, logger } = deps;
+    runtime = {
+      deps,
+      keys: new KeyVerifier(database.db, {
+        cacheMs: config.auth.keyCacheMs,
+        rateLimit: config.auth.keyRateLimit,
+        logger,
+      }),
+      supabase: config.auth.supabase ? createSupabaseVerifier(database.db, config.auth.supabase, logger) : null,
+      throttle: new LoginThrottle(),
+    };
+    runtimes.set(app, runtime);
+  }
+  return runtime;
+}
+
+/** Writes pending key usage; call on shutdown (main.ts) and in tests before closing the database. */
+export async function closeAuth(app: App): Promise<void> {
+  await runtimes.get(app)?.keys.close();
+}
+
+/** The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
+export function clientAddress(c: Context, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded.slice(0, 64);
+  }
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null; // no socket (in-process requests in tests)
+  }
+}

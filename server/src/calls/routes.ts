@@ -1,0 +1,227 @@
+// HTTP routes of the call log: recent calls, the filtered log (JSON pages or a CSV of everything), one call, import.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { App, AppDeps } from '../http/context.js';
+import { AppError } from '../http/errors.js';
+import { defineRoute, json, UuidSchema } from '../http/route.js';
+import { toMetricsQuery } from '../metrics/routes.js';
+import { RangeQuerySchema } from '../metrics/schema.js';
+import { importCalls } from './import.js';
+import { type CallFilters, CSV_COLUMNS, csvLine, getCall, listCalls, recentCalls } from './service.js';
+
+const tags = ['Calls'];
+
+const CallItemSchema = z
+  .object({
+    id: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    status: z.enum(['answered', 'missed', 'voicemail']),
+    fromNumber: z.string().nullable(),
+    toNumber: z.string().nullable(),
+    businessNumber: z.string(),
+    queueName: z.string().nullable(),
+    startedAt: z.string(),
+    answeredAt: z.string().nullable(),
+    endedAt: z.string(),
+    waitSeconds: z.number(),
+    talkSeconds: z.number(),
+    agentExtension: z.string().nullable(),
+    agentName: z.string().nullable(),
+  })
+  .openapi('CallItem');
+
+const RecentQuery = z.object({
+  org_id: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+const ListQuery = RangeQuerySchema.omit({ compare: true, tz: true }).extend({
+  direction: z.enum(['inbound', 'outbound']).optional(),
+  status: z.enum(['answered', 'missed', 'voicemail']).optional(),
+  number: z.string().max(40).optional().openapi({ description: 'A business or caller number, any format' }),
+  agent: z.string().max(20).optional().openapi({ description: 'Agent extension' }),
+  q: z.string().max(40).optional().openapi({ description: 'Digits anywhere in either number' }),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  format: z.enum(['json', 'csv']).optional(),
+});
+
+const CSV_PAGE = 1000;
+
+export function registerCallRoutes(app: App, deps: AppDeps): void {
+  for (const path of ['/api/calls/recent', '/s/recent']) {
+    defineRoute(
+      app,
+      deps,
+      {
+        permission: 'calls:read',
+        org: 'query',
+        route: createRoute({
+          method: 'get',
+          path,
+          tags,
+          summary: 'The latest calls, newest first, with agent names',
+          request: { query: RecentQuery },
+          responses: { 200: json(z.object({ items: z.array(CallItemSchema) }), 'Recent calls') },
+        }),
+      },
+      async (c, ctx) => {
+        const { limit } = c.req.valid('query');
+        return c.json({ items: await ctx.tenant((tx) => recentCalls(tx, ctx.orgId, limit)) }, 200);
+      },
+    );
+  }
+
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'calls:read',
+      org: 'query',
+      route: createRoute({
+        method: 'get',
+        path: '/api/calls',
+        tags,
+        summary: 'The call log: filters, keyset pages (nextCursor), or the whole filtered set as CSV',
+        request: { query: ListQuery },
+        responses: {
+          200: {
+            description: 'A page of calls, or text/csv with a header row when format=csv or Accept: text/csv',
+            content: {
+              'application/json': {
+                schema: z.object({ items: z.array(CallItemSchema), nextCursor: z.string().nullable() }),
+              },
+              'text/csv': { schema: z.string() },
+            },
+          },
+        },
+      }),
+    },
+    async (c, ctx) => {
+      const q = c.req.valid('query');
+      const range = toMetricsQuery({ ...q }, ctx.orgId);
+      const filters: CallFilters = {
+        ...range,
+        ...(q.direction ? { direction: q.direction } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.number ? { number: q.number } : {}),
+        ...(q.agent ? { agent: q.agent } : {}),
+        ...(q.q ? { q: q.q } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+        limit: q.limit,
+      };
+      const wantsCsv =
+        q.format === 'csv' || (q.format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
+      if (!wantsCsv) return c.json(await ctx.tenant((tx) => listCalls(tx, filters)), 200);
+      // Validate the filters before the first byte goes out, so a bad filter is still a clean 400.
+      let page = await ctx.tenant((tx) => listCalls(tx, { ...filters, limit: CSV_PAGE }));
+      const encoder = new TextEncoder();
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode(`${CSV_COLUMNS.join(',')}\r\n`));
+        },
+        async pull(controller) {
+          controller.enqueue(encoder.encode(page.items.map(csvLine).join('')));
+          if (!page.nextCursor) {
+            controller.close();
+            return;
+          }
+          const cursor = page.nextCursor;
+          page = await ctx.tenant((tx) => listCalls(tx, { ...filters, limit: CSV_PAGE, cursor }));
+        },
+      });
+      await ctx.audit({ action: 'calls.export', targetType: 'calls', after: { filters: { ...q, cursor: undefined } } });
+      return new Response(stream, {
+        status: 200,
+        headers: {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="calls-${new Date().toISOString().slice(0, 10)}.csv"`,
+          'cache-control': 'no-store',
+        },
+      });
+    },
+  );
+
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'calls:read',
+      org: 'query',
+      route: createRoute({
+        method: 'get',
+        path: '/api/calls/{callId}',
+        tags,
+        summary: 'One call of the org, with its recording reference',
+        request: {
+          params: z.object({ callId: UuidSchema }),
+          query: z.object({ org_id: z.string().max(64).optional() }),
+        },
+        responses: {
+          200: json(z.object({ call: CallItemSchema.extend({ recordingRef: z.string().nullable() }) }), 'The call'),
+        },
+      }),
+    },
+    async (c, ctx) => {
+      const { callId } = c.req.valid('param');
+      return c.json({ call: await ctx.tenant((tx) => getCall(tx, ctx.orgId, callId)) }, 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'platform:calls:import',
+      org: 'none',
+      route: createRoute({
+        method: 'post',
+        path: '/api/admin/calls/import',
+        tags,
+        summary: 'Import calls from NDJSON or CSV (normalized shape); idempotent per provider call id',
+        request: {
+          query: z.object({ format: z.enum(['ndjson', 'csv']).optional() }),
+          body: {
+            required: true,
+            content: { 'application/x-ndjson': { schema: z.string() }, 'text/csv': { schema: z.string() } },
+          },
+        },
+        responses: {
+          200: json(
+            z.object({
+              received: z.number().int(),
+              inserted: z.number().int(),
+              updated: z.number().int(),
+              unchanged: z.number().int(),
+              errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
+            }),
+            'What landed and which lines did not',
+          ),
+        },
+      }),
+    },
+    async (c, ctx) => {
+      const type = (c.req.header('content-type') ?? '').toLowerCase();
+      const format =
+        c.req.valid('query').format ??
+        (type.includes('csv') ? 'csv' : type.includes('ndjson') || type.includes('jsonl') ? 'ndjson' : null);
+      if (!format) {
+        throw new AppError(
+          415,
+          'unsupported_media_type',
+          'Send text/csv or application/x-ndjson (or ?format=csv|ndjson)',
+        );
+      }
+      const text = await c.req.text();
+      const report = await ctx.tenant(async (tx) => {
+        const r = await importCalls(tx, text, format);
+        await ctx.auditIn(tx, {
+          action: 'calls.import',
+          targetType: 'calls',
+          after: { format, received: r.received, inserted: r.inserted, updated: r.updated, errors: r.errors.length },
+        });
+        return r;
+      });
+      return c.json(report, 200);
+    },
+  );
+}

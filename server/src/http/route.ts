@@ -1,0 +1,265 @@
+// The route wrapper every module uses: resolves the caller, scopes the org, checks one named permission (default deny).
+import { type RouteConfig, type RouteHandler, z } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { type AuditEntry, recordAudit } from '../audit/audit.js';
+import { type Caller, ownOrgIds, permissionsOf, reachesEveryOrg } from '../auth/caller.js';
+import { assertSameOrigin } from '../auth/csrf.js';
+import { type Permission, SCOPES } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
+import { resolveCaller, unauthenticated } from '../auth/resolve.js';
+import { type AuthRuntime, authRuntime, clientAddress } from '../auth/runtime.js';
+import { type Tx, withPrincipal } from '../db/tenant.js';
+import type { App, AppDeps, AppEnv } from './context.js';
+import { AppError } from './errors.js';
+
+/** Where a route's org comes from: none, the `:orgId` path parameter, or the optional `?org_id=` query. */
+export type OrgSource = 'none' | 'param' | 'query';
+
+export interface RouteContext {
+  principal: Principal;
+  /** the principal plus memberships and the authenticating key */
+  caller: Caller;
+  /** the authorized org; null for org:'none' routes and for a platform-wide query by a platform admin or key */
+  orgId: string | null;
+  /** runs work in one transaction as the caller: row-level security applies */
+  tenant<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** appends an audit entry in its own transaction (org defaults to the route's org) */
+  audit(entry: AuditEntry): Promise<void>;
+  /** appends an audit entry inside `tx`, so it commits with the change it records */
+  auditIn(tx: Tx, entry: AuditEntry): Promise<void>;
+  /** whether the caller holds another permission (defaults to the route's org) */
+  can(permission: Permission, orgId?: string | null): boolean;
+  ip: string | null;
+  requestId: string;
+  auth: AuthRuntime;
+}
+
+export interface RouteEntry {
+  method: string;
+  /** Hono form, e.g. /api/orgs/:orgId/members */
+  path: string;
+  permission: Permission;
+  org: OrgSource;
+}
+
+export type HandlerContext<R extends RouteConfig> = Parameters<RouteHandler<R, AppEnv>>[0];
+
+const tables = new WeakMap<App, RouteEntry[]>();
+const contexts = new WeakMap<Request, RouteContext>();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Every route registered through defineRoute on this app, in registration order. */
+export function getRouteTable(app: App): readonly RouteEntry[] {
+  return tables.get(app) ?? [];
+}
+
+export function defineRoute<R extends RouteConfig>(
+  app: App,
+  deps: AppDeps,
+  spec: { route: R; permission: Permission; org: OrgSource },
+  handler: (c: HandlerContext<R>, ctx: RouteContext) => Promise<Response> | Response,
+): void {
+  const path = spec.route.path.replaceAll(/\{(\w+)\}/g, ':$1');
+  if (spec.org === 'param' && !path.includes('/:orgId')) {
+    throw new Error(`${spec.route.method.toUpperCase()} ${path}: org 'param' needs an {orgId} path parameter`);
+  }
+  const table = tables.get(app) ?? [];
+  tables.set(app, table);
+  table.push({ method: spec.route.method.toUpperCase(), path, permission: spec.permission, org: spec.org });
+
+  const existing = spec.route.middleware;
+  const routeMiddleware = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+  const route = {
+    ...spec.route,
+    // Authorization runs before input validation: an unauthorized caller learns nothing about the input rules.
+    middleware: [authorize(app, deps, spec), ...routeMiddleware],
+    responses: { ...standardErrors(spec), ...spec.route.responses },
+    description: [spec.route.description, `Requires permission \`${spec.permission}\`.`].filter(Boolean).join('\n\n'),
+    ...(spec.permission === 'public' ? {} : { security: [{ session: [] }, { apiKey: [] }] }),
+  };
+  const run = (c: HandlerContext<R>) => {
+    const ctx = contexts.get(c.req.raw);
+    if (!ctx) throw new Error(`route context missing for ${path}`);
+    return handler(c, ctx);
+  };
+  // The handlers return plain Responses (CSV, streams, JSON); the declared schemas document them.
+  app.openapi(route, run as unknown as RouteHandler<typeof route, AppEnv>);
+}
+
+/** The error answers the wrapper itself can give, documented on every route. */
+function standardErrors(spec: { permission: Permission; org: OrgSource }) {
+  const errors: Record<number, ReturnType<typeof json>> = {
+    400: json(ErrorSchema, 'Invalid input; the message names the field'),
+  };
+  if (spec.permission === 'public') return errors;
+  errors[401] = json(ErrorSchema, 'No valid session or API key');
+  errors[403] = json(ErrorSchema, `The caller lacks \`${spec.permission}\``);
+  if (spec.org !== 'none') errors[404] = json(ErrorSchema, 'The org does not exist or the caller has no access to it');
+  errors[429] = json(ErrorSchema, 'The API key exceeded its rate limit (see Retry-After)');
+  return errors;
+}
+
+function authorize(
+  app: App,
+  deps: AppDeps,
+  spec: { permission: Permission; org: OrgSource },
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const auth = authRuntime(app, deps);
+    const caller = await resolveCaller(c, auth, spec.permission !== 'public');
+    c.set('principal', caller.principal);
+    const rate = caller.key ? consumeRate(auth, caller.key.id) : {};
+    // Set now for error answers (built from the context), and again below for responses a handler built itself.
+    for (const [name, value] of Object.entries(rate)) c.header(name, value);
+    const run = async () => {
+      await admitAndRun(c, next, caller, spec, deps, auth);
+      for (const [name, value] of Object.entries(rate)) c.res.headers.set(name, value);
+    };
+    const p = caller.principal;
+    if (p.kind !== 'user' || !p.actingKeyId) return run();
+    // Every request made while acting as a user is recorded with both identities, refused ones too.
+    let status = 500;
+    try {
+      await run();
+      status = c.res.status;
+    } catch (error) {
+      if (error instanceof AppError) status = error.status;
+      throw error;
+    } finally {
+      const origin = { caller, ip: clientAddress(c, deps.config.auth.trustProxy), requestId: c.get('requestId') };
+      await withPrincipal(deps.database.db, p, (tx) =>
+        recordAudit(tx, origin, {
+          action: 'auth.act_as',
+          orgId: contexts.get(c.req.raw)?.orgId ?? null,
+          targetType: 'route',
+          targetId: `${c.req.method} ${c.req.routePath}`,
+          after: { status },
+        }),
+      );
+    }
+  };
+}
+
+/** Checks the caller against the route (signed in, same origin, org reach, permission), then runs it. */
+async function admitAndRun(
+  c: Context<AppEnv>,
+  next: () => Promise<void>,
+  caller: Caller,
+  spec: { permission: Permission; org: OrgSource },
+  deps: AppDeps,
+  auth: AuthRuntime,
+): Promise<void> {
+  if (spec.permission !== 'public') {
+    if (caller.principal.kind === 'anonymous') throw unauthenticated();
+    if (caller.via === 'session') assertSameOrigin(c, deps.config);
+  }
+  const orgId = await resolveOrg(c, spec.org, caller, deps);
+  if (!permissionsOf(caller, orgId).has(spec.permission)) throw forbidden(caller, spec.permission);
+
+  const ip = clientAddress(c, deps.config.auth.trustProxy);
+  const requestId = c.get('requestId');
+  const origin = { caller, ip, requestId };
+  const tenant = <T>(work: (tx: Tx) => Promise<T>) => withPrincipal(deps.database.db, caller.principal, work);
+  const withOrg = (entry: AuditEntry): AuditEntry => ({
+    ...entry,
+    orgId: entry.orgId === undefined ? orgId : entry.orgId,
+  });
+  contexts.set(c.req.raw, {
+    principal: caller.principal,
+    caller,
+    orgId,
+    tenant,
+    audit: (entry) => tenant((tx) => recordAudit(tx, origin, withOrg(entry))),
+    auditIn: (tx, entry) => recordAudit(tx, origin, withOrg(entry)),
+    can: (permission, other) => permissionsOf(caller, other === undefined ? orgId : other).has(permission),
+    ip,
+    requestId,
+    auth,
+  });
+  await next();
+}
+
+function consumeRate(auth: AuthRuntime, keyId: string): Record<string, string> {
+  const d = auth.keys.consume(keyId);
+  const headers = {
+    'x-ratelimit-limit': String(d.limit),
+    'x-ratelimit-remaining': String(d.remaining),
+    'x-ratelimit-reset': String(d.resetAt),
+  };
+  if (!d.allowed) {
+    throw new AppError(
+      429,
+      'rate_limited',
+      `This API key is limited to ${d.limit} requests per minute; retry in ${d.retryAfterSeconds} s.`,
+      { limit: d.limit, retryAfterSeconds: d.retryAfterSeconds },
+      { ...headers, 'retry-after': String(d.retryAfterSeconds) },
+    );
+  }
+  return headers;
+}
+
+const orgNotFound = () => new AppError(404, 'org_not_found', 'Organization not found');
+
+/** The org the request is about, checked against what the caller reaches; 404 hides orgs it does not. */
+async function resolveOrg(c: Context, source: OrgSource, caller: Caller, deps: AppDeps): Promise<string | null> {
+  if (source === 'none') return null;
+  const field = source === 'param' ? 'path.orgId' : 'query.org_id';
+  const raw = source === 'param' ? c.req.param('orgId') : c.req.query('org_id');
+  if (raw === undefined || raw === '') {
+    if (reachesEveryOrg(caller)) return null;
+    const own = ownOrgIds(caller);
+    if (own.length === 1 && own[0]) return own[0];
+    const why = own.length === 0 ? 'you are not a member of any org' : 'you belong to several orgs; name one';
+    throw new AppError(400, 'invalid_request', `${field}: required (${why})`, {
+      issues: [{ path: field, message: 'required' }],
+    });
+  }
+  if (!UUID.test(raw)) {
+    throw new AppError(400, 'invalid_request', `${field}: must be an org id (UUID)`, {
+      issues: [{ path: field, message: 'must be a UUID' }],
+    });
+  }
+  const orgId = raw.toLowerCase();
+  if (!reachesEveryOrg(caller)) {
+    if (!ownOrgIds(caller).includes(orgId)) throw orgNotFound();
+    return orgId;
+  }
+  const found = await withPrincipal(deps.database.db, caller.principal, (tx) =>
+    tx.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst(),
+  );
+  if (!found) throw orgNotFound();
+  return orgId;
+}
+
+function forbidden(caller: Caller, permission: Permission): AppError {
+  const p = caller.principal;
+  if (p.kind === 'org_key' || p.kind === 'platform_key') {
+    const kind = p.kind === 'org_key' ? 'org' : 'platform';
+    const scopes = SCOPES.filter((s) => s.kinds.includes(kind) && s.grants.includes(permission)).map((s) => s.scope);
+    return new AppError(
+      403,
+      'insufficient_scope',
+      scopes.length > 0
+        ? `This API key needs the ${scopes.join(' or ')} scope.`
+        : `API keys cannot be used for this; it needs a signed-in user with ${permission}.`,
+      { requiredPermission: permission, grantingScopes: scopes },
+    );
+  }
+  return new AppError(403, 'forbidden', `You do not have permission for this (${permission}).`, {
+    requiredPermission: permission,
+  });
+}
+
+// Small helpers for declaring routes, shared by every module.
+export const UuidSchema = z.string().uuid('must be a UUID');
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
+  .openapi('Error');
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});

@@ -1,0 +1,65 @@
+// Demo mode: the MightyCall simulator in-process, connected like a real account, with live calls flowing in.
+import { systemPrincipal } from '../auth/principal.js';
+import { DEMO_PROVIDER_ACCOUNT } from '../bootstrap/seed.js';
+import { withPrincipal } from '../db/tenant.js';
+import type { App, AppDeps } from '../http/context.js';
+import { COLUMNS, createConnection, updateConnection, webhookUrlOf } from './connections.js';
+import { mightycallRuntime } from './runtime.js';
+
+const SYSTEM = systemPrincipal('mightycall demo');
+/** 40× compressed traffic with calls at 15 % length: a new call every few seconds, a handful at once. */
+const LIVE = { compression: 40, durationScale: 0.15 } as const;
+
+export interface DemoMightyCall {
+  simUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the simulator (MIGHTYCALL_SIM_PORT, or any free port), points the demo connection at it, plays calls. */
+export async function startDemoMightyCall(app: App, deps: AppDeps, serverUrl: string): Promise<DemoMightyCall> {
+  const { startSimulator, DEMO_API_KEY, DEMO_USER_KEY } = await import('@victorysync/mightycall-sim');
+  const { logger, config } = deps;
+  const runtime = mightycallRuntime(app, deps);
+  const sim = await startSimulator({ port: config.mightycall.simPort }).catch((error: unknown) => {
+    if (!(error instanceof Error && 'code' in error && error.code === 'EADDRINUSE')) throw error;
+    logger.warn('MIGHTYCALL_SIM_PORT is taken: the simulator uses a free port instead', {
+      port: config.mightycall.simPort,
+    });
+    return startSimulator({ port: 0 });
+  });
+  try {
+    const box = runtime.box();
+    const row = await withPrincipal(deps.database.db, SYSTEM, async (tx) => {
+      const existing = await tx
+        .selectFrom('mightycall_connections')
+        .select(COLUMNS)
+        .where('provider_account', '=', DEMO_PROVIDER_ACCOUNT)
+        .executeTakeFirst();
+      // The seed already holds the history: the first calls sync starts now. A new port each start is fine.
+      if (existing) return updateConnection(tx, box, existing.id, { host: 'custom', baseUrl: sim.url });
+      return createConnection(
+        tx,
+        box,
+        {
+          name: 'Demo account (simulated MightyCall)',
+          host: 'custom',
+          baseUrl: sim.url,
+          apiKey: DEMO_API_KEY,
+          userKey: DEMO_USER_KEY,
+          providerAccount: DEMO_PROVIDER_ACCOUNT,
+        },
+        { createdBy: null, callsFrom: new Date(runtime.clock.now()) },
+      );
+    });
+    const webhookUrl = webhookUrlOf(serverUrl, row.id, runtime.secretsOf(row).webhookToken);
+    const registered = await sim.control.registerWebhook(DEMO_API_KEY, webhookUrl);
+    if (!registered.ok) throw new Error(`the simulator could not register the webhook: ${registered.error}`);
+    sim.control.startLive(LIVE);
+    runtime.scheduler.kick();
+    logger.info('MightyCall simulator running with live demo calls', { simUrl: sim.url, connectionId: row.id });
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+  return { simUrl: sim.url, stop: () => sim.close() };
+}

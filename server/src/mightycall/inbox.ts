@@ -1,0 +1,84 @@
+// The durable webhook inbox: envelope parsing, the dedupe key (Guid, else a hash), and the idempotent insert.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Tx } from '../db/tenant.js';
+import { extensionOf, parseMcTime } from './wire.js';
+
+export const EnvelopeSchema = z.looseObject({
+  EventType: z.string().trim().min(1).max(100),
+  Body: z.looseObject({
+    From: z.string().max(200).nullish(),
+    To: z.string().max(200).nullish(),
+    Id: z.string().trim().min(1).max(200),
+    Extension: z.union([z.string().max(40), z.number()]).nullish(),
+  }),
+  Guid: z.string().max(100).nullish(),
+  ApiKey: z.string().max(500).nullish(),
+  Timestamp: z.string().max(60).nullish(),
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+const ZERO_GUID = /^[0{}-]+$/;
+
+/** Guid when it is real; otherwise sha256 of (EventType, Body.Id, Extension, Timestamp). */
+export function dedupeKeyOf(envelope: Envelope): string {
+  const guid = envelope.Guid?.trim().toLowerCase();
+  if (guid && !ZERO_GUID.test(guid)) return `guid:${guid}`;
+  const parts = [
+    envelope.EventType,
+    envelope.Body.Id,
+    extensionOf(envelope.Body.Extension) ?? '',
+    envelope.Timestamp ?? '',
+  ];
+  return `sha256:${createHash('sha256').update(parts.join('\u0000')).digest('hex')}`;
+}
+
+/** Reads a request body: an envelope, a validation POST (empty or not an event), or junk. */
+export function classifyBody(
+  text: string,
+): { kind: 'event'; envelope: Envelope } | { kind: 'validation' } | { kind: 'invalid'; message: string } {
+  if (text.trim() === '') return { kind: 'validation' };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { kind: 'invalid', message: 'the body is not JSON' };
+  }
+  if (!body || typeof body !== 'object' || !('EventType' in body)) return { kind: 'validation' };
+  const parsed = EnvelopeSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { kind: 'invalid', message: `${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}` };
+  }
+  return { kind: 'event', envelope: parsed.data };
+}
+
+/** Stores the event once; a re-delivery (same Guid or same hash) is a no-op. */
+export async function storeEvent(
+  tx: Tx,
+  connectionId: string,
+  envelope: Envelope,
+  receivedMs: number,
+): Promise<boolean> {
+  const time = parseMcTime(envelope.Timestamp) ?? {
+    ms: receivedMs,
+    key: `${new Date(receivedMs).toISOString().slice(0, 23)}0000Z`,
+  };
+  const inserted = await tx
+    .insertInto('mightycall_webhook_inbox')
+    .values({
+      connection_id: connectionId,
+      dedupe_key: dedupeKeyOf(envelope),
+      event_type: envelope.EventType,
+      call_id: envelope.Body.Id.toLowerCase(),
+      extension: extensionOf(envelope.Body.Extension),
+      event_ts: time.key,
+      event_at: new Date(time.ms),
+      // The ApiKey is a credential: checked by the route, never stored.
+      body: JSON.stringify({ ...envelope, ApiKey: undefined }),
+    })
+    .onConflict((oc) => oc.columns(['connection_id', 'dedupe_key']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}

@@ -1,0 +1,155 @@
+// Per-app MightyCall state: secret box, quota budget, token cache, clients, scheduler, inbox worker, live hub.
+import { systemPrincipal } from '../auth/principal.js';
+import { withPrincipal } from '../db/tenant.js';
+import type { App, AppDeps } from '../http/context.js';
+import { AppError } from '../http/errors.js';
+import { MightyCallClient } from './client.js';
+import { COLUMNS, type ConnectionRow, type ConnectionSecrets, loadSecrets } from './connections.js';
+import { LiveHub } from './live.js';
+import { QuotaBudget } from './quota.js';
+import { SyncScheduler } from './scheduler.js';
+import { parseSecretKey, SecretBox } from './secrets.js';
+import { TokenCache } from './tokens.js';
+import { type Clock, systemClock } from './transport.js';
+import { InboxWorker } from './worker.js';
+
+export interface RuntimeOptions {
+  /** the 32-byte key (default: VICTORYSYNC_SECRET_KEY from the config) */
+  secretKey?: Buffer;
+  clock?: Clock;
+  fetch?: typeof fetch;
+  /** client retry tuning (tests shorten the waits) */
+  backoffBaseMs?: number;
+  timeoutMs?: number;
+  schedulerTickMs?: number;
+  workerPollMs?: number;
+  livePollMs?: number;
+}
+
+export interface MightyCallRuntime {
+  deps: AppDeps;
+  clock: Clock;
+  budget: QuotaBudget;
+  scheduler: SyncScheduler;
+  worker: InboxWorker;
+  hub: LiveHub;
+  /** throws 503 when no secret key is configured */
+  box(): SecretBox;
+  secretsOf(row: ConnectionRow): ConnectionSecrets;
+  clientFor(row: ConnectionRow): MightyCallClient;
+  /** a client with its own token cache and few retries: the credentials check of POST …/test */
+  checkingClientFor(row: ConnectionRow): MightyCallClient;
+  /** starts the background jobs (main.ts); tests drive them by hand */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const runtimes = new WeakMap<App, MightyCallRuntime>();
+const pending = new WeakMap<App, RuntimeOptions>();
+
+/** Options for the app's runtime; call before its first use (main.ts for the key, tests for clocks). */
+export function configureMightyCall(app: App, options: RuntimeOptions): void {
+  if (runtimes.has(app)) throw new Error('the MightyCall runtime of this app is already in use');
+  pending.set(app, options);
+}
+
+export function mightycallRuntime(app: App, deps: AppDeps): MightyCallRuntime {
+  let runtime = runtimes.get(app);
+  if (!runtime) {
+    runtime = createRuntime(deps, pending.get(app) ?? {});
+    runtimes.set(app, runtime);
+  }
+  return runtime;
+}
+
+/** The runtime if one was created (shutdown must not create one just to stop it). */
+export function existingRuntime(app: App): MightyCallRuntime | undefined {
+  return runtimes.get(app);
+}
+
+function createRuntime(deps: AppDeps, options: RuntimeOptions): MightyCallRuntime {
+  const { database, logger, config } = deps;
+  const clock = options.clock ?? systemClock;
+  const key = options.secretKey ?? (config.secretKey ? parseSecretKey(config.secretKey) : null);
+  const secretBox = key ? new SecretBox(key) : null;
+  const budget = new QuotaBudget(database.db, clock);
+  const tokens = new TokenCache();
+  const clients = new Map<string, { stamp: number; client: MightyCallClient }>();
+
+  const box = (): SecretBox => {
+    if (!secretBox) {
+      throw new AppError(503, 'secret_key_missing', 'VICTORYSYNC_SECRET_KEY is not configured on this server.');
+    }
+    return secretBox;
+  };
+  const secretsOf = (row: ConnectionRow) => loadSecrets(box(), row);
+  const build = (row: ConnectionRow, cache: TokenCache, maxRetries?: number) => {
+    const secrets = secretsOf(row);
+    return new MightyCallClient(
+      { baseUrl: row.base_url, apiKey: secrets.apiKey, userKey: secrets.userKey, account: row.provider_account },
+      {
+        budget,
+        clock,
+        tokens: cache,
+        ...(maxRetries !== undefined ? { maxRetries } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      },
+    );
+  };
+  const clientFor = (row: ConnectionRow): MightyCallClient => {
+    const stamp = row.updated_at.getTime();
+    const cached = clients.get(row.id);
+    if (cached && cached.stamp === stamp) return cached.client;
+    const client = build(row, tokens);
+    clients.set(row.id, { stamp, client });
+    return client;
+  };
+
+  const scheduler = new SyncScheduler({
+    db: database.db,
+    clock,
+    logger,
+    clientFor,
+    callsIntervalMs: config.mightycall.syncIntervalSeconds * 1000,
+    ...(options.schedulerTickMs ? { tickMs: options.schedulerTickMs } : {}),
+  });
+  const worker = new InboxWorker({
+    db: database.db,
+    clock,
+    logger,
+    clientFor: async (connectionId) => {
+      const row = await withPrincipal(database.db, systemPrincipal('mightycall webhooks'), (tx) =>
+        tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', connectionId).executeTakeFirst(),
+      );
+      if (!row?.enabled || !secretBox) return null;
+      return { client: clientFor(row), account: row.provider_account };
+    },
+    ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
+  });
+  const hub = new LiveHub(database.db, clock, logger, options.livePollMs ? { pollMs: options.livePollMs } : {});
+
+  return {
+    deps,
+    clock,
+    budget,
+    scheduler,
+    worker,
+    hub,
+    box,
+    secretsOf,
+    clientFor,
+    checkingClientFor: (row) => build(row, new TokenCache(), 1),
+    start() {
+      if (!config.mightycall.jobs) return;
+      if (secretBox) scheduler.start();
+      worker.start();
+    },
+    async stop() {
+      hub.close();
+      await scheduler.stop();
+      await worker.stop();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Test helpers for the MightyCall module: an app with a configured runtime, served over HTTP for webhooks.
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Simulator } from '@victorysync/mightycall-sim';
+import { createApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { App, AppDeps } from '../http/context.js';
+import { createLogger } from '../http/logger.js';
+import { configureMightyCall, type MightyCallRuntime, mightycallRuntime, type RuntimeOptions } from './runtime.js';
+
+type SimCall = ReturnType<Simulator['accounts']['require']>['calls'][number];
+
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export interface TestServer {
+  app: App;
+  deps: AppDeps;
+  runtime: MightyCallRuntime;
+  logs: string[];
+}
+
+/** An app over `database` whose MightyCall runtime uses the given clock (and a fixed secret key). */
+export function mightyCallApp(
+  database: Database,
+  options: RuntimeOptions = {},
+  env: Record<string, string> = {},
+): TestServer {
+  const logs: string[] = [];
+  const config = loadConfig({ VICTORYSYNC_LOG_LEVEL: 'info', VICTORYSYNC_SECRET_KEY: TEST_SECRET_KEY, ...env });
+  const logger = createLogger(config.logLevel, (line) => {
+    logs.push(line);
+  });
+  const deps: AppDeps = { config, database, logger };
+  const app = createApp(deps);
+  configureMightyCall(app, { backoffBaseMs: 5, ...options });
+  return { app, deps, runtime: mightycallRuntime(app, deps), logs };
+}
+
+/** Listens on a free port, so the simulator can deliver webhooks. */
+export async function listen(app: App): Promise<{ url: string; close(): Promise<void> }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            if ('closeAllConnections' in server) server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+/** What a simulator call must look like in calls (the simulator's own record of it). */
+export function expectedCallRow(call: SimCall) {
+  const p = call.plan;
+  const status = call.outcome === 'answered' ? 'answered' : call.outcome;
+  return {
+    direction: p.kind === 'outgoing' ? 'outbound' : 'inbound',
+    status,
+    business_number: p.businessNumber,
+    external_number: p.client,
+    started_at: new Date(p.startMs).toISOString(),
+    answered_at: call.answeredMs === null ? null : new Date(call.answeredMs).toISOString(),
+    ended_at: new Date(call.endedMs).toISOString(),
+    agent_extension: p.kind === 'outgoing' ? p.caller : p.answeredBy,
+    recording_ref: call.recordingId ? `mightycall:call:${p.id}` : null,
+  };
+}
+
+export async function callRows(database: Database, account: string) {
+  const rows = await database.db
+    .selectFrom('calls')
+    .innerJoin('phone_numbers', 'phone_numbers.id', 'calls.business_number_id')
+    .select([
+      'calls.provider_call_id',
+      'calls.direction',
+      'calls.status',
+      'phone_numbers.e164 as business_number',
+      'calls.external_number',
+      'calls.started_at',
+      'calls.answered_at',
+      'calls.ended_at',
+      'calls.agent_extension',
+      'calls.recording_ref',
+      'calls.updated_at',
+    ])
+    .where('calls.provider', '=', 'mightycall')
+    .where('calls.provider_account', '=', account)
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.provider_call_id,
+      {
+        direction: r.direction,
+        status: r.status,
+        business_number: r.business_number,
+        external_number: r.external_number,
+        started_at: new Date(r.started_at).toISOString(),
+        answered_at: r.answered_at ? new Date(r.answered_at).toISOString() : null,
+        ended_at: new Date(r.ended_at).toISOString(),
+        agent_extension: r.agent_extension,
+        recording_ref: r.recording_ref,
+        updated_at: new Date(r.updated_at).toISOString(),
+      },
+    ]),
+  );
+}

@@ -1,0 +1,76 @@
+// POST /api/webhooks/mightycall/:connectionId/:token: token + ApiKey checked, event stored durably, 2xx at once.
+import { createRoute, z } from '@hono/zod-openapi';
+import { systemPrincipal } from '../auth/principal.js';
+import { withPrincipal } from '../db/tenant.js';
+import type { App, AppDeps } from '../http/context.js';
+import { AppError } from '../http/errors.js';
+import { defineRoute, json } from '../http/route.js';
+import { COLUMNS, loadSecrets } from './connections.js';
+import { classifyBody, storeEvent } from './inbox.js';
+import { mightycallRuntime } from './runtime.js';
+import { sameSecret } from './secrets.js';
+
+const SYSTEM = systemPrincipal('mightycall webhooks');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Compared against when the connection is unknown, so a miss takes as long as a wrong token.
+const NO_TOKEN = 'no-connection-no-token';
+
+const notFound = () => new AppError(404, 'not_found', 'No such webhook.');
+
+export function registerMightyCallWebhookRoutes(app: App, deps: AppDeps): void {
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'public',
+      org: 'none',
+      route: createRoute({
+        method: 'post',
+        path: '/api/webhooks/mightycall/{connectionId}/{token}',
+        tags: ['MightyCall'],
+        summary: 'MightyCall webhook receiver (authenticated by the URL token and the ApiKey in the body)',
+        description:
+          'Answers the validation POST MightyCall sends on setup with 200. Events are stored once (deduplicated on ' +
+          'Guid) and processed asynchronously in Timestamp order.',
+        request: { params: z.object({ connectionId: z.string().max(64), token: z.string().max(200) }) },
+        responses: {
+          200: json(
+            z.object({ ok: z.literal(true), duplicate: z.boolean().optional() }),
+            'Stored (or a duplicate, or the validation POST)',
+          ),
+          403: json(z.unknown(), 'The ApiKey in the body is not this connection’s'),
+          404: json(z.unknown(), 'Unknown connection or token'),
+        },
+      }),
+    },
+    async (c) => {
+      const { connectionId, token } = c.req.valid('param');
+      const runtime = mightycallRuntime(app, deps);
+      const row = UUID.test(connectionId)
+        ? await withPrincipal(deps.database.db, SYSTEM, (tx) =>
+            tx
+              .selectFrom('mightycall_connections')
+              .select(COLUMNS)
+              .where('id', '=', connectionId.toLowerCase())
+              .executeTakeFirst(),
+          )
+        : undefined;
+      const secrets = row ? loadSecrets(runtime.box(), row) : null;
+      const tokenOk = sameSecret(token, secrets?.webhookToken ?? NO_TOKEN);
+      if (!row || !secrets || !tokenOk) throw notFound();
+
+      const body = classifyBody(await c.req.text());
+      if (body.kind === 'validation') return c.json({ ok: true as const }, 200);
+      if (body.kind === 'invalid') throw new AppError(400, 'invalid_request', `body: ${body.message}`);
+      const { envelope } = body;
+      if (!envelope.ApiKey || !sameSecret(envelope.ApiKey, secrets.apiKey)) {
+        throw new AppError(403, 'api_key_mismatch', 'The event’s ApiKey does not belong to this connection.');
+      }
+      const stored = await withPrincipal(deps.database.db, SYSTEM, (tx) =>
+        storeEvent(tx, row.id, envelope, runtime.clock.now()),
+      );
+      if (stored) runtime.worker.wake();
+      return c.json({ ok: true as const, duplicate: !stored }, 200);
+    },
+  );
+}

@@ -1,0 +1,105 @@
+// Zod schemas for orgs and memberships: request bodies, responses and the shared id parameters.
+import { z } from '@hono/zod-openapi';
+import { UuidSchema } from '../http/route.js';
+import { isValidTimeZone } from '../metrics/zoned.js';
+
+export const OrgParams = z.object({ orgId: UuidSchema.openapi({ param: { name: 'orgId', in: 'path' } }) });
+export const MemberParams = OrgParams.extend({
+  userId: UuidSchema.openapi({ param: { name: 'userId', in: 'path' } }),
+});
+
+export const TimezoneSchema = z
+  .string()
+  .refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York')
+  .openapi({ example: 'America/New_York' });
+
+export const OrgSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    timezone: z.string(),
+    slThresholdSeconds: z.number().int(),
+    slTargetPct: z.number(),
+    shortAbandonSeconds: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Org');
+export type OrgView = z.infer<typeof OrgSchema>;
+
+export const OrgListItemSchema = OrgSchema.extend({ memberCount: z.number().int() }).openapi('OrgListItem');
+
+const Name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const Settings = {
+  timezone: TimezoneSchema.optional(),
+  slThresholdSeconds: z.number().int().min(0).max(3600).optional(),
+  slTargetPct: z.number().min(0).max(100).optional(),
+  shortAbandonSeconds: z.number().int().min(0).max(600).optional(),
+};
+const Slug = z
+  .string()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lowercase letters, digits and single hyphens')
+  .max(80);
+
+export const CreateOrgBody = z
+  .object({ name: Name, slug: Slug.optional(), ...Settings })
+  .strict()
+  .openapi('CreateOrg');
+export const UpdateOrgBody = z
+  .object({ name: Name.optional(), slug: Slug.optional(), ...Settings })
+  .strict()
+  .openapi('UpdateOrg');
+/** Org admins change their org's settings but not its slug. */
+export const UpdateOrgSettingsBody = z
+  .object({ name: Name.optional(), ...Settings })
+  .strict()
+  .openapi('UpdateOrgSettings');
+export type OrgChanges = z.infer<typeof UpdateOrgBody>;
+
+export const RoleSchema = z.enum(['org_admin', 'org_manager', 'agent']);
+const Extension = z.string().regex(/^[0-9]{1,10}$/, 'must be 1–10 digits');
+
+export const MemberSchema = z
+  .object({
+    userId: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    role: RoleSchema,
+    mightycallExtension: z.string().nullable(),
+    status: z.enum(['active', 'invited', 'disabled']),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Member');
+export type MemberView = z.infer<typeof MemberSchema>;
+
+export const InviteSchema = z
+  .object({
+    token: z.string().openapi({ description: 'One-time token; shown only in this response.' }),
+    url: z.string(),
+    expiresAt: z.string(),
+  })
+  .openapi('Invite');
+
+export const AddMemberBody = z
+  .object({
+    userId: UuidSchema.optional(),
+    email: z.string().trim().toLowerCase().email('must be an email address').max(320).optional(),
+    displayName: z.string().trim().min(1).max(200).optional(),
+    role: RoleSchema,
+    mightycallExtension: Extension.nullable().optional(),
+  })
+  .strict()
+  .refine((b) => (b.userId === undefined) !== (b.email === undefined), {
+    message: 'give exactly one of userId or email',
+    path: ['userId'],
+  })
+  .openapi('AddMember');
+export type AddMember = z.infer<typeof AddMemberBody>;
+
+export const UpdateMemberBody = z
+  .object({ role: RoleSchema.optional(), mightycallExtension: Extension.nullable().optional() })
+  .strict()
+  .openapi('UpdateMember');
+export type MemberChanges = z.infer<typeof UpdateMemberBody>;

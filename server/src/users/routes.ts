@@ -1,0 +1,155 @@
+// HTTP routes for platform user administration: /api/admin/users (create with password or invite, list, change).
+import { createRoute, z } from '@hono/zod-openapi';
+import { userIdOf } from '../auth/principal.js';
+import type { App, AppDeps } from '../http/context.js';
+import { AppError } from '../http/errors.js';
+import { defineRoute, json, jsonBody } from '../http/route.js';
+import { InviteSchema } from '../orgs/schema.js';
+import { issueInvite } from './invites.js';
+import {
+  CreateUserBody,
+  UpdateUserBody,
+  UserListItemSchema,
+  UserParams,
+  UserSchema,
+  UserWithInvite,
+} from './schema.js';
+import { createUser, getUser, listUsers, updateUser } from './service.js';
+
+const tags = ['Users'];
+
+export function registerUserRoutes(app: App, deps: AppDeps): void {
+  const publicUrl = deps.config.publicUrl;
+
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'platform:users',
+      org: 'none',
+      route: createRoute({
+        method: 'post',
+        path: '/api/admin/users',
+        tags,
+        summary: 'Create a user with an initial password, or without one to get a one-time invite',
+        request: { body: jsonBody(CreateUserBody) },
+        responses: { 201: json(UserWithInvite, 'The new user, and the invite when no password was given') },
+      }),
+    },
+    async (c, ctx) => {
+      const body = c.req.valid('json');
+      const created = await ctx.tenant(async (tx) => {
+        const result = await createUser(tx, body, userIdOf(ctx.principal), publicUrl);
+        await ctx.auditIn(tx, {
+          action: 'user.create',
+          targetType: 'user',
+          targetId: result.user.id,
+          after: { ...result.user, invited: result.invite !== null },
+        });
+        return result;
+      });
+      return c.json(created, 201);
+    },
+  );
+
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'platform:users',
+      org: 'none',
+      route: createRoute({
+        method: 'get',
+        path: '/api/admin/users',
+        tags,
+        summary: 'List users with their memberships',
+        request: {
+          query: z.object({ q: z.string().max(200).optional().openapi({ description: 'email or name contains' }) }),
+        },
+        responses: { 200: json(z.object({ users: z.array(UserListItemSchema) }), 'Users by email') },
+      }),
+    },
+    async (c, ctx) => c.json({ users: await ctx.tenant((tx) => listUsers(tx, c.req.valid('query').q)) }, 200),
+  );
+
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'platform:users',
+      org: 'none',
+      route: createRoute({
+        method: 'get',
+        path: '/api/admin/users/{userId}',
+        tags,
+        summary: 'Read a user',
+        request: { params: UserParams },
+        responses: { 200: json(z.object({ user: UserSchema }), 'The user') },
+      }),
+    },
+    async (c, ctx) => c.json({ user: await ctx.tenant((tx) => getUser(tx, c.req.valid('param').userId)) }, 200),
+  );
+
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'platform:users',
+      org: 'none',
+      route: createRoute({
+        method: 'patch',
+        path: '/api/admin/users/{userId}',
+        tags,
+        summary: 'Change a user: name, email, platform role, disabled, password',
+        request: { params: UserParams, body: jsonBody(UpdateUserBody) },
+        responses: { 200: json(z.object({ user: UserSchema }), 'The changed user') },
+      }),
+    },
+    async (c, ctx) => {
+      const { userId } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const user = await ctx.tenant(async (tx) => {
+        const { before, after } = await updateUser(tx, userId, body);
+        await ctx.auditIn(tx, {
+          action: body.password ? 'user.update_password' : 'user.update',
+          targetType: 'user',
+          targetId: userId,
+          before,
+          after,
+        });
+        return after;
+      });
+      return c.json({ user }, 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'platform:users',
+      org: 'none',
+      route: createRoute({
+        method: 'post',
+        path: '/api/admin/users/{userId}/invite',
+        tags,
+        summary: 'Issue a new invite for a user who has not set a password (earlier invites stop working)',
+        request: { params: UserParams },
+        responses: { 201: json(z.object({ invite: InviteSchema }), 'The new invite') },
+      }),
+    },
+    async (c, ctx) => {
+      const { userId } = c.req.valid('param');
+      const invite = await ctx.tenant(async (tx) => {
+        const user = await getUser(tx, userId);
+        if (user.status !== 'invited') {
+          throw new AppError(409, 'already_active', 'This user has already set a password or is disabled.');
+        }
+        const issued = await issueInvite(tx, userId, userIdOf(ctx.principal), publicUrl);
+        await ctx.auditIn(tx, { action: 'user.invite', targetType: 'user', targetId: userId });
+        return issued;
+      });
+      return c.json({ invite }, 201);
+    },
+  );
+}

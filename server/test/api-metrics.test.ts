@@ -1,0 +1,186 @@
+// The metrics and call-log API over HTTP: one set of numbers across every view and the CSV; scoping; bad input.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientMetrics } from '../src/metrics/service.js';
+import { client, testApp } from './support/app.js';
+import { openTestDatabase, type TestDatabase, testTargets } from './support/database.js';
+import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from './support/fixtures.js';
+
+const PASSWORD = 'correct horse battery staple';
+type Items<T> = { items: T[] };
+
+describe.each(testTargets())('metrics API on %s', (target) => {
+  let database: TestDatabase;
+  let app: ReturnType<typeof testApp>['app'];
+  const ids = {} as Record<'north' | 'south' | 'shared', string>;
+  const range = 'from=2026-06-01&to=2026-06-30';
+
+  beforeAll(async () => {
+    database = await openTestDatabase(target);
+    app = testApp(database).app;
+    ids.north = await createOrg(database, 'North Clinic', { timezone: 'America/Chicago' });
+    ids.south = await createOrg(database, 'South Clinic', { timezone: 'America/Chicago' });
+    await createUser(database, 'admin@vs.example', { platformAdmin: true, password: PASSWORD });
+    await createUser(database, 'agent@north.example', {
+      password: PASSWORD,
+      displayName: 'Nora North',
+      memberships: [{ orgId: ids.north, role: 'agent', extension: '301' }],
+    });
+    const north = await createNumber(database, '+13125550301');
+    await assignNumber(database, ids.north, north);
+    const south = await createNumber(database, '+13125550302');
+    await assignNumber(database, ids.south, south);
+    ids.shared = await createNumber(database, '+13125550303');
+    const calls = [];
+    for (let i = 0; i < 60; i++) {
+      const started = new Date(Date.UTC(2026, 5, 1 + (i % 28), 13 + (i % 6), i));
+      const status = i % 6 === 0 ? 'missed' : i % 10 === 0 ? 'voicemail' : 'answered';
+      calls.push(
+        call({
+          providerCallId: `n-${i}`,
+          businessNumber: i % 3 === 0 ? '+13125550303' : '+13125550301',
+          startedAt: started,
+          status,
+          direction: i % 8 === 0 ? 'outbound' : 'inbound',
+          agentExtension: status === 'answered' ? (i % 2 ? '301' : '302') : null,
+          queue: i % 2 ? 'Front desk' : 'Billing',
+        }),
+      );
+    }
+    calls.push(
+      call({ providerCallId: 's-1', businessNumber: '+13125550302', startedAt: new Date('2026-06-10T15:00:00Z') }),
+    );
+    await insertCalls(database, calls);
+  });
+  afterAll(async () => {
+    await database.cleanup();
+  });
+
+  const admin = () => {
+    const c = client(app);
+    return c.login('admin@vs.example', PASSWORD).then(() => c);
+  };
+
+  it('assigning the shared number to both orgs puts its calls in both dashboards', async () => {
+    const c = await admin();
+    for (const org of [ids.north, ids.south]) {
+      const res = await c.json<{ assignments: Array<{ outcome: string; sharedWith: unknown[] }> }>(
+        `/api/admin/orgs/${org}/phone-numbers`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ phoneNumberIds: [ids.shared] }),
+        },
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.assignments[0]?.outcome).toBe('assigned');
+    }
+    const north = await c.json<ClientMetrics>(`/api/client-metrics?org_id=${ids.north}&${range}`);
+    const south = await c.json<ClientMetrics>(`/api/client-metrics?org_id=${ids.south}&${range}`);
+    expect(north.body.metrics.total_calls).toBe(60);
+    expect(south.body.metrics.total_calls).toBe(1 + 20); // its own call plus the shared number's 20
+    const inventory = await c.json<{ phoneNumbers: Array<{ id: string; assignments: Array<{ orgName: string }> }> }>(
+      '/api/admin/phone-numbers',
+    );
+    const shared = inventory.body.phoneNumbers.find((p) => p.id === ids.shared);
+    expect(shared?.assignments.map((a) => a.orgName).sort()).toEqual(['North Clinic', 'South Clinic']);
+  });
+
+  it('client metrics, series, queues, agents, numbers and the CSV all agree', async () => {
+    const c = await admin();
+    const q = `org_id=${ids.north}&${range}`;
+    const m = (await c.json<ClientMetrics>(`/api/client-metrics?${q}`)).body.metrics;
+    const s = (await c.json<{ points: Array<{ totalCalls: number; answered: number }> }>(`/api/calls/series?${q}`))
+      .body;
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(sum(s.points.map((p) => p.totalCalls))).toBe(m.total_calls);
+    expect(sum(s.points.map((p) => p.answered))).toBe(m.answered_calls);
+    const queues = (await c.json<Items<{ totalCalls: number }>>(`/api/calls/queue-summary?${q}`)).body.items;
+    expect(sum(queues.map((x) => x.totalCalls))).toBe(m.offered_calls);
+    const agents = (await c.json<Items<{ answered: number }>>(`/api/metrics/agents?${q}&sort=-answered`)).body.items;
+    expect(sum(agents.map((x) => x.answered))).toBe(m.answered_calls);
+    const numbers = (await c.json<Items<{ offered: number; outbound: number }>>(`/api/metrics/numbers?${q}`)).body
+      .items;
+    expect(sum(numbers.map((x) => x.offered + x.outbound))).toBe(m.total_calls);
+    const csv = await (await c.request(`/api/calls?${q}&format=csv`)).text();
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'id,direction,status,fromNumber,toNumber,businessNumber,queueName,startedAt,answeredAt,endedAt,waitSeconds,talkSeconds,agentExtension,agentName',
+    );
+    expect(lines.length - 1).toBe(m.total_calls);
+    expect(lines.filter((l) => l.split(',')[1] === 'inbound' && l.split(',')[2] === 'answered')).toHaveLength(
+      m.answered_calls,
+    );
+  });
+
+  it("an agent sees their org's figures without naming it, with agent names, and never the other org", async () => {
+    const c = client(app);
+    await c.login('agent@north.example', PASSWORD);
+    const mine = await c.json<ClientMetrics>(`/api/client-metrics?${range}`);
+    expect(mine.status).toBe(200);
+    expect(mine.body.metrics.org_id).toBe(ids.north);
+    const recent =
+      await c.json<Items<{ agentExtension: string | null; agentName: string | null }>>('/api/calls/recent?limit=100');
+    const named = recent.body.items.find((i) => i.agentExtension === '301');
+    expect(named?.agentName).toBe('Nora North');
+    const other = await c.json<{ error: { code: string } }>(`/api/client-metrics?org_id=${ids.south}&${range}`);
+    expect(other.status).toBe(404);
+    expect(other.body.error.code).toBe('org_not_found');
+    const importAttempt = await c.request('/api/admin/calls/import', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: '{}',
+    });
+    expect(importAttempt.status).toBe(403);
+  });
+
+  it('answers bad input with a 400 naming the field', async () => {
+    const c = await admin();
+    const cases: Array<[string, RegExp]> = [
+      [`/api/client-metrics?org_id=${ids.north}&range=fortnight`, /range/],
+      [`/api/client-metrics?org_id=${ids.north}&from=2026-06-01`, /to/],
+      [`/api/client-metrics?org_id=${ids.north}&from=2026-02-30&to=2026-03-01`, /from/],
+      [`/api/calls/series?org_id=${ids.north}&from=2020-01-01&to=2026-01-01&interval=hour`, /interval/],
+      [`/api/calls?org_id=${ids.north}&limit=100000`, /limit/],
+      [`/api/calls?org_id=${ids.north}&cursor=nope`, /cursor/],
+      [`/api/client-metrics?org_id=not-a-uuid`, /org_id/],
+      [`/api/client-metrics?org_id=${ids.north}&tz=Mars/Olympus`, /tz/],
+    ];
+    for (const [path, field] of cases) {
+      const res = await c.json<{ error: { code: string; message: string } }>(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.message, path).toMatch(field);
+    }
+  });
+
+  it('imports over HTTP, reporting bad lines, and the calls appear in the log', async () => {
+    const c = await admin();
+    const body = [
+      JSON.stringify({
+        provider: 'upload',
+        provider_call_id: 'u-1',
+        direction: 'inbound',
+        status: 'answered',
+        business_number: '(312) 555-0302',
+        external_number: '312-555-9999',
+        started_at: '2026-06-20T15:00:00Z',
+        answered_at: '2026-06-20T15:00:05Z',
+        ended_at: '2026-06-20T15:03:00Z',
+        agent_extension: null,
+        queue: null,
+      }),
+      '{not json',
+    ].join('\n');
+    const res = await c.json<{ received: number; inserted: number; errors: Array<{ line: number }> }>(
+      '/api/admin/calls/import',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body,
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ received: 2, inserted: 1, errors: [{ line: 2 }] });
+    const log = await c.json<Items<{ fromNumber: string }>>(`/api/calls?org_id=${ids.south}&q=3125559999`);
+    expect(log.body.items.map((i) => i.fromNumber)).toEqual(['+13125559999']);
+  });
+});
