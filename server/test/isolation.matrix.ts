@@ -134,6 +134,10 @@ export const MATRIX: Record<string, MatrixEntry> = {
     ok: 200,
     request: (_w, orgId) => ({ path: `/api/orgs/${orgId}`, body: { slThresholdSeconds: 20 } }),
   },
+  'PATCH /api/orgs/:orgId/settings': {
+    ok: 200,
+    request: (_w, orgId) => ({ path: `/api/orgs/${orgId}/settings`, body: { slThresholdSeconds: 20 } }),
+  },
 
   'GET /api/orgs/:orgId/members': get('/api/orgs/:orgId/members'),
   ...memberWrites('/api/orgs/:orgId'),

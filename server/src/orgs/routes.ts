@@ -163,30 +163,33 @@ export function registerOrgRoutes(app: App, deps: AppDeps): void {
     },
   );
 
-  defineRoute(
-    app,
-    deps,
-    {
-      permission: 'settings:write',
-      org: 'param',
-      route: createRoute({
-        method: 'patch',
-        path: '/api/orgs/{orgId}',
-        tags,
-        summary: "Change the org's name, time zone or SLA settings (org admins)",
-        request: { params: OrgParams, body: jsonBody(UpdateOrgSettingsBody) },
-        responses: { 200: json(OrgResponse, 'The changed org') },
-      }),
-    },
-    async (c, ctx) => {
-      const { orgId } = c.req.valid('param');
-      const body = c.req.valid('json');
-      const org = await ctx.tenant(async (tx) => {
-        const { before, after } = await updateOrg(tx, orgId, body);
-        await ctx.auditIn(tx, { action: 'org.settings', targetType: 'org', targetId: orgId, before, after });
-        return after;
-      });
-      return c.json({ org }, 200);
-    },
-  );
+  // `/settings` is the path the metrics issue named; both change the same settings.
+  for (const path of ['/api/orgs/{orgId}', '/api/orgs/{orgId}/settings']) {
+    defineRoute(
+      app,
+      deps,
+      {
+        permission: 'settings:write',
+        org: 'param',
+        route: createRoute({
+          method: 'patch',
+          path,
+          tags,
+          summary: "Change the org's name, time zone or SLA settings (org admins)",
+          request: { params: OrgParams, body: jsonBody(UpdateOrgSettingsBody) },
+          responses: { 200: json(OrgResponse, 'The changed org') },
+        }),
+      },
+      async (c, ctx) => {
+        const { orgId } = c.req.valid('param');
+        const body = c.req.valid('json');
+        const org = await ctx.tenant(async (tx) => {
+          const { before, after } = await updateOrg(tx, orgId, body);
+          await ctx.auditIn(tx, { action: 'org.settings', targetType: 'org', targetId: orgId, before, after });
+          return after;
+        });
+        return c.json({ org }, 200);
+      },
+    );
+  }
 }
