@@ -1,6 +1,7 @@
 // `npm run bench`: loads the benchmark dataset, starts a warm server, and measures the dashboard API for the
 // largest org against the bare SQL aggregate (our floor) and a naive fetch-and-aggregate-in-JS baseline.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { sql } from 'kysely';
@@ -140,6 +141,8 @@ async function main() {
     const server = spawn(process.execPath, ['--import', 'tsx', `${ROOT}server/src/main.ts`], {
       env: {
         ...process.env,
+        // A throwaway key: the benchmark stores no MightyCall credentials.
+        VICTORYSYNC_SECRET_KEY: process.env.VICTORYSYNC_SECRET_KEY ?? randomBytes(32).toString('base64'),
         DATABASE_URL: serverUrl,
         PORT: String(port),
         VICTORYSYNC_DEMO: '0',

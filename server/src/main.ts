@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
+import { closeAuth } from './auth/runtime.js';
 import { bootstrap } from './bootstrap/seed.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
     })();
     server.close(async () => {
       await jobsStopped;
+      // Flush batched API-key last-used times before the database goes away.
+      await closeAuth(app);
       await database.close();
       logger.info('stopped');
       process.exit(0);

@@ -75,14 +75,16 @@ export async function upsertCalls(tx: Tx, calls: readonly NormalizedCall[]): Pro
         provider_account = excluded.provider_account, direction = excluded.direction, status = excluded.status,
         business_number_id = excluded.business_number_id, external_number = excluded.external_number,
         started_at = excluded.started_at, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
-        agent_extension = excluded.agent_extension, queue_name = excluded.queue_name,
+        agent_extension = excluded.agent_extension,
+        -- Providers without queues (MightyCall's call records) never erase a queue another source gave.
+        queue_name = coalesce(excluded.queue_name, calls.queue_name),
         recording_ref = coalesce(excluded.recording_ref, calls.recording_ref), raw = coalesce(excluded.raw, calls.raw),
         updated_at = now()
       WHERE (calls.direction, calls.status, calls.business_number_id, calls.external_number, calls.started_at,
           calls.answered_at, calls.ended_at, calls.agent_extension, calls.queue_name, calls.provider_account)
         IS DISTINCT FROM (excluded.direction, excluded.status, excluded.business_number_id, excluded.external_number,
-          excluded.started_at, excluded.answered_at, excluded.ended_at, excluded.agent_extension, excluded.queue_name,
-          excluded.provider_account)
+          excluded.started_at, excluded.answered_at, excluded.ended_at, excluded.agent_extension,
+          coalesce(excluded.queue_name, calls.queue_name), excluded.provider_account)
         OR (excluded.recording_ref IS NOT NULL AND excluded.recording_ref IS DISTINCT FROM calls.recording_ref)
       RETURNING (xmax = 0) AS inserted`.execute(tx);
     const inserted = written.rows.filter((r) => r.inserted).length;

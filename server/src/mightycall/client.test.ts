@@ -1,3 +1,4 @@
+// The MightyCall client against the simulator: tokens (2 s TTL, 401 re-mint), retries, 429, paging; adapter fixtures.
 import {
   createManualClock,
   DEMO_API_KEY,

@@ -70,10 +70,13 @@ export async function liveSnapshot(tx: Tx, orgId: string, now: number): Promise<
 
   const roster = await sql<{ provider_account: string; extension: string; name: string | null }>`
     WITH people AS (
+      -- From the org's assignments into calls, so the (business_number_id, started_at) index does the work.
       SELECT DISTINCT c.provider_account, c.agent_extension AS extension
-      FROM calls c
-      WHERE c.provider = 'mightycall' AND c.agent_extension IS NOT NULL AND c.started_at > ${new Date(now - ROSTER_DAYS * 86_400_000)}
-        AND ${assigned('c.business_number_id', 'c.started_at')}
+      FROM org_phone_numbers a
+      JOIN calls c ON c.business_number_id = a.phone_number_id AND c.started_at >= a.assigned_from
+        AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until)
+      WHERE a.org_id = ${orgId} AND c.started_at > ${new Date(now - ROSTER_DAYS * 86_400_000)}
+        AND c.provider = 'mightycall' AND c.agent_extension IS NOT NULL
       UNION
       SELECT p.provider_account, m.mightycall_extension
       FROM org_memberships m

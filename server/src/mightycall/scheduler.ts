@@ -132,7 +132,13 @@ export class SyncScheduler {
         )
         .execute(),
     );
-    for (const { connection_id } of due) await this.runConnection(connection_id);
+    for (const { connection_id } of due) {
+      try {
+        await this.runConnection(connection_id);
+      } catch (error) {
+        this.deps.logger.warn('mightycall sync run failed', { connectionId: connection_id, error: messageOf(error) });
+      }
+    }
   }
 
   /** Runs the connection's due jobs under its lease; false when another run holds it. */
@@ -143,7 +149,16 @@ export class SyncScheduler {
         tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', connectionId).executeTakeFirst(),
       );
       if (!connection?.enabled) return true;
-      const client = this.deps.clientFor(connection);
+      let client: MightyCallClient;
+      try {
+        client = this.deps.clientFor(connection);
+      } catch {
+        await this.failDueJobs(
+          connectionId,
+          'The stored credentials cannot be decrypted: was VICTORYSYNC_SECRET_KEY changed?',
+        );
+        return true;
+      }
       const ctx: JobContext = { db: this.deps.db, connection, client, clock: this.deps.clock };
       let waitUntil: number | null = null;
       for (const job of SYNC_JOBS) {
@@ -163,6 +178,18 @@ export class SyncScheduler {
       await this.release(connectionId);
     }
     return true;
+  }
+
+  private async failDueJobs(connectionId: string, message: string): Promise<void> {
+    for (const job of SYNC_JOBS) {
+      if (!(await this.isDue(connectionId, job))) continue;
+      const failures = await this.finish(connectionId, job, {
+        status: 'error',
+        last_error: message,
+        next_run_at: null,
+      });
+      await this.retryLater(connectionId, job, failures);
+    }
   }
 
   private async isDue(connectionId: string, job: SyncJob): Promise<boolean> {
@@ -210,7 +237,6 @@ export class SyncScheduler {
       this.deps.logger.info('mightycall sync', { connectionId: id, job, rows: outcome.rows, ms: now - started });
       return null;
     } catch (error) {
-      const now = this.deps.clock.now();
       if (error instanceof QuotaDeferred) {
         await this.finish(id, job, {
           status: 'waiting_quota',
@@ -229,19 +255,23 @@ export class SyncScheduler {
         last_error: messageOf(error).slice(0, 500),
         next_run_at: null,
       });
-      // Back off after repeated failures: 1, 2, 4 … intervals, at most 6 h.
-      const delay = Math.min(SLOW_MAX_MS, this.deps.callsIntervalMs * 2 ** Math.min(6, failures - 1));
-      await this.run((tx) =>
-        tx
-          .updateTable('mightycall_sync_state')
-          .set({ next_run_at: new Date(now + delay) })
-          .where('connection_id', '=', id)
-          .where('job', '=', job)
-          .execute(),
-      );
+      await this.retryLater(id, job, failures);
       this.deps.logger.warn('mightycall sync failed', { connectionId: id, job, error: messageOf(error) });
       return null;
     }
+  }
+
+  /** Back off after repeated failures: 1, 2, 4 … intervals, at most 6 h. */
+  private async retryLater(connectionId: string, job: SyncJob, failures: number): Promise<void> {
+    const delay = Math.min(SLOW_MAX_MS, this.deps.callsIntervalMs * 2 ** Math.min(6, Math.max(0, failures - 1)));
+    await this.run((tx) =>
+      tx
+        .updateTable('mightycall_sync_state')
+        .set({ next_run_at: new Date(this.deps.clock.now() + delay) })
+        .where('connection_id', '=', connectionId)
+        .where('job', '=', job)
+        .execute(),
+    );
   }
 
   private perform(ctx: JobContext, job: SyncJob, state: CallsState): Promise<JobOutcome> {

@@ -1,3 +1,4 @@
+// End-to-end sync from a simulator account (numbers, agents, calls), leases, and a backfill larger than the quota.
 import type { Topology } from '@victorysync/datagen';
 import {
   createManualClock,

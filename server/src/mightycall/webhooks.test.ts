@@ -1,3 +1,4 @@
+// Webhooks into live state and calls: shuffled, duplicated, dropped deliveries, a restart halfway, expiry, SSE.
 import {
   DEMO_API_KEY,
   DEMO_USER_KEY,

@@ -1,3 +1,4 @@
+// Wire formats (timestamps, durations, enums, numbers, Retry after) and the live-state fold.
 import { describe, expect, it } from 'vitest';
 import { foldCall, type LiveEvent, parseEventType } from './live-fold.js';
 import { enumOf, parseHms, parseMcTime, parseMillis, phoneOf, retryAfterOf } from './wire.js';
