@@ -53,109 +53,83 @@ export function sortItems<T extends object>(items: T[], sort: string | undefined
   });
 }
 
+/** One ranged metrics endpoint: its paths (aliases included), what it answers, and how it is computed. */
+interface RangedEndpoint {
+  paths: string[];
+  summary: string;
+  schema: z.ZodType;
+  run: (tx: Tx, query: MetricsQuery) => Promise<object>;
+  /** breakdowns take ?sort= over their items */
+  sortable?: boolean;
+}
+
+const ENDPOINTS: RangedEndpoint[] = [
+  {
+    paths: ['/api/client-metrics'],
+    summary: 'KPIs of an org (or platform-wide) over a range, with the previous period and the change',
+    schema: ClientMetricsSchema,
+    run: clientMetrics,
+  },
+  {
+    paths: ['/api/calls/series', '/s/series'],
+    summary: 'Calls over time in local buckets (empty buckets included)',
+    schema: SeriesSchema,
+    run: series,
+  },
+  {
+    paths: ['/api/calls/queue-summary', '/s/queue-summary'],
+    summary: 'Inbound calls per queue',
+    schema: QueueSummarySchema,
+    run: queueSummary,
+  },
+  {
+    paths: ['/api/metrics/agents'],
+    summary: 'KPIs per agent extension',
+    schema: AgentBreakdownSchema,
+    run: agentBreakdown,
+    sortable: true,
+  },
+  {
+    paths: ['/api/metrics/numbers'],
+    summary: 'KPIs per business number',
+    schema: NumberBreakdownSchema,
+    run: numberBreakdown,
+    sortable: true,
+  },
+];
+
+const SortedRangeQuery = RangeQuerySchema.extend(SortQuerySchema.shape);
+
 export function registerMetricsRoutes(app: App, deps: AppDeps): void {
-  defineRoute(
-    app,
-    deps,
-    {
-      permission: 'metrics:read',
-      org: 'query',
-      route: createRoute({
-        method: 'get',
-        path: '/api/client-metrics',
-        tags,
-        summary: 'KPIs of an org (or platform-wide) over a range, with the previous period and the change',
-        request: { query: RangeQuerySchema },
-        responses: { 200: json(ClientMetricsSchema, 'The figures') },
-      }),
-    },
-    async (c, ctx) =>
-      c.json(await ctx.tenant((tx) => clientMetrics(tx, toMetricsQuery(c.req.valid('query'), ctx.orgId))), 200),
-  );
-
-  for (const path of ['/api/calls/series', '/s/series']) {
-    defineRoute(
-      app,
-      deps,
-      {
-        permission: 'metrics:read',
-        org: 'query',
-        route: createRoute({
-          method: 'get',
-          path,
-          tags,
-          summary: 'Calls over time in local buckets (empty buckets included)',
-          request: { query: RangeQuerySchema },
-          responses: { 200: json(SeriesSchema, 'The series') },
-        }),
-      },
-      async (c, ctx) =>
-        c.json(await ctx.tenant((tx) => series(tx, toMetricsQuery(c.req.valid('query'), ctx.orgId))), 200),
-    );
-  }
-
-  for (const path of ['/api/calls/queue-summary', '/s/queue-summary']) {
-    defineRoute(
-      app,
-      deps,
-      {
-        permission: 'metrics:read',
-        org: 'query',
-        route: createRoute({
-          method: 'get',
-          path,
-          tags,
-          summary: 'Inbound calls per queue',
-          request: { query: RangeQuerySchema },
-          responses: { 200: json(QueueSummarySchema, 'Per queue') },
-        }),
-      },
-      async (c, ctx) =>
-        c.json(await ctx.tenant((tx) => queueSummary(tx, toMetricsQuery(c.req.valid('query'), ctx.orgId))), 200),
-    );
-  }
-
-  const SortedRangeQuery = RangeQuerySchema.extend(SortQuerySchema.shape);
-  const breakdowns: Array<{
-    path: string;
-    summary: string;
-    schema: z.ZodType;
-    run: (tx: Tx, query: MetricsQuery) => Promise<{ items: object[] }>;
-  }> = [
-    {
-      path: '/api/metrics/agents',
-      summary: 'KPIs per agent extension',
-      schema: AgentBreakdownSchema,
-      run: agentBreakdown,
-    },
-    {
-      path: '/api/metrics/numbers',
-      summary: 'KPIs per business number',
-      schema: NumberBreakdownSchema,
-      run: numberBreakdown,
-    },
-  ];
-  for (const b of breakdowns) {
-    defineRoute(
-      app,
-      deps,
-      {
-        permission: 'metrics:read',
-        org: 'query',
-        route: createRoute({
-          method: 'get',
-          path: b.path,
-          tags,
-          summary: b.summary,
-          request: { query: SortedRangeQuery },
-          responses: { 200: json(b.schema, 'Per row') },
-        }),
-      },
-      async (c, ctx) => {
-        const query = c.req.valid('query');
-        const result = await ctx.tenant((tx) => b.run(tx, toMetricsQuery(query, ctx.orgId)));
-        return c.json({ ...result, items: sortItems(result.items, query.sort) }, 200);
-      },
-    );
+  for (const endpoint of ENDPOINTS) {
+    for (const path of endpoint.paths) {
+      defineRoute(
+        app,
+        deps,
+        {
+          permission: 'metrics:read',
+          org: 'query',
+          route: createRoute({
+            method: 'get',
+            path,
+            tags,
+            summary: endpoint.summary,
+            request: { query: SortedRangeQuery },
+            responses: { 200: json(endpoint.schema, 'The figures') },
+          }),
+        },
+        async (c, ctx) => {
+          const { sort, ...query } = c.req.valid('query');
+          if (sort && !endpoint.sortable) {
+            throw new AppError(400, 'invalid_request', 'sort: this endpoint is not sortable', { field: 'sort' });
+          }
+          const result = await ctx.tenant((tx) => endpoint.run(tx, toMetricsQuery(query, ctx.orgId)));
+          if (sort && 'items' in result && Array.isArray(result.items)) {
+            return c.json({ ...result, items: sortItems(result.items as object[], sort) }, 200);
+          }
+          return c.json(result, 200);
+        },
+      );
+    }
   }
 }
