@@ -118,8 +118,8 @@ function newestCalls(scope: Scope, where: RawBuilder<unknown>, limit: number) {
     CROSS JOIN LATERAL (
       SELECT c.* FROM calls c
       WHERE c.business_number_id = a.phone_number_id
-        AND c.started_at >= greatest(a.assigned_from, ${lower})
-        AND c.started_at < least(coalesce(a.assigned_until, 'infinity'::timestamptz), ${upper})
+        AND c.started_at >= a.assigned_from AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until)
+        AND c.started_at >= ${lower} AND c.started_at < ${upper}
         AND ${where}
       ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}
     ) c

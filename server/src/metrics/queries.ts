@@ -47,10 +47,12 @@ export function scopedCalls(scope: Scope, options: { joinNumber?: boolean } = {}
   if (scope.orgId === null) {
     return sql`calls c ${number} WHERE c.started_at >= ${lower(scope.from)} AND c.started_at < ${upper(scope.to)}`;
   }
+  // The range bounds stay plain comparisons with parameters so they become index conditions; bounds folded
+  // into greatest()/least() with the window are filters under row-level security and scan to the end of data.
   return sql`org_phone_numbers a
     JOIN calls c ON c.business_number_id = a.phone_number_id
-      AND c.started_at >= greatest(a.assigned_from, ${lower(scope.from)})
-      AND c.started_at < least(coalesce(a.assigned_until, 'infinity'::timestamptz), ${upper(scope.to)})
+      AND c.started_at >= a.assigned_from AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until)
+      AND c.started_at >= ${lower(scope.from)} AND c.started_at < ${upper(scope.to)}
     ${number}
     WHERE a.org_id = ${scope.orgId}`;
 }

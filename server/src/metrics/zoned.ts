@@ -43,7 +43,21 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+// Dashboards ask for the same bucket boundaries on every refresh; Intl formatting is the expensive part.
+const partsCache = new Map<string, LocalParts>();
+const PARTS_CACHE_LIMIT = 50_000;
+
 export function localParts(instant: Date, timeZone: string): LocalParts {
+  const key = `${timeZone}|${instant.getTime()}`;
+  const hit = partsCache.get(key);
+  if (hit) return hit;
+  const parts = Object.freeze(computeLocalParts(instant, timeZone));
+  if (partsCache.size >= PARTS_CACHE_LIMIT) partsCache.clear();
+  partsCache.set(key, parts);
+  return parts;
+}
+
+function computeLocalParts(instant: Date, timeZone: string): LocalParts {
   const out: LocalParts = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, isoWeekday: 1 };
   for (const p of formatter(timeZone).formatToParts(instant)) {
     if (p.type === 'weekday') out.isoWeekday = WEEKDAYS[p.value] ?? 1;
