@@ -1,6 +1,6 @@
 // `npm run bench`: loads the benchmark dataset, starts a warm server, and measures the dashboard API for the
 // largest org against the bare SQL aggregate (our floor) and a naive fetch-and-aggregate-in-JS baseline.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -89,7 +89,18 @@ async function main() {
     .where('id', '=', orgId)
     .executeTakeFirstOrThrow();
   const thresholds = { slThresholdSeconds: org.sl_threshold_seconds, shortAbandonSeconds: org.short_abandon_seconds };
-  const results: Record<string, unknown> = { dataset, iterations: ITERATIONS, database: url ? 'postgresql' : 'pglite' };
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const dirty =
+    spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).stdout.trim() !== '';
+  const results: Record<string, unknown> = {
+    commit: dirty ? `${commit}+uncommitted` : commit,
+    dataset,
+    iterations: ITERATIONS,
+    database: url ? 'postgresql' : 'pglite',
+  };
 
   // (a) the bare SQL the API runs for the same figures (current and previous period), straight on the owner
   // connection: no HTTP, no session, no row-level security. This is our floor.
@@ -224,7 +235,10 @@ async function report(results: Record<string, unknown>) {
     lines.push(`naive ÷ API at 12 months: ${round(naive.median / y.median)}× (target ≥ 20×)`);
   }
   const table = lines.join('\n');
-  await writeFile(`${ROOT}bench/results/latest.md`, `# Benchmark ${new Date().toISOString()}\n\n${table}\n`);
+  await writeFile(
+    `${ROOT}bench/results/latest.md`,
+    `# Benchmark ${new Date().toISOString()} at commit ${String(results.commit)}\n\n${table}\n`,
+  );
   log(`\n${table}\n`);
 }
 
