@@ -62,15 +62,30 @@ export async function insertKey(
   kind: 'org' | 'platform',
   orgId: string | null,
   scopes: string[],
-  options: { expiresAt?: Date; revoked?: boolean } = {},
+  options: { expiresAt?: Date; revoked?: boolean; createdBy?: string } = {},
 ): Promise<string> {
   const secret = generateApiKey(kind);
-  await withPrincipal(database.db, SYSTEM, (tx) =>
-    tx
+  await withPrincipal(database.db, SYSTEM, async (tx) => {
+    // Keys are made by someone allowed to: an admin of the org, else a platform admin.
+    const orgAdmin = orgId
+      ? await tx
+          .selectFrom('org_memberships')
+          .select('user_id')
+          .where('org_id', '=', orgId)
+          .where('role', '=', 'org_admin')
+          .executeTakeFirst()
+      : undefined;
+    const platformAdmin = await tx
+      .selectFrom('users')
+      .select('id')
+      .where('platform_role', '=', 'platform_admin')
+      .executeTakeFirst();
+    await tx
       .insertInto('api_keys')
       .values({
         kind,
         org_id: orgId,
+        created_by: options.createdBy ?? orgAdmin?.user_id ?? platformAdmin?.id ?? null,
         name: `${kind} test key`,
         key_hash: secret.hash,
         prefix: secret.prefix,
@@ -79,8 +94,8 @@ export async function insertKey(
         expires_at: options.expiresAt ?? null,
         revoked_at: options.revoked ? new Date() : null,
       })
-      .execute(),
-  );
+      .execute();
+  });
   return secret.key;
 }
 

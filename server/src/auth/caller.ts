@@ -12,6 +12,11 @@ export interface VerifiedKey {
   createdBy: string | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
+  /**
+   * What the key's creator may do today (in the key's org, for org keys): a key never holds more, so
+   * demoting, removing or disabling the creator narrows the key within the key cache time.
+   */
+  creatorAllows: ReadonlySet<Permission>;
 }
 
 export interface Caller {
@@ -46,9 +51,11 @@ export function permissionsOf(caller: Caller, orgId: string | null): ReadonlySet
     case 'system':
       return EVERYTHING;
     case 'platform_key':
-      return withPublic(scopePermissions(p.scopes));
+      return withPublic(boundedByCreator(scopePermissions(p.scopes), caller.key));
     case 'org_key':
-      return orgId === p.orgId ? withPublic(scopePermissions(p.scopes)) : new Set(['public', 'self']);
+      return orgId === p.orgId
+        ? withPublic(boundedByCreator(scopePermissions(p.scopes), caller.key))
+        : new Set(['public', 'self']);
     case 'user': {
       const held = new Set<Permission>(['public', 'self']);
       if (p.platformAdmin) for (const perm of ALL_PERMISSIONS) held.add(perm);
@@ -58,6 +65,22 @@ export function permissionsOf(caller: Caller, orgId: string | null): ReadonlySet
       return held;
     }
   }
+}
+
+/** 'self' and 'org:read' come with any working key; everything else must also be the creator's to give. */
+function boundedByCreator(granted: Set<Permission>, key: VerifiedKey | null): Set<Permission> {
+  const allows = key?.creatorAllows ?? new Set<Permission>();
+  for (const perm of granted) if (perm !== 'self' && perm !== 'org:read' && !allows.has(perm)) granted.delete(perm);
+  return granted;
+}
+
+/** The creator's current permissions a key may draw on; a deleted or disabled creator gives nothing. */
+export function creatorAllows(
+  creator: { platformAdmin: boolean; disabled: boolean; orgRole: OrgRole | null } | null,
+): Set<Permission> {
+  if (!creator || creator.disabled) return new Set();
+  if (creator.platformAdmin) return new Set(ALL_PERMISSIONS);
+  return new Set(creator.orgRole ? ROLE_PERMISSIONS[creator.orgRole] : []);
 }
 
 function withPublic(set: Set<Permission>): Set<Permission> {

@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { withPrincipal } from '../db/tenant.js';
 import type { DB } from '../db/types.js';
 import type { Logger } from '../http/logger.js';
-import type { VerifiedKey } from './caller.js';
+import { creatorAllows, type VerifiedKey } from './caller.js';
 import { systemPrincipal } from './principal.js';
 import { parseApiKey, sha256 } from './tokens.js';
 
@@ -123,9 +123,25 @@ export class KeyVerifier {
   private async lookup(hash: Buffer): Promise<VerifiedKey | null> {
     const row = await withPrincipal(this.db, AUTH, (tx) =>
       tx
-        .selectFrom('api_keys')
-        .select(['id', 'kind', 'org_id', 'scopes', 'created_by', 'expires_at', 'revoked_at'])
-        .where('key_hash', '=', hash)
+        .selectFrom('api_keys as k')
+        .leftJoin('users as u', 'u.id', 'k.created_by')
+        .leftJoin('org_memberships as m', (join) =>
+          join.onRef('m.user_id', '=', 'k.created_by').onRef('m.org_id', '=', 'k.org_id'),
+        )
+        .select([
+          'k.id',
+          'k.kind',
+          'k.org_id',
+          'k.scopes',
+          'k.created_by',
+          'k.expires_at',
+          'k.revoked_at',
+          'u.id as creator_id',
+          'u.platform_role',
+          'u.disabled_at',
+          'm.role as org_role',
+        ])
+        .where('k.key_hash', '=', hash)
         .executeTakeFirst(),
     );
     if (!row) return null;
@@ -137,6 +153,15 @@ export class KeyVerifier {
       createdBy: row.created_by,
       expiresAt: row.expires_at,
       revokedAt: row.revoked_at,
+      creatorAllows: creatorAllows(
+        row.creator_id
+          ? {
+              platformAdmin: row.platform_role === 'platform_admin',
+              disabled: row.disabled_at !== null,
+              orgRole: row.org_role,
+            }
+          : null,
+      ),
     };
   }
 }
