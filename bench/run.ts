@@ -91,7 +91,7 @@ async function main() {
   const thresholds = { slThresholdSeconds: org.sl_threshold_seconds, shortAbandonSeconds: org.short_abandon_seconds };
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
   const dirty =
-    spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+    spawnSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results'], {
       cwd: ROOT,
       encoding: 'utf8',
     }).stdout.trim() !== '';
