@@ -3,6 +3,7 @@ import { benchTopology, generateNumberCalls, type Topology } from '@victorysync/
 import { sql } from 'kysely';
 import { hashPassword } from '../server/src/auth/passwords.js';
 import { systemPrincipal } from '../server/src/auth/principal.js';
+import { insertTopology } from '../server/src/bootstrap/seed.js';
 import { type NormalizedCall, upsertCalls } from '../server/src/calls/ingest.js';
 import type { Database } from '../server/src/db/database.js';
 import { withPrincipal } from '../server/src/db/tenant.js';
@@ -64,38 +65,7 @@ export async function ensureDataset(database: Database, log: (msg: string) => vo
 async function loadTopology(database: Database, topology: Topology): Promise<Map<string, string>> {
   const passwordHash = await hashPassword(BENCH_ADMIN.password);
   return withPrincipal(database.db, SYSTEM, async (tx) => {
-    const ids = new Map<string, string>();
-    for (const org of topology.orgs) {
-      const row = await tx
-        .insertInto('organizations')
-        .values({ name: org.name, slug: org.slug, timezone: org.timezone })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      ids.set(org.key, row.id);
-    }
-    for (const n of topology.numbers) {
-      const row = await tx
-        .insertInto('phone_numbers')
-        .values({ e164: n.e164, label: n.label, provider: 'mightycall', provider_account: 'bench' })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await tx
-        .insertInto('org_phone_numbers')
-        .values(n.orgKeys.map((k) => ({ org_id: ids.get(k) as string, phone_number_id: row.id })))
-        .execute();
-    }
-    await tx
-      .insertInto('agents')
-      .values(
-        topology.agents.map((a) => ({
-          provider: 'mightycall',
-          provider_account: 'bench',
-          extension: a.extension,
-          display_name: a.name,
-          email: a.email,
-        })),
-      )
-      .execute();
+    const ids = await insertTopology(tx, topology, 'bench');
     await tx
       .insertInto('users')
       .values({

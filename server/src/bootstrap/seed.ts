@@ -65,14 +65,15 @@ async function createUser(
   return row.id;
 }
 
-/** Demo orgs, numbers (one shared), agents, one user per org role in the first org, and the call history. */
-export async function seedDemo(
+/**
+ * The orgs, numbers (assigned from the beginning of time, shared where the topology says so) and agents of
+ * a generated topology, as MightyCall inventory of one provider account. Returns org key → org id.
+ */
+export async function insertTopology(
   tx: Tx,
   topology: Topology,
-  password: string,
-  now: Date,
-  days: number,
-): Promise<BootstrapOutcome['created']> {
+  providerAccount: string,
+): Promise<Map<string, string>> {
   const orgIds = new Map<string, string>();
   for (const org of topology.orgs) {
     const row = await tx
@@ -85,7 +86,7 @@ export async function seedDemo(
   for (const n of topology.numbers) {
     const number = await tx
       .insertInto('phone_numbers')
-      .values({ e164: n.e164, label: n.label, provider: 'mightycall', provider_account: DEMO_PROVIDER_ACCOUNT })
+      .values({ e164: n.e164, label: n.label, provider: 'mightycall', provider_account: providerAccount })
       .returning('id')
       .executeTakeFirstOrThrow();
     await tx
@@ -98,13 +99,25 @@ export async function seedDemo(
     .values(
       topology.agents.map((a) => ({
         provider: 'mightycall',
-        provider_account: DEMO_PROVIDER_ACCOUNT,
+        provider_account: providerAccount,
         extension: a.extension,
         display_name: a.name,
         email: a.email,
       })),
     )
     .execute();
+  return orgIds;
+}
+
+/** Demo orgs, numbers (one shared), agents, one user per org role in the first org, and the call history. */
+export async function seedDemo(
+  tx: Tx,
+  topology: Topology,
+  password: string,
+  now: Date,
+  days: number,
+): Promise<BootstrapOutcome['created']> {
+  const orgIds = await insertTopology(tx, topology, DEMO_PROVIDER_ACCOUNT);
 
   const created: BootstrapOutcome['created'] = [];
   const first = topology.orgs[0];

@@ -151,28 +151,33 @@ describe.each(testTargets())('MightyCall webhooks and live state on %s', (target
 
     const live = await snapshot(admin, harbor);
     const at = (events: WebhookEnvelope[], i: number) => iso(events[i]?.Timestamp ?? '');
-    expect(live.calls).toEqual([
-      {
-        callId: hunt.callId,
-        state: 'connected',
-        from: '+15559371200',
-        to: '+12125550141',
-        extension: '102',
-        agentName: 'Luis Ortega',
-        startedAt: at(h, 0),
-        answeredAt: at(h, 4),
-      },
-      {
-        callId: ringing.callId,
-        state: 'ringing',
-        from: '+15559371201',
-        to: '+12125550142',
-        extension: '103',
-        agentName: 'Priya Nair',
-        startedAt: at(r, 0),
-        answeredAt: null,
-      },
-    ]);
+    // Both calls start at the same instant; the snapshot orders by start, then call id.
+    const byStartThenId = (a: { startedAt: string; callId: string }, b: { startedAt: string; callId: string }) =>
+      a.startedAt === b.startedAt ? a.callId.localeCompare(b.callId) : a.startedAt.localeCompare(b.startedAt);
+    expect(live.calls).toEqual(
+      [
+        {
+          callId: hunt.callId,
+          state: 'connected',
+          from: '+15559371200',
+          to: '+12125550141',
+          extension: '102',
+          agentName: 'Luis Ortega',
+          startedAt: at(h, 0),
+          answeredAt: at(h, 4),
+        },
+        {
+          callId: ringing.callId,
+          state: 'ringing',
+          from: '+15559371201',
+          to: '+12125550142',
+          extension: '103',
+          agentName: 'Priya Nair',
+          startedAt: at(r, 0),
+          answeredAt: null,
+        },
+      ].sort(byStartThenId),
+    );
     const agent = (snap: LiveSnapshot, ext: string) => snap.agents.find((a) => a.extension === ext);
     expect(agent(live, '101')).toEqual({ extension: '101', name: 'Maya Chen', state: 'available', since: at(h, 2) });
     expect(agent(live, '102')).toEqual({ extension: '102', name: 'Luis Ortega', state: 'on_call', since: at(h, 4) });
