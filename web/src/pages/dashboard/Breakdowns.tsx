@@ -11,51 +11,25 @@ interface Loaded<T> {
   refetch: () => void;
 }
 
+/** A right-aligned figure column, sorted by the raw value and shown with one of the metric formatters. */
+function figure<Row>(
+  key: string,
+  header: string,
+  value: (row: Row) => number | null,
+  format: (value: number | null) => string,
+): Column<Row> {
+  return { key, header, numeric: true, cell: (r) => format(value(r)), sortValue: value };
+}
+
 const queueColumns: Column<QueueSummaryItem>[] = [
   { key: 'queue', header: 'Queue', cell: (r) => r.queueName ?? 'No queue', sortValue: (r) => r.queueName ?? '' },
-  {
-    key: 'total',
-    header: 'Calls',
-    numeric: true,
-    cell: (r) => formatCount(r.totalCalls),
-    sortValue: (r) => r.totalCalls,
-  },
-  {
-    key: 'answered',
-    header: 'Answered',
-    numeric: true,
-    cell: (r) => formatCount(r.answered),
-    sortValue: (r) => r.answered,
-  },
-  { key: 'missed', header: 'Missed', numeric: true, cell: (r) => formatCount(r.missed), sortValue: (r) => r.missed },
-  {
-    key: 'vm',
-    header: 'Voicemail',
-    numeric: true,
-    cell: (r) => formatCount(r.voicemail),
-    sortValue: (r) => r.voicemail,
-  },
-  {
-    key: 'ar',
-    header: 'Answer rate',
-    numeric: true,
-    cell: (r) => formatPct(r.answerRatePct),
-    sortValue: (r) => r.answerRatePct,
-  },
-  {
-    key: 'sl',
-    header: 'Service level',
-    numeric: true,
-    cell: (r) => formatPct(r.serviceLevelPct),
-    sortValue: (r) => r.serviceLevelPct,
-  },
-  {
-    key: 'asa',
-    header: 'ASA',
-    numeric: true,
-    cell: (r) => formatSeconds(r.avgWaitSeconds),
-    sortValue: (r) => r.avgWaitSeconds,
-  },
+  figure('total', 'Calls', (r) => r.totalCalls, formatCount),
+  figure('answered', 'Answered', (r) => r.answered, formatCount),
+  figure('missed', 'Missed', (r) => r.missed, formatCount),
+  figure('vm', 'Voicemail', (r) => r.voicemail, formatCount),
+  figure('ar', 'Answer rate', (r) => r.answerRatePct, formatPct),
+  figure('sl', 'Service level', (r) => r.serviceLevelPct, formatPct),
+  figure('asa', 'ASA', (r) => r.avgWaitSeconds, formatSeconds),
 ];
 
 export function QueueSummary({ query }: { query: Loaded<QueueSummaryItem> }) {
@@ -85,41 +59,11 @@ const agentColumns: Column<AgentStats>[] = [
     sortValue: (r) => r.agentName ?? r.agentExtension ?? '',
   },
   { key: 'ext', header: 'Ext.', cell: (r) => r.agentExtension ?? '—', sortValue: (r) => r.agentExtension ?? '' },
-  {
-    key: 'answered',
-    header: 'Answered',
-    numeric: true,
-    cell: (r) => formatCount(r.answered),
-    sortValue: (r) => r.answered,
-  },
-  {
-    key: 'outbound',
-    header: 'Outbound',
-    numeric: true,
-    cell: (r) => formatCount(r.outbound),
-    sortValue: (r) => r.outbound,
-  },
-  {
-    key: 'asa',
-    header: 'ASA',
-    numeric: true,
-    cell: (r) => formatSeconds(r.avgWaitSeconds),
-    sortValue: (r) => r.avgWaitSeconds,
-  },
-  {
-    key: 'talk',
-    header: 'Avg talk',
-    numeric: true,
-    cell: (r) => formatSeconds(r.avgTalkSeconds),
-    sortValue: (r) => r.avgTalkSeconds,
-  },
-  {
-    key: 'total',
-    header: 'Total talk',
-    numeric: true,
-    cell: (r) => formatSeconds(r.totalTalkSeconds),
-    sortValue: (r) => r.totalTalkSeconds,
-  },
+  figure('answered', 'Answered', (r) => r.answered, formatCount),
+  figure('outbound', 'Outbound', (r) => r.outbound, formatCount),
+  figure('asa', 'ASA', (r) => r.avgWaitSeconds, formatSeconds),
+  figure('talk', 'Avg talk', (r) => r.avgTalkSeconds, formatSeconds),
+  figure('total', 'Total talk', (r) => r.totalTalkSeconds, formatSeconds),
 ];
 
 export function AgentTable({ query }: { query: Loaded<AgentStats> }) {
@@ -153,43 +97,13 @@ const numberColumns: Column<NumberStats>[] = [
     ),
     sortValue: (r) => r.e164,
   },
-  {
-    key: 'offered',
-    header: 'Offered',
-    numeric: true,
-    cell: (r) => formatCount(r.offered),
-    sortValue: (r) => r.offered,
-  },
-  {
-    key: 'answered',
-    header: 'Answered',
-    numeric: true,
-    cell: (r) => formatCount(r.answered),
-    sortValue: (r) => r.answered,
-  },
-  { key: 'missed', header: 'Missed', numeric: true, cell: (r) => formatCount(r.missed), sortValue: (r) => r.missed },
-  {
-    key: 'vm',
-    header: 'Voicemail',
-    numeric: true,
-    cell: (r) => formatCount(r.voicemail),
-    sortValue: (r) => r.voicemail,
-  },
-  {
-    key: 'ar',
-    header: 'Answer rate',
-    numeric: true,
-    cell: (r) => formatPct(r.answerRatePct),
-    sortValue: (r) => r.answerRatePct,
-  },
-  {
-    key: 'sl',
-    header: 'SL',
-    numeric: true,
-    cell: (r) => formatPct(r.serviceLevelPct),
-    sortValue: (r) => r.serviceLevelPct,
-  },
-  { key: 'out', header: 'Outbound', numeric: true, cell: (r) => formatCount(r.outbound), sortValue: (r) => r.outbound },
+  figure('offered', 'Offered', (r) => r.offered, formatCount),
+  figure('answered', 'Answered', (r) => r.answered, formatCount),
+  figure('missed', 'Missed', (r) => r.missed, formatCount),
+  figure('vm', 'Voicemail', (r) => r.voicemail, formatCount),
+  figure('ar', 'Answer rate', (r) => r.answerRatePct, formatPct),
+  figure('sl', 'SL', (r) => r.serviceLevelPct, formatPct),
+  figure('out', 'Outbound', (r) => r.outbound, formatCount),
 ];
 
 export function NumberTable({ query }: { query: Loaded<NumberStats> }) {
