@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { type Database, openDatabase } from '../server/src/db/database.js';
 import { migrate } from '../server/src/db/migrate.js';
-import { rangeTotals } from '../server/src/metrics/plan.js';
+import { rangeTotalsMany } from '../server/src/metrics/plan.js';
 import { totals } from '../server/src/metrics/queries.js';
 import { previousRange, resolveRange } from '../server/src/metrics/range.js';
 import { BENCH_ADMIN, ensureDataset } from './dataset.js';
@@ -107,8 +107,7 @@ async function main() {
   const month = resolveRange({ range: 'month' }, org.timezone);
   const year = resolveRange({ range: 'year' }, org.timezone);
   const figures = (r: typeof month) => async () => {
-    await rangeTotals(database.db, orgId, r, org.timezone, thresholds);
-    await rangeTotals(database.db, orgId, previousRange(r), org.timezone, thresholds);
+    await rangeTotalsMany(database.db, orgId, [r, previousRange(r)], org.timezone, thresholds);
   };
   const floor = {
     month: await time(figures(month)),

@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   VICTORYSYNC_SESSION_MAX_DAYS: z.coerce.number().min(0.1).max(365).default(30),
   VICTORYSYNC_KEY_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   VICTORYSYNC_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  VICTORYSYNC_SESSION_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
   VICTORYSYNC_TRUST_PROXY: flag,
   SUPABASE_URL: z.string().url().optional(),
   SUPABASE_JWT_SECRET: z.string().min(32, 'SUPABASE_JWT_SECRET must be at least 32 characters').optional(),
@@ -82,6 +83,8 @@ export interface AuthConfig {
   keyRateLimit: number;
   /** how long a verified key is trusted before it is looked up again (revocation on other instances) */
   keyCacheMs: number;
+  /** how long a verified session is trusted before it is looked up again (sign-out on other instances) */
+  sessionCacheMs: number;
   /** take the client address and scheme from X-Forwarded-For / X-Forwarded-Proto */
   trustProxy: boolean;
   /** Supabase access tokens are accepted when a secret or a JWKS URL is configured */
@@ -127,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionMaxMs: e.VICTORYSYNC_SESSION_MAX_DAYS * 86_400_000,
       keyRateLimit: e.VICTORYSYNC_KEY_RATE_LIMIT,
       keyCacheMs: e.VICTORYSYNC_KEY_CACHE_SECONDS * 1000,
+      sessionCacheMs: e.VICTORYSYNC_SESSION_CACHE_SECONDS * 1000,
       trustProxy: e.VICTORYSYNC_TRUST_PROXY ?? false,
       supabase: supabaseConfig(e),
     },

@@ -7,6 +7,7 @@ import { UserWithInvite } from '../users/schema.js';
 import { MeSchema } from './me.js';
 import { hashPassword } from './passwords.js';
 import { systemPrincipal } from './principal.js';
+import { authRuntime } from './runtime.js';
 import { sha256 } from './tokens.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -139,8 +140,43 @@ describe.each(testTargets())('sign-in and sessions on %s', (target) => {
       .set({ last_seen_at: twoMinutesAgo })
       .where('token_hash', '=', sha256(fresh))
       .execute();
+    // The session cache time passes (a cached session is not looked up, so not touched).
+    authRuntime(w.app, w.deps).sessions.clear();
     await call(w.app, 'GET', '/api/me', { as: { session: fresh } });
     expect(await seen()).toBeGreaterThan(twoMinutesAgo.getTime());
+  });
+
+  it('trusts a verified session for the cache time only; sign-out and membership changes here apply at once', async () => {
+    const token = await w.session(w.users.managerA.id);
+    const metrics = () =>
+      call(w.app, 'GET', `/api/client-metrics?org_id=${w.orgA}&range=day`, { as: { session: token } });
+    expect((await metrics()).status).toBe(200);
+    // Revoked by another instance (straight in the database): still trusted here until the cache time passes.
+    await w.database.db
+      .updateTable('sessions')
+      .set({ revoked_at: new Date() })
+      .where('token_hash', '=', sha256(token))
+      .execute();
+    const sessions = authRuntime(w.app, w.deps).sessions;
+    expect((await metrics()).status).toBe(200);
+    sessions.clear();
+    expect((await metrics()).status).toBe(401);
+
+    // A membership removed through this instance's API takes effect on the member's very next request.
+    const member = await w.session(w.users.managerA.id);
+    const asMember = () =>
+      call(w.app, 'GET', `/api/client-metrics?org_id=${w.orgA}&range=day`, { as: { session: member } });
+    expect((await asMember()).status).toBe(200);
+    const admin = { session: w.users.adminA.session };
+    const removed = await call(w.app, 'DELETE', `/api/orgs/${w.orgA}/members/${w.users.managerA.id}`, { as: admin });
+    expect(removed.status).toBe(204);
+    expect((await asMember()).status).toBe(404);
+    const back = await call(w.app, 'POST', `/api/orgs/${w.orgA}/members`, {
+      as: admin,
+      body: { email: w.users.managerA.email, role: 'org_manager' },
+    });
+    expect(back.status).toBe(201);
+    expect((await asMember()).status).toBe(200);
   });
 
   it('refuses cookie-authenticated changes without our Origin, and accepts them with it', async () => {

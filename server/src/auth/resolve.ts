@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import { ANONYMOUS_CALLER, type Caller, loadUserAccess, userCaller, type VerifiedKey } from './caller.js';
 import type { KeyVerifier } from './key-verifier.js';
 import { systemPrincipal } from './principal.js';
-import { lookupSession, readSessionCookie } from './sessions.js';
+import { lookupSession, readSessionCookie, type SessionCache } from './sessions.js';
 import type { SupabaseVerifier } from './supabase.js';
 import { looksLikeJwt } from './tokens.js';
 
@@ -21,6 +21,7 @@ export const unauthenticated = (
 export interface ResolverParts {
   deps: AppDeps;
   keys: KeyVerifier;
+  sessions: SessionCache;
   supabase: SupabaseVerifier | null;
 }
 
@@ -80,7 +81,7 @@ async function callerFromKey(parts: ResolverParts, value: string): Promise<Calle
 async function callerFromSession(c: Context, parts: ResolverParts, required: boolean): Promise<Caller> {
   const token = readSessionCookie(c);
   if (!token) return ANONYMOUS_CALLER;
-  const found = await lookupSession(parts.deps.database.db, token, parts.deps.config.auth);
+  const found = await lookupSession(parts.deps.database.db, token, parts.deps.config.auth, parts.sessions);
   if (found.ok) return userCaller(found.access, 'session', { sessionId: found.sessionId });
   if (!required) return ANONYMOUS_CALLER;
   const why =

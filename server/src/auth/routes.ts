@@ -123,6 +123,7 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
       const p = ctx.principal;
       if (p.kind === 'user' && p.sessionId) {
         await revokeSession(deps.database.db, p.sessionId);
+        ctx.auth.sessions.forgetSession(p.sessionId);
         await ctx.audit({ action: 'auth.logout', targetType: 'user', targetId: p.userId });
         clearSessionCookie(c, isHttps(c));
       }

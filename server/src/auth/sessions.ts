@@ -47,17 +47,77 @@ export type SessionLookup =
   | { ok: true; sessionId: string; access: UserAccess; expiresAt: Date }
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'disabled' };
 
+/**
+ * Live sessions this instance verified recently, so a dashboard's burst of requests costs no lookups. Sign-out
+ * and user changes on this instance drop entries at once; elsewhere they take effect within the cache time
+ * (`VICTORYSYNC_SESSION_CACHE_SECONDS`), as revoked API keys do.
+ */
+export class SessionCache {
+  private readonly entries = new Map<string, { found: SessionFound; fetchedAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  get(tokenHash: string, now: number): SessionFound | null {
+    const entry = this.entries.get(tokenHash);
+    if (!entry) return null;
+    if (now - entry.fetchedAt >= this.ttlMs) {
+      this.entries.delete(tokenHash);
+      return null;
+    }
+    return entry.found;
+  }
+
+  set(tokenHash: string, found: SessionFound, now: number): void {
+    if (this.ttlMs <= 0) return;
+    this.entries.delete(tokenHash);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(tokenHash, { found, fetchedAt: now });
+  }
+
+  forgetSession(sessionId: string): void {
+    for (const [hash, entry] of this.entries) if (entry.found.sessionId === sessionId) this.entries.delete(hash);
+  }
+
+  /** After a change to the user's standing, memberships or sessions. */
+  forgetUser(userId: string): void {
+    for (const [hash, entry] of this.entries) if (entry.found.access.id === userId) this.entries.delete(hash);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+type SessionFound = Extract<SessionLookup, { ok: true }>;
+
 /** Finds a live session for the token; refreshes last_seen_at when it is older than a minute. */
-export async function lookupSession(db: Kysely<DB>, token: string, config: AuthConfig): Promise<SessionLookup> {
-  return withPrincipal(db, AUTH, async (tx) => {
+export async function lookupSession(
+  db: Kysely<DB>,
+  token: string,
+  config: AuthConfig,
+  cache?: SessionCache,
+): Promise<SessionLookup> {
+  const hash = sha256(token);
+  const key = hash.toString('hex');
+  const now = Date.now();
+  const cached = cache?.get(key, now);
+  // The cache never outlives the session: absolute expiry is checked on every hit; idle expiry cannot pass
+  // within the cache time because a lookup refreshes last_seen_at at least every TOUCH_INTERVAL_MS.
+  if (cached && cached.expiresAt.getTime() > now) return cached;
+  const found = await withPrincipal(db, AUTH, async (tx) => {
     const session = await tx
       .selectFrom('sessions')
       .select(['id', 'user_id', 'expires_at', 'last_seen_at', 'revoked_at'])
-      .where('token_hash', '=', sha256(token))
+      .where('token_hash', '=', hash)
       .executeTakeFirst();
     if (!session) return { ok: false, reason: 'unknown' } as const;
     if (session.revoked_at) return { ok: false, reason: 'revoked' } as const;
-    const now = Date.now();
     if (session.expires_at.getTime() <= now || session.last_seen_at.getTime() + config.sessionIdleMs <= now) {
       return { ok: false, reason: 'expired' } as const;
     }
@@ -72,6 +132,8 @@ export async function lookupSession(db: Kysely<DB>, token: string, config: AuthC
     }
     return { ok: true, sessionId: session.id, access, expiresAt: session.expires_at } as const;
   });
+  if (found.ok) cache?.set(key, found, now);
+  return found;
 }
 
 export async function revokeSession(db: Kysely<DB>, sessionId: string): Promise<void> {

@@ -4,7 +4,7 @@ import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
 import type { Scope } from '../metrics/queries.js';
 import { type RangeRequest, resolveRange } from '../metrics/range.js';
-import { agentNames, nameKey, orgContext } from '../metrics/service.js';
+import { orgContext } from '../metrics/service.js';
 import { toE164 } from '../phone-numbers/normalize.js';
 
 export interface CallItem {
@@ -53,6 +53,8 @@ interface CallRow {
   provider: string;
   provider_account: string;
   recording_ref: string | null;
+  /** the org member linked to the extension, else MightyCall's directory name, else null */
+  agent_name: string | null;
 }
 
 const COLUMNS = sql`c.id, c.direction, c.status, c.external_number, p.e164 AS business_number, c.queue_name, c.started_at,
@@ -75,13 +77,8 @@ function decodeCursor(cursor: string): { startedAt: Date; id: string } {
   }
 }
 
-async function toItems(tx: Tx, orgId: string | null, rows: CallRow[]): Promise<CallItem[]> {
-  const names = await agentNames(
-    tx,
-    orgId,
-    rows.map((r) => ({ provider: r.provider, providerAccount: r.provider_account, extension: r.agent_extension })),
-  );
-  return rows.map((r) => ({
+function toItem(r: CallRow): CallItem {
+  return {
     id: r.id,
     direction: r.direction,
     status: r.status,
@@ -95,10 +92,24 @@ async function toItems(tx: Tx, orgId: string | null, rows: CallRow[]): Promise<C
     waitSeconds: Number(r.wait_seconds),
     talkSeconds: Number(r.talk_seconds),
     agentExtension: r.agent_extension,
-    agentName: r.agent_extension
-      ? (names.get(nameKey(r.provider, r.provider_account, r.agent_extension)) ?? null)
-      : null,
-  }));
+    agentName: r.agent_extension ? r.agent_name : null,
+  };
+}
+
+/**
+ * Adds `agent_name` to call rows, in the same statement: the name of the org member linked to the extension
+ * (platform-wide: none), else the MightyCall directory's name for (provider, account, extension).
+ */
+function withAgentNames(calls: RawBuilder<unknown>, orgId: string | null): RawBuilder<CallRow> {
+  const member =
+    orgId === null
+      ? sql`NULL::text`
+      : sql`(SELECT u.display_name FROM org_memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.org_id = ${orgId} AND m.mightycall_extension = c.agent_extension ORDER BY u.display_name LIMIT 1)`;
+  return sql`SELECT c.*, coalesce(${member}, (SELECT ag.display_name FROM agents ag
+      WHERE ag.provider = c.provider AND ag.provider_account = c.provider_account AND ag.extension = c.agent_extension)
+    ) AS agent_name
+    FROM (${calls}) c ORDER BY c.started_at DESC, c.id DESC`;
 }
 
 /**
@@ -130,9 +141,9 @@ function newestCalls(scope: Scope, where: RawBuilder<unknown>, limit: number) {
 
 /** The latest calls of the scope, newest first. */
 export async function recentCalls(tx: Tx, orgId: string | null, limit: number): Promise<CallItem[]> {
-  await orgContext(tx, orgId);
-  const rows = await sql<CallRow>`${newestCalls({ orgId, from: null, to: null }, sql`true`, limit)}`.execute(tx);
-  return toItems(tx, orgId, rows.rows);
+  // The route has already established that the org exists and the caller reaches it.
+  const rows = await withAgentNames(newestCalls({ orgId, from: null, to: null }, sql`true`, limit), orgId).execute(tx);
+  return rows.rows.map(toItem);
 }
 
 function filterSql(f: Partial<CallFilters>) {
@@ -172,15 +183,15 @@ export async function listCalls(
   f: CallFilters,
   now = new Date(),
 ): Promise<{ items: CallItem[]; nextCursor: string | null }> {
-  const ctx = await orgContext(tx, f.orgId);
+  // A range needs the org's time zone; without one the route's org check suffices.
   const hasRange = Boolean(f.range || f.from || f.to);
-  const range = hasRange ? resolveRange(f, ctx.timezone, now) : null;
+  const range = hasRange ? resolveRange(f, (await orgContext(tx, f.orgId)).timezone, now) : null;
   const scope = { orgId: f.orgId, from: range?.from ?? null, to: range?.to ?? null };
-  const rows = await sql<CallRow>`${newestCalls(scope, filterSql(f), f.limit + 1)}`.execute(tx);
+  const rows = await withAgentNames(newestCalls(scope, filterSql(f), f.limit + 1), f.orgId).execute(tx);
   const page = rows.rows.slice(0, f.limit);
   const last = page.at(-1);
   return {
-    items: await toItems(tx, f.orgId, page),
+    items: page.map(toItem),
     nextCursor: rows.rows.length > f.limit && last ? encodeCursor(last) : null,
   };
 }
@@ -192,12 +203,14 @@ export async function getCall(tx: Tx, orgId: string | null, callId: string) {
       ? sql`true`
       : sql`EXISTS (SELECT 1 FROM org_phone_numbers a WHERE a.org_id = ${orgId} AND a.phone_number_id = c.business_number_id
           AND a.assigned_from <= c.started_at AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until))`;
-  const rows = await sql<CallRow & { raw: unknown }>`SELECT ${COLUMNS}, c.raw FROM calls c
-    JOIN phone_numbers p ON p.id = c.business_number_id WHERE c.id = ${callId} AND ${inOrg}`.execute(tx);
+  const rows = await withAgentNames(
+    sql`SELECT ${COLUMNS} FROM calls c
+      JOIN phone_numbers p ON p.id = c.business_number_id WHERE c.id = ${callId} AND ${inOrg}`,
+    orgId,
+  ).execute(tx);
   const row = rows.rows[0];
   if (!row) throw new AppError(404, 'call_not_found', 'Call not found');
-  const [item] = await toItems(tx, orgId, [row]);
-  return { ...(item as CallItem), recordingRef: row.recording_ref };
+  return { ...toItem(row), recordingRef: row.recording_ref };
 }
 
 export const CSV_COLUMNS: Array<keyof CallItem> = [

@@ -1,20 +1,45 @@
 // Runs work as a principal: one transaction, the principal's settings, and the non-owner role, so RLS applies.
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { databaseSettings, type Principal } from '../auth/principal.js';
 import type { DB } from './types.js';
 
 export const APP_ROLE = 'victorysync_app';
 
-export type Tx = Transaction<DB>;
+/** A connection inside a withPrincipal transaction. */
+export type Tx = Kysely<DB>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A setting value written into the opening statement: only '' or a UUID ever gets there. */
+function literal(value: string, name: string): string {
+  if (value !== '' && !UUID.test(value)) throw new Error(`withPrincipal: ${name} must be empty or a UUID`);
+  return `'${value}'`;
+}
+
+/**
+ * BEGIN, the principal's three settings, the non-owner role and jit=off, all local to the transaction, in one
+ * round trip (a parameterless script runs through the simple protocol on both drivers). JIT compilation costs
+ * more than it saves on dashboard-sized queries.
+ */
+export function openingScript(principal: Principal): string {
+  const s = databaseSettings(principal);
+  return `begin; select set_config('vs.user_id', ${literal(s.userId, 'user id')}, true), set_config('vs.is_admin', '${
+    s.isAdmin ? 'on' : 'off'
+  }', true), set_config('vs.org_scope', ${literal(s.orgScope, 'org scope')}, true), set_config('role', '${APP_ROLE}', true), set_config('jit', 'off', true)`;
+}
 
 export async function withPrincipal<T>(db: Kysely<DB>, principal: Principal, work: (tx: Tx) => Promise<T>): Promise<T> {
-  const s = databaseSettings(principal);
-  return db.transaction().execute(async (tx) => {
-    // One round trip: the three settings and the role, all local to this transaction. JIT compilation costs
-    // more than it saves on dashboard-sized queries.
-    await sql`select set_config('vs.user_id', ${s.userId}, true), set_config('vs.is_admin', ${s.isAdmin ? 'on' : 'off'}, true),
-      set_config('vs.org_scope', ${s.orgScope}, true), set_config('role', ${APP_ROLE}, true),
-      set_config('jit', 'off', true)`.execute(tx);
-    return work(tx);
+  const opening = openingScript(principal);
+  return db.connection().execute(async (conn) => {
+    await sql.raw(opening).execute(conn);
+    let result: T;
+    try {
+      result = await work(conn);
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+    await sql`commit`.execute(conn);
+    return result;
   });
 }

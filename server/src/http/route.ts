@@ -153,7 +153,7 @@ async function admitAndRun(
     if (caller.principal.kind === 'anonymous') throw unauthenticated();
     if (caller.via === 'session') assertSameOrigin(c, deps.config);
   }
-  const orgId = await resolveOrg(c, spec.org, caller, deps);
+  const orgId = await resolveOrg(c, spec.org, caller, deps, auth);
   if (!permissionsOf(caller, orgId).has(spec.permission)) throw forbidden(caller, spec.permission);
 
   const ip = clientAddress(c, deps.config.auth.trustProxy);
@@ -201,7 +201,13 @@ function consumeRate(auth: AuthRuntime, keyId: string): Record<string, string> {
 const orgNotFound = () => new AppError(404, 'org_not_found', 'Organization not found');
 
 /** The org the request is about, checked against what the caller reaches; 404 hides orgs it does not. */
-async function resolveOrg(c: Context, source: OrgSource, caller: Caller, deps: AppDeps): Promise<string | null> {
+async function resolveOrg(
+  c: Context,
+  source: OrgSource,
+  caller: Caller,
+  deps: AppDeps,
+  auth: AuthRuntime,
+): Promise<string | null> {
   if (source === 'none') return null;
   const field = source === 'param' ? 'path.orgId' : 'query.org_id';
   const raw = source === 'param' ? c.req.param('orgId') : c.req.query('org_id');
@@ -224,10 +230,12 @@ async function resolveOrg(c: Context, source: OrgSource, caller: Caller, deps: A
     if (!ownOrgIds(caller).includes(orgId)) throw orgNotFound();
     return orgId;
   }
+  if (auth.orgs.has(orgId)) return orgId;
   const found = await withPrincipal(deps.database.db, caller.principal, (tx) =>
     tx.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst(),
   );
   if (!found) throw orgNotFound();
+  auth.orgs.add(orgId);
   return orgId;
 }
 

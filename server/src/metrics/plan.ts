@@ -1,7 +1,7 @@
 // Reads a range the fast way: whole local days from the org's daily rollups, partial days at the edges from raw calls.
-import type { Kysely } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DB } from '../db/types.js';
-import { bucketed, rollupBucketed, rollupTotals, type Sums, type Thresholds, totals } from './queries.js';
+import { bucketedSql, rollupBucketedSql, rollupTotalsSql, type Sums, type Thresholds, totalsSql } from './queries.js';
 import type { ResolvedRange } from './range.js';
 import { advance, truncate } from './range.js';
 import { localParts } from './zoned.js';
@@ -54,6 +54,37 @@ export function addSums(a: Sums, b: Sums): Sums {
   };
 }
 
+/** UNION ALL of parts that return the same columns: one statement, one round trip. */
+function unionAll<R>(parts: RawBuilder<R>[]): RawBuilder<R> {
+  return sql<R>`${sql.join(parts, sql` UNION ALL `)}`;
+}
+
+/**
+ * The sums of several windows (e.g. a range and its previous period) in one statement: each window's whole
+ * local days from the rollups and its partial edge days from raw calls, summed per window.
+ */
+export async function rangeTotalsMany(
+  tx: Tx,
+  orgId: string | null,
+  windows: Window[],
+  tz: string,
+  t: Thresholds,
+): Promise<Sums[]> {
+  const parts: RawBuilder<Sums & { part: number }>[] = [];
+  windows.forEach((window, i) => {
+    const plan = planRead(orgId, window, tz);
+    if (plan.days && orgId) parts.push(rollupTotalsSql(orgId, plan.days.fromDay, plan.days.toDay, i));
+    for (const w of plan.raw) parts.push(totalsSql({ orgId, from: w.from, to: w.to }, t, i));
+  });
+  const rows = (await unionAll(parts).execute(tx)).rows;
+  return windows.map((_, i) =>
+    rows
+      .filter((r) => r.part === i)
+      .map(({ part: _part, ...sums }) => sums)
+      .reduce(addSums),
+  );
+}
+
 export async function rangeTotals(
   tx: Tx,
   orgId: string | null,
@@ -61,34 +92,32 @@ export async function rangeTotals(
   tz: string,
   t: Thresholds,
 ): Promise<Sums> {
-  const plan = planRead(orgId, window, tz);
-  const parts: Sums[] = [];
-  if (plan.days && orgId) parts.push(await rollupTotals(tx, orgId, plan.days.fromDay, plan.days.toDay));
-  for (const w of plan.raw) parts.push(await totals(tx, { orgId, from: w.from, to: w.to }, t));
-  return parts.reduce(addSums);
+  const [sums] = await rangeTotalsMany(tx, orgId, [window], tz, t);
+  if (!sums) throw new Error('rangeTotals: no sums');
+  return sums;
 }
 
+/** Sums per bucket of the range, rollups and raw edges in one statement; keys index `range.buckets`. */
 export async function rangeBuckets(
   tx: Tx,
   orgId: string | null,
   range: ResolvedRange,
   t: Thresholds,
 ): Promise<Map<number, Sums>> {
-  const out = new Map<number, Sums>();
-  const merge = (rows: Array<Sums & { bucket: number }>) => {
-    for (const { bucket, ...s } of rows) {
-      const prev = out.get(bucket);
-      out.set(bucket, prev ? addSums(prev, s) : s);
-    }
-  };
   // Daily rollups can fill day, week and month buckets, never hours.
   const plan =
     range.interval === 'hour'
       ? { days: null, raw: [{ from: range.from, to: range.to }] }
       : planRead(orgId, range, range.timezone);
+  const parts: RawBuilder<Sums & { bucket: number }>[] = [];
   if (plan.days && orgId) {
-    merge(await rollupBucketed(tx, orgId, plan.days.fromDay, plan.days.toDay, range.timezone, range.buckets));
+    parts.push(rollupBucketedSql(orgId, plan.days.fromDay, plan.days.toDay, range.timezone, range.buckets));
   }
-  for (const w of plan.raw) merge(await bucketed(tx, { orgId, from: w.from, to: w.to }, t, range.buckets));
+  for (const w of plan.raw) parts.push(bucketedSql({ orgId, from: w.from, to: w.to }, t, range.buckets));
+  const out = new Map<number, Sums>();
+  for (const { bucket, ...s } of (await unionAll(parts).execute(tx)).rows) {
+    const prev = out.get(bucket);
+    out.set(bucket, prev ? addSums(prev, s) : s);
+  }
   return out;
 }

@@ -57,7 +57,7 @@ export function scopedCalls(scope: Scope, options: { joinNumber?: boolean } = {}
     WHERE a.org_id = ${scope.orgId}`;
 }
 
-function aggregates(t: Thresholds): RawBuilder<unknown> {
+export function aggregates(t: Thresholds): RawBuilder<unknown> {
   return sql`
     count(*) FILTER (WHERE c.direction = 'inbound')::int AS offered,
     count(*) FILTER (WHERE c.direction = 'outbound')::int AS outbound,
@@ -73,24 +73,24 @@ function aggregates(t: Thresholds): RawBuilder<unknown> {
     coalesce(sum(c.talk_seconds) FILTER (WHERE c.direction = 'outbound' AND c.status = 'answered'), 0)::float8 AS "outboundTalkSum"`;
 }
 
+/** The sums of a scope, as one row (a SELECT without GROUP BY), tagged with `part`. */
+export function totalsSql(scope: Scope, t: Thresholds, part = 0): RawBuilder<Sums & { part: number }> {
+  return sql`SELECT ${part}::int AS part, ${aggregates(t)} FROM ${scopedCalls(scope)}`;
+}
+
 export async function totals(tx: Tx, scope: Scope, t: Thresholds): Promise<Sums> {
-  const result = await sql<Sums>`SELECT ${aggregates(t)} FROM ${scopedCalls(scope)}`.execute(tx);
-  return result.rows[0] as Sums;
+  const result = await totalsSql(scope, t).execute(tx);
+  const { part: _part, ...sums } = result.rows[0] as Sums & { part: number };
+  return sums;
 }
 
 /** Sums per bucket; `bucket` is the 0-based index into `bucketStarts` (which must be sorted). */
-export async function bucketed(
-  tx: Tx,
-  scope: Scope,
-  t: Thresholds,
-  bucketStarts: Date[],
-): Promise<Array<Sums & { bucket: number }>> {
+export function bucketedSql(scope: Scope, t: Thresholds, bucketStarts: Date[]): RawBuilder<Sums & { bucket: number }> {
   const starts = bucketStarts.map((d) => d.toISOString());
-  const result = await sql<Sums & { bucket: number }>`
+  return sql`
     SELECT (width_bucket(c.started_at, ${starts}::timestamptz[]) - 1)::int AS bucket, ${aggregates(t)}
     FROM ${scopedCalls(scope)}
-    GROUP BY 1 ORDER BY 1`.execute(tx);
-  return result.rows;
+    GROUP BY 1`;
 }
 
 export async function byQueue(
@@ -148,26 +148,28 @@ const ROLLUP_SUMS = sql`
     coalesce(sum(r.outbound_talk_sum), 0)::float8 AS "outboundTalkSum"`;
 
 /** Whole local days [fromDay, toDay) of an org from its daily rollups (kept exact by triggers; migration 0005). */
-export async function rollupTotals(tx: Tx, orgId: string, fromDay: string, toDay: string): Promise<Sums> {
-  const result = await sql<Sums>`SELECT ${ROLLUP_SUMS} FROM org_daily_rollups r
-    WHERE r.org_id = ${orgId} AND r.day >= ${fromDay}::date AND r.day < ${toDay}::date`.execute(tx);
-  return result.rows[0] as Sums;
+export function rollupTotalsSql(
+  orgId: string,
+  fromDay: string,
+  toDay: string,
+  part = 0,
+): RawBuilder<Sums & { part: number }> {
+  return sql`SELECT ${part}::int AS part, ${ROLLUP_SUMS} FROM org_daily_rollups r
+    WHERE r.org_id = ${orgId} AND r.day >= ${fromDay}::date AND r.day < ${toDay}::date`;
 }
 
 /** Daily rollups summed into local buckets (day, week or month); `bucket` indexes `bucketStarts`. */
-export async function rollupBucketed(
-  tx: Tx,
+export function rollupBucketedSql(
   orgId: string,
   fromDay: string,
   toDay: string,
   timezone: string,
   bucketStarts: Date[],
-): Promise<Array<Sums & { bucket: number }>> {
+): RawBuilder<Sums & { bucket: number }> {
   const starts = bucketStarts.map((d) => d.toISOString());
-  const result = await sql<Sums & { bucket: number }>`
+  return sql`
     SELECT (width_bucket(r.day::timestamp AT TIME ZONE ${timezone}, ${starts}::timestamptz[]) - 1)::int AS bucket, ${ROLLUP_SUMS}
     FROM org_daily_rollups r
     WHERE r.org_id = ${orgId} AND r.day >= ${fromDay}::date AND r.day < ${toDay}::date
-    GROUP BY 1 ORDER BY 1`.execute(tx);
-  return result.rows;
+    GROUP BY 1`;
 }

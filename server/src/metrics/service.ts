@@ -2,7 +2,7 @@
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
 import { type Change, compareMetrics, deriveMetrics, EMPTY_SUMS, type Metrics, ratio, round1 } from './derive.js';
-import { rangeBuckets, rangeTotals } from './plan.js';
+import { rangeBuckets, rangeTotalsMany } from './plan.js';
 import { byAgent, byNumber, byQueue, type Scope, type Thresholds } from './queries.js';
 import { previousRange, type RangeRequest, type ResolvedRange, resolveRange } from './range.js';
 import { isoWithOffset } from './zoned.js';
@@ -80,10 +80,12 @@ export async function clientMetrics(tx: Tx, query: MetricsQuery, now = new Date(
     service_level_threshold_seconds: ctx.thresholds.slThresholdSeconds,
     service_level_target_pct: ctx.slTargetPct,
   });
-  const current = deriveMetrics(await rangeTotals(tx, ctx.orgId, range, ctx.timezone, ctx.thresholds));
-  if (query.compare === false)
-    return { range: describeRange(range), metrics: decorate(current), previous: null, change: null };
-  const prior = deriveMetrics(await rangeTotals(tx, ctx.orgId, previousRange(range), ctx.timezone, ctx.thresholds));
+  const windows = query.compare === false ? [range] : [range, previousRange(range)];
+  const [sums, before] = await rangeTotalsMany(tx, ctx.orgId, windows, ctx.timezone, ctx.thresholds);
+  if (!sums) throw new Error('clientMetrics: no sums');
+  const current = deriveMetrics(sums);
+  if (!before) return { range: describeRange(range), metrics: decorate(current), previous: null, change: null };
+  const prior = deriveMetrics(before);
   return {
     range: describeRange(range),
     metrics: decorate(current),

@@ -88,6 +88,7 @@ function registerMemberWrites(
         await ctx.auditIn(tx, { action: 'member.add', targetType: 'user', targetId: target.userId, after: added });
         return added;
       });
+      ctx.auth.sessions.forgetUser(target.userId);
       return c.json({ member, invite: target.invite }, 201);
     },
   );
@@ -115,6 +116,7 @@ function registerMemberWrites(
         await ctx.auditIn(tx, { action: 'member.update', targetType: 'user', targetId: userId, before, after });
         return after;
       });
+      ctx.auth.sessions.forgetUser(userId);
       return c.json({ member }, 200);
     },
   );
@@ -140,6 +142,7 @@ function registerMemberWrites(
         const before = await removeMember(tx, orgId, userId, { keepOneAdmin });
         await ctx.auditIn(tx, { action: 'member.remove', targetType: 'user', targetId: userId, before });
       });
+      ctx.auth.sessions.forgetUser(userId);
       return c.body(null, 204);
     },
   );

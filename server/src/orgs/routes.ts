@@ -51,6 +51,7 @@ export function registerOrgRoutes(app: App, deps: AppDeps): void {
         });
         return created;
       });
+      if (ctx.principal.kind === 'user') ctx.auth.sessions.forgetUser(ctx.principal.userId);
       return c.json({ org }, 201);
     },
   );
@@ -138,6 +139,9 @@ export function registerOrgRoutes(app: App, deps: AppDeps): void {
         const before = await deleteOrg(tx, orgId);
         await ctx.auditIn(tx, { action: 'org.delete', targetType: 'org', targetId: orgId, before });
       });
+      // Every cached session may hold a membership of the deleted org.
+      ctx.auth.sessions.clear();
+      ctx.auth.orgs.forget(orgId);
       return c.body(null, 204);
     },
   );

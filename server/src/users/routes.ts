@@ -119,6 +119,7 @@ export function registerUserRoutes(app: App, deps: AppDeps): void {
         });
         return after;
       });
+      ctx.auth.sessions.forgetUser(userId);
       return c.json({ user }, 200);
     },
   );
