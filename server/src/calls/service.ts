@@ -65,11 +65,15 @@ function encodeCursor(row: { started_at: Date; id: string }): string {
   return Buffer.from(JSON.stringify([row.started_at.toISOString(), row.id])).toString('base64url');
 }
 
+const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function decodeCursor(cursor: string): { startedAt: Date; id: string } {
   try {
     const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
     const startedAt = new Date(String(iso));
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(startedAt.getTime()))
+    const year = startedAt.getUTCFullYear();
+    // A forged cursor must fail here, not as a cast error in SQL: a real UUID and a year PostgreSQL accepts.
+    if (typeof id !== 'string' || !CURSOR_ID.test(id) || Number.isNaN(year) || year < 1 || year > 9999)
       throw new Error('bad');
     return { startedAt, id };
   } catch {
@@ -112,38 +116,47 @@ function withAgentNames(calls: RawBuilder<unknown>, orgId: string | null): RawBu
     FROM (${calls}) c ORDER BY c.started_at DESC, c.id DESC`;
 }
 
+/** The call columns a page shows, before the number and agent name are joined. */
+const PAGE_COLUMNS = sql`c.id, c.direction, c.status, c.external_number, c.business_number_id, c.queue_name,
+  c.started_at, c.answered_at, c.ended_at, c.wait_seconds, c.talk_seconds, c.agent_extension, c.provider,
+  c.provider_account, c.recording_ref`;
+
 /**
- * The newest `limit` calls of a scope matching `where`, newest first. For an org, each assignment window is
- * read backwards on (business_number_id, started_at) and only its newest `limit` rows are merged, so a page
- * costs the same at 300 or 300,000 calls.
+ * The newest `limit` calls of a scope matching `where`, newest first, with their number and agent name, in
+ * one statement. For an org, each assignment window is read backwards on (business_number_id, started_at, id)
+ * and only its newest `limit` rows are merged, so a page costs the same at 300 or 300,000 calls.
  */
-function newestCalls(scope: Scope, where: RawBuilder<unknown>, limit: number) {
+async function newestCalls(tx: Tx, scope: Scope, where: RawBuilder<unknown>, limit: number): Promise<CallRow[]> {
   const lower = scope.from ? sql`${scope.from}::timestamptz` : sql`'-infinity'::timestamptz`;
   const upper = scope.to ? sql`${scope.to}::timestamptz` : sql`'infinity'::timestamptz`;
-  if (scope.orgId === null) {
-    return sql`SELECT ${COLUMNS} FROM calls c JOIN phone_numbers p ON p.id = c.business_number_id
-      WHERE c.started_at >= ${lower} AND c.started_at < ${upper} AND ${where}
-      ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}`;
-  }
-  return sql`SELECT ${COLUMNS} FROM org_phone_numbers a
-    CROSS JOIN LATERAL (
-      SELECT c.* FROM calls c
-      WHERE c.business_number_id = a.phone_number_id
-        AND c.started_at >= a.assigned_from AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until)
-        AND c.started_at >= ${lower} AND c.started_at < ${upper}
-        AND ${where}
-      ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}
-    ) c
-    JOIN phone_numbers p ON p.id = c.business_number_id
-    WHERE a.org_id = ${scope.orgId}
-    ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}`;
+  const calls =
+    scope.orgId === null
+      ? sql`SELECT ${PAGE_COLUMNS} FROM calls c
+          WHERE c.started_at >= ${lower} AND c.started_at < ${upper} AND ${where}
+          ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}`
+      : sql`SELECT c.* FROM org_phone_numbers a CROSS JOIN LATERAL (
+            SELECT ${PAGE_COLUMNS} FROM calls c
+            WHERE c.business_number_id = a.phone_number_id
+              AND c.started_at >= a.assigned_from AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until)
+              AND c.started_at >= ${lower} AND c.started_at < ${upper} AND ${where}
+            ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}) c
+          WHERE a.org_id = ${scope.orgId}
+          ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}`;
+  const rows = await withAgentNames(
+    sql`SELECT c.id, c.direction, c.status, c.external_number, p.e164 AS business_number, c.queue_name, c.started_at,
+      c.answered_at, c.ended_at, c.wait_seconds::float8 AS wait_seconds, c.talk_seconds::float8 AS talk_seconds,
+      c.agent_extension, c.provider, c.provider_account, c.recording_ref
+      FROM (${calls}) c JOIN phone_numbers p ON p.id = c.business_number_id`,
+    scope.orgId,
+  ).execute(tx);
+  return rows.rows;
 }
 
 /** The latest calls of the scope, newest first. */
 export async function recentCalls(tx: Tx, orgId: string | null, limit: number): Promise<CallItem[]> {
   // The route has already established that the org exists and the caller reaches it.
-  const rows = await withAgentNames(newestCalls({ orgId, from: null, to: null }, sql`true`, limit), orgId).execute(tx);
-  return rows.rows.map(toItem);
+  const rows = await newestCalls(tx, { orgId, from: null, to: null }, sql`true`, limit);
+  return rows.map(toItem);
 }
 
 function filterSql(f: Partial<CallFilters>) {
@@ -172,7 +185,10 @@ function filterSql(f: Partial<CallFilters>) {
   }
   if (f.cursor) {
     const c = decodeCursor(f.cursor);
-    parts.push(sql`(c.started_at, c.id) < (${c.startedAt}::timestamptz, ${c.id}::uuid)`);
+    // The first comparison bounds the index scan; the row comparison settles ties on started_at.
+    parts.push(
+      sql`c.started_at <= ${c.startedAt}::timestamptz AND (c.started_at, c.id) < (${c.startedAt}::timestamptz, ${c.id}::uuid)`,
+    );
   }
   return sql.join(parts, sql` AND `);
 }
@@ -187,12 +203,12 @@ export async function listCalls(
   const hasRange = Boolean(f.range || f.from || f.to);
   const range = hasRange ? resolveRange(f, (await orgContext(tx, f.orgId)).timezone, now) : null;
   const scope = { orgId: f.orgId, from: range?.from ?? null, to: range?.to ?? null };
-  const rows = await withAgentNames(newestCalls(scope, filterSql(f), f.limit + 1), f.orgId).execute(tx);
-  const page = rows.rows.slice(0, f.limit);
+  const rows = await newestCalls(tx, scope, filterSql(f), f.limit + 1);
+  const page = rows.slice(0, f.limit);
   const last = page.at(-1);
   return {
     items: page.map(toItem),
-    nextCursor: rows.rows.length > f.limit && last ? encodeCursor(last) : null,
+    nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null,
   };
 }
 
