@@ -13,6 +13,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
     .optional(),
+  DATABASE_READ_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_READ_URL must start with postgres:// or postgresql://')
+    .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   VICTORYSYNC_DATA_DIR: z.string().default('./data'),
   VICTORYSYNC_DEMO: flag,
@@ -53,7 +57,9 @@ const EnvSchema = z.object({
 export interface Config {
   port: number;
   host: string;
-  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolSize: number };
+  database:
+    | { kind: 'pglite'; dataDir: string }
+    | { kind: 'postgres'; url: string; poolSize: number; readUrl: string | null };
   /** demo data and the demo admin are created on an empty database */
   demo: boolean;
   admin: { email: string; password: string } | null;
@@ -105,8 +111,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((e.VICTORYSYNC_ADMIN_EMAIL === undefined) !== (e.VICTORYSYNC_ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Set both VICTORYSYNC_ADMIN_EMAIL and VICTORYSYNC_ADMIN_PASSWORD, or neither.');
   }
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    throw new ConfigError('DATABASE_READ_URL is for a read replica of DATABASE_URL; set DATABASE_URL too.');
+  }
   const database: Config['database'] = e.DATABASE_URL
-    ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+    ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, readUrl: e.DATABASE_READ_URL ?? null }
     : { kind: 'pglite', dataDir: e.VICTORYSYNC_DATA_DIR };
   return {
     port: e.PORT,

@@ -20,7 +20,12 @@ async function main(): Promise<void> {
   const database = await openDatabase(
     config.database.kind === 'pglite'
       ? { kind: 'pglite', dataDir: config.database.dataDir }
-      : { kind: 'postgres', url: config.database.url, poolSize: config.database.poolSize },
+      : {
+          kind: 'postgres',
+          url: config.database.url,
+          poolSize: config.database.poolSize,
+          ...(config.database.readUrl ? { readUrl: config.database.readUrl } : {}),
+        },
   );
   const migration = await migrate(database.db, database.schema);
   logger.info('database ready', {

@@ -66,7 +66,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
       },
       async (c, ctx) => {
         const { limit } = c.req.valid('query');
-        return c.json({ items: await ctx.tenant((tx) => recentCalls(tx, ctx.orgId, limit)) }, 200);
+        return c.json({ items: await ctx.read((tx) => recentCalls(tx, ctx.orgId, limit)) }, 200);
       },
     );
   }
@@ -111,9 +111,9 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
       };
       const wantsCsv =
         q.format === 'csv' || (q.format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
-      if (!wantsCsv) return c.json(await ctx.tenant((tx) => listCalls(tx, filters)), 200);
+      if (!wantsCsv) return c.json(await ctx.read((tx) => listCalls(tx, filters)), 200);
       // Validate the filters before the first byte goes out, so a bad filter is still a clean 400.
-      let page = await ctx.tenant((tx) => listCalls(tx, { ...filters, limit: CSV_PAGE }));
+      let page = await ctx.read((tx) => listCalls(tx, { ...filters, limit: CSV_PAGE }));
       const encoder = new TextEncoder();
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {
@@ -126,7 +126,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
             return;
           }
           const cursor = page.nextCursor;
-          page = await ctx.tenant((tx) => listCalls(tx, { ...filters, limit: CSV_PAGE, cursor }));
+          page = await ctx.read((tx) => listCalls(tx, { ...filters, limit: CSV_PAGE, cursor }));
         },
       });
       await ctx.audit({ action: 'calls.export', targetType: 'calls', after: { filters: { ...q, cursor: undefined } } });
@@ -163,7 +163,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
     },
     async (c, ctx) => {
       const { callId } = c.req.valid('param');
-      return c.json({ call: await ctx.tenant((tx) => getCall(tx, ctx.orgId, callId)) }, 200);
+      return c.json({ call: await ctx.read((tx) => getCall(tx, ctx.orgId, callId)) }, 200);
     },
   );
 
@@ -208,7 +208,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
         throw new AppError(
           415,
           'unsupported_media_type',
-          'Send text/csv or application/x-ndjson (or ?format=csv|ndjson)',
+          'Content-Type: send text/csv or application/x-ndjson (or ?format=csv|ndjson)',
         );
       }
       const text = await c.req.text();

@@ -8,12 +8,24 @@ import type { DB } from './types.js';
 
 export type DatabaseTarget =
   | { kind: 'pglite'; dataDir: string | null }
-  | { kind: 'postgres'; url: string; poolSize: number; searchPath?: string };
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize: number;
+      searchPath?: string;
+      /** a read replica (or a second role) for dashboard reads; its login role must be a member of victorysync_app */
+      readUrl?: string;
+    };
 
 export interface Database {
   kind: DatabaseTarget['kind'];
   /** Runs as the owner (migrations, bootstrap). Request code goes through withPrincipal instead. */
   db: Kysely<DB>;
+  /**
+   * Where dashboard reads go: the DATABASE_READ_URL connection when one is configured, else `db`. Reads run
+   * there as the caller in READ ONLY transactions (RouteContext.read).
+   */
+  readDb: Kysely<DB>;
   /** the schema the tables live in (differs per test file on a shared server) */
   schema: string;
   close(): Promise<void>;
@@ -29,6 +41,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return {
       kind: 'pglite',
       db,
+      readDb: db,
       schema: 'public',
       async close() {
         await db.destroy();
@@ -36,8 +49,25 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       },
     };
   }
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(target.url, target) }) });
+  const readDb = target.readUrl
+    ? new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(target.readUrl, target) }) })
+    : db;
+  return {
+    kind: 'postgres',
+    db,
+    readDb,
+    schema: target.searchPath ?? 'public',
+    async close() {
+      await db.destroy();
+      if (readDb !== db) await readDb.destroy();
+    },
+  };
+}
+
+function createPool(url: string, target: { poolSize: number; searchPath?: string }): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: target.url,
+    connectionString: url,
     max: target.poolSize,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
@@ -52,13 +82,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   });
   // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return {
-    kind: 'postgres',
-    db,
-    schema: target.searchPath ?? 'public',
-    async close() {
-      await db.destroy();
-    },
-  };
+  // A checked-out client losing its server emits 'error' too, and the pool listens only while it is idle: without
+  // this the process dies. The query in flight rejects with the same error; the pool drops the broken client.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }

@@ -21,15 +21,20 @@ function literal(value: string, name: string): string {
  * round trip (a parameterless script runs through the simple protocol on both drivers). JIT compilation costs
  * more than it saves on dashboard-sized queries.
  */
-export function openingScript(principal: Principal): string {
+export function openingScript(principal: Principal, options: { readOnly?: boolean } = {}): string {
   const s = databaseSettings(principal);
-  return `begin; select set_config('vs.user_id', ${literal(s.userId, 'user id')}, true), set_config('vs.is_admin', '${
+  return `begin${options.readOnly ? ' read only' : ''}; select set_config('vs.user_id', ${literal(s.userId, 'user id')}, true), set_config('vs.is_admin', '${
     s.isAdmin ? 'on' : 'off'
   }', true), set_config('vs.org_scope', ${literal(s.orgScope, 'org scope')}, true), set_config('role', '${APP_ROLE}', true), set_config('jit', 'off', true)`;
 }
 
-export async function withPrincipal<T>(db: Kysely<DB>, principal: Principal, work: (tx: Tx) => Promise<T>): Promise<T> {
-  const opening = openingScript(principal);
+export async function withPrincipal<T>(
+  db: Kysely<DB>,
+  principal: Principal,
+  work: (tx: Tx) => Promise<T>,
+  options: { readOnly?: boolean } = {},
+): Promise<T> {
+  const opening = openingScript(principal, options);
   return db.connection().execute(async (conn) => {
     await sql.raw(opening).execute(conn);
     let result: T;

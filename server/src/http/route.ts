@@ -23,6 +23,8 @@ export interface RouteContext {
   orgId: string | null;
   /** runs work in one transaction as the caller: row-level security applies */
   tenant<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** like tenant, READ ONLY, on the read replica when DATABASE_READ_URL is set: for dashboard reads */
+  read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** appends an audit entry in its own transaction (org defaults to the route's org) */
   audit(entry: AuditEntry): Promise<void>;
   /** appends an audit entry inside `tx`, so it commits with the change it records */
@@ -169,6 +171,7 @@ async function admitAndRun(
     caller,
     orgId,
     tenant,
+    read: (work) => withPrincipal(deps.database.readDb, caller.principal, work, { readOnly: true }),
     audit: (entry) => tenant((tx) => recordAudit(tx, origin, withOrg(entry))),
     auditIn: (tx, entry) => recordAudit(tx, origin, withOrg(entry)),
     can: (permission, other) => permissionsOf(caller, other === undefined ? orgId : other).has(permission),

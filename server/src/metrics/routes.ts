@@ -35,14 +35,26 @@ export function toMetricsQuery(q: RangeQuery, orgId: string | null): MetricsQuer
   };
 }
 
-/** Sorts breakdown items by a numeric field (`-field` for descending); unknown fields are a 400. */
-export function sortItems<T extends object>(items: T[], sort: string | undefined): T[] {
+/** The fields of a breakdown's items (from its schema): what ?sort= may name. */
+function itemFields(schema: z.ZodType): readonly string[] {
+  const items = (schema as unknown as { shape?: { items?: { element?: { shape?: object } } } }).shape?.items;
+  return Object.keys(items?.element?.shape ?? {});
+}
+
+/**
+ * Sorts breakdown items by one of `fields` (`-field` for descending). Any other name is a 400, whether or not
+ * there are items to sort (checked against the schema, so `constructor` or `__proto__` are unknown too).
+ */
+export function sortItems<T extends object>(items: T[], sort: string | undefined, fields: readonly string[]): T[] {
   if (!sort) return items;
   const desc = sort.startsWith('-');
   const field = desc ? sort.slice(1) : sort;
-  const sample = items[0] as Record<string, unknown> | undefined;
-  if (sample && !(field in sample))
-    throw new AppError(400, 'invalid_request', `sort: unknown field ${field}`, { field: 'sort' });
+  if (!fields.includes(field)) {
+    throw new AppError(400, 'invalid_request', `sort: unknown field ${JSON.stringify(field.slice(0, 40))}`, {
+      field: 'sort',
+      fields,
+    });
+  }
   const value = (item: T) => (item as Record<string, unknown>)[field];
   return [...items].sort((a, b) => {
     const x = value(a);
@@ -123,9 +135,12 @@ export function registerMetricsRoutes(app: App, deps: AppDeps): void {
           if (sort && !endpoint.sortable) {
             throw new AppError(400, 'invalid_request', 'sort: this endpoint is not sortable', { field: 'sort' });
           }
-          const result = await ctx.tenant((tx) => endpoint.run(tx, toMetricsQuery(query, ctx.orgId)));
+          const result = await ctx.read((tx) => endpoint.run(tx, toMetricsQuery(query, ctx.orgId)));
           if (sort && 'items' in result && Array.isArray(result.items)) {
-            return c.json({ ...result, items: sortItems(result.items as object[], sort) }, 200);
+            return c.json(
+              { ...result, items: sortItems(result.items as object[], sort, itemFields(endpoint.schema)) },
+              200,
+            );
           }
           return c.json(result, 200);
         },
