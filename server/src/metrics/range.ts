@@ -73,7 +73,10 @@ export function bucketStarts(from: Date, to: Date, interval: Interval, tz: strin
       );
     }
     starts.push(next);
-    next = advance(next, interval, tz);
+    const following = advance(next, interval, tz);
+    // A boundary that does not move forward would loop forever (and did, once, on a DST day).
+    if (following <= next) throw new Error(`bucket boundaries stopped advancing at ${next.toISOString()} in ${tz}`);
+    next = following;
   }
   return starts;
 }
@@ -98,6 +101,11 @@ function parseBound(value: string, field: 'from' | 'to', tz: string): Date {
         field,
       },
     );
+  }
+  const year = instant.getUTCFullYear();
+  if (year < 1 || year > 9999) {
+    // JavaScript has a year 0 (and years past 9999); PostgreSQL's timestamps do not.
+    throw new AppError(400, 'invalid_request', `${field}: must be between the years 0001 and 9999`, { field });
   }
   return instant;
 }

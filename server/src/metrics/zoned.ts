@@ -76,19 +76,20 @@ export function offsetMs(instant: Date, timeZone: string): number {
 
 /**
  * The instant at which the local wall clock in `timeZone` reads the given time. Day/month overflow is
- * normalized (day 32 → next month). A wall time inside a spring-forward gap resolves to an instant next to
- * the gap (only hour 0 of a day and whole months are asked for in practice); in a fall-back
- * overlap the first (daylight) occurrence wins.
+ * normalized (day 32 → next month). In a fall-back overlap the first (daylight) occurrence wins; a wall time
+ * inside a spring-forward gap (a day that starts at 01:00, say) resolves to the end of the gap, the first
+ * instant the clock shows after it.
  */
 export function zonedInstant(year: number, month: number, day: number, hour = 0, timeZone = 'UTC'): Date {
   const wall = Date.UTC(year, month - 1, day, hour);
-  let guess = wall - offsetMs(new Date(wall), timeZone);
-  const second = wall - offsetMs(new Date(guess), timeZone);
-  if (second !== guess) guess = Math.min(guess, second);
-  // Prefer the earlier of two valid readings (fall-back overlap).
-  const earlier = guess - 3_600_000;
-  if (wall - offsetMs(new Date(earlier), timeZone) === earlier) guess = earlier;
-  return new Date(guess);
+  // Offset changes are months apart, so the offsets a day either side are the only ones the wall time can have.
+  const before = offsetMs(new Date(wall - 86_400_000), timeZone);
+  const after = offsetMs(new Date(wall + 86_400_000), timeZone);
+  const reads = (t: number) => t + offsetMs(new Date(t), timeZone) === wall;
+  const valid = [wall - before, wall - after].filter(reads);
+  if (valid.length > 0) return new Date(Math.min(...valid));
+  // In the gap: with the offset from before the change, the instant is exactly the change.
+  return new Date(wall - before);
 }
 
 /** ISO 8601 with the zone's offset at that instant, e.g. 2026-03-08T03:00:00-04:00. */
