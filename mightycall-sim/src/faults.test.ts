@@ -43,6 +43,17 @@ describe('faults', () => {
     expect(sim.control.listFaults()).toEqual([]);
   });
 
+  it('after lets the first N matching requests through, then hits', async () => {
+    sim.control.addFault({ path: '/calls*', kind: 'status', status: 503, after: 2, times: 1 });
+    expect((await call('/calls')).status).toBe(200);
+    expect((await call('/phonenumbers')).status).toBe(200);
+    expect((await call('/calls?pageSize=1')).status).toBe(200);
+    expect((await call('/calls')).status).toBe(503);
+    expect((await call('/calls')).status).toBe(200);
+    expect(sim.control.listFaults()).toEqual([]);
+    expect(() => sim.control.addFault({ path: '/calls', kind: 'status', after: -1 })).toThrow(/after/);
+  });
+
   it('a 403 with a custom body, scoped to one api key and method', async () => {
     const rule = sim.control.addFault({
       path: '/team',

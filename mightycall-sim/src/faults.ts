@@ -23,12 +23,16 @@ export interface FaultInput {
   body?: unknown;
   /** how many matching requests it hits; omitted = until cleared */
   times?: number;
+  /** lets this many matching requests through untouched first (fail from the third page on: `after: 2`) */
+  after?: number;
 }
 
 export interface FaultRule extends FaultInput {
   id: number;
   remaining: number | null;
   hits: number;
+  /** matching requests still to let through before it starts hitting */
+  skipping: number;
 }
 
 function patternRegex(path: string): RegExp {
@@ -49,11 +53,14 @@ export class FaultInjector {
     if (!['latency', 'status', 'drop', 'malformed'].includes(input.kind))
       throw new Error(`unknown fault kind ${input.kind}`);
     if (typeof input.path !== 'string' || input.path.length === 0) throw new Error('fault path is required');
+    if (input.after !== undefined && !(Number.isInteger(input.after) && input.after >= 0))
+      throw new Error('after must be a non-negative integer');
     const rule = {
       ...input,
       id: this.nextId++,
       remaining: input.times ?? null,
       hits: 0,
+      skipping: input.after ?? 0,
       regex: patternRegex(input.path),
     };
     this.rules.push(rule);
@@ -77,6 +84,10 @@ export class FaultInjector {
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       if (rule.apiKey && rule.apiKey !== apiKey) continue;
       if (!rule.regex.test(path.toLowerCase())) continue;
+      if (rule.skipping > 0) {
+        rule.skipping--;
+        continue;
+      }
       rule.hits++;
       if (rule.remaining !== null) rule.remaining--;
       hit.push(this.view(rule));

@@ -84,6 +84,7 @@ const FAULT_SHAPE: Shape = {
   status: 'number',
   body: 'object',
   times: 'number',
+  after: 'number',
 };
 const CALL_SHAPE: Shape = {
   kind: 'string',

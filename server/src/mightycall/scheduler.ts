@@ -5,6 +5,7 @@ import { systemPrincipal } from '../auth/principal.js';
 import { type Tx, withPrincipal } from '../db/tenant.js';
 import type { DB } from '../db/types.js';
 import type { Logger } from '../http/logger.js';
+import { isDatabaseUnavailable } from '../http/middleware.js';
 import type { MightyCallClient } from './client.js';
 import { COLUMNS, type ConnectionRow, SYNC_JOBS } from './connections.js';
 import type { SyncJob } from './db-types.js';
@@ -65,6 +66,10 @@ export class SyncScheduler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** Ends of runs that could not be written (the database was gone): written first thing on the next pass. */
+  private readonly unrecorded = new Map<string, { connectionId: string; job: SyncJob; message: string }>();
+  /** Leases this process holds but could not give back. */
+  private readonly unreleased = new Set<string>();
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -115,6 +120,7 @@ export class SyncScheduler {
 
   /** One pass: every enabled connection with a due job runs its due jobs, if its lease is free. */
   async tick(): Promise<void> {
+    await this.recordLostEnds();
     const now = new Date(this.deps.clock.now());
     const due = await this.run((tx) =>
       tx
@@ -143,6 +149,7 @@ export class SyncScheduler {
 
   /** Runs the connection's due jobs under its lease; false when another run holds it. */
   async runConnection(connectionId: string): Promise<boolean> {
+    await this.recordLostEnds();
     if (!(await this.claim(connectionId))) return false;
     try {
       const connection = await this.run((tx) =>
@@ -172,12 +179,65 @@ export class SyncScheduler {
           });
           continue;
         }
-        waitUntil = await this.runJob(ctx, job);
+        try {
+          waitUntil = await this.runJob(ctx, job);
+        } catch (error) {
+          // runJob records its own failures; what escapes it is the database failing under it.
+          this.unrecorded.set(`${connectionId}:${job}`, {
+            connectionId,
+            job,
+            message: failureMessage(error),
+          });
+          throw error;
+        }
       }
     } finally {
-      await this.release(connectionId);
+      await this.release(connectionId).catch((error: unknown) => {
+        this.unreleased.add(connectionId);
+        throw error;
+      });
     }
     return true;
+  }
+
+  /**
+   * A run the database failed under (restart, failover, network) ends as an error once it is back: status, message
+   * and the usual back-off, so /status tells what happened and the next run resumes from the saved watermark.
+   */
+  private async recordLostEnds(): Promise<void> {
+    for (const [key, lost] of [...this.unrecorded]) {
+      // Only over the run's own 'running' state: another process may have run the job since.
+      const row = await this.run((tx) =>
+        tx
+          .updateTable('mightycall_sync_state')
+          .set((eb) => ({
+            status: 'error',
+            last_error: lost.message,
+            last_finished_at: new Date(this.deps.clock.now()),
+            requested_at: null,
+            next_run_at: null,
+            failures: eb('failures', '+', 1),
+          }))
+          .where('connection_id', '=', lost.connectionId)
+          .where('job', '=', lost.job)
+          .where('status', '=', 'running')
+          .returning('failures')
+          .executeTakeFirst(),
+      );
+      if (row) {
+        await this.retryLater(lost.connectionId, lost.job, row.failures);
+        this.deps.logger.warn('mightycall sync failed', {
+          connectionId: lost.connectionId,
+          job: lost.job,
+          error: lost.message,
+        });
+      }
+      this.unrecorded.delete(key);
+    }
+    for (const connectionId of [...this.unreleased]) {
+      await this.release(connectionId);
+      this.unreleased.delete(connectionId);
+    }
   }
 
   private async failDueJobs(connectionId: string, message: string): Promise<void> {
@@ -252,7 +312,7 @@ export class SyncScheduler {
       }
       const failures = await this.finish(id, job, {
         status: 'error',
-        last_error: messageOf(error).slice(0, 500),
+        last_error: failureMessage(error),
         next_run_at: null,
       });
       await this.retryLater(id, job, failures);
@@ -357,4 +417,9 @@ export class SyncScheduler {
         .execute(),
     );
   }
+}
+
+function failureMessage(error: unknown): string {
+  const message = messageOf(error);
+  return (isDatabaseUnavailable(error) ? `database unavailable: ${message}` : message).slice(0, 500);
 }
