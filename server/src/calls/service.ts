@@ -134,14 +134,17 @@ async function newestCalls(tx: Tx, scope: Scope, where: RawBuilder<unknown>, lim
       ? sql`SELECT ${PAGE_COLUMNS} FROM calls c
           WHERE c.started_at >= ${lower} AND c.started_at < ${upper} AND ${where}
           ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}`
-      : sql`SELECT c.* FROM org_phone_numbers a CROSS JOIN LATERAL (
-            SELECT ${PAGE_COLUMNS} FROM calls c
-            WHERE c.business_number_id = a.phone_number_id
-              AND c.started_at >= a.assigned_from AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until)
-              AND c.started_at >= ${lower} AND c.started_at < ${upper} AND ${where}
-            ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}) c
-          WHERE a.org_id = ${scope.orgId}
-          ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}`;
+      : // Keys first, from the covering index (index-only scans), then the page's rows by primary key.
+        sql`SELECT ${PAGE_COLUMNS} FROM (
+            SELECT k.id FROM org_phone_numbers a CROSS JOIN LATERAL (
+              SELECT c.started_at, c.id FROM calls c
+              WHERE c.business_number_id = a.phone_number_id
+                AND c.started_at >= a.assigned_from AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until)
+                AND c.started_at >= ${lower} AND c.started_at < ${upper} AND ${where}
+              ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}) k
+            WHERE a.org_id = ${scope.orgId}
+            ORDER BY k.started_at DESC, k.id DESC LIMIT ${limit}
+          ) page JOIN calls c ON c.id = page.id`;
   const rows = await withAgentNames(
     sql`SELECT c.id, c.direction, c.status, c.external_number, p.e164 AS business_number, c.queue_name, c.started_at,
       c.answered_at, c.ended_at, c.wait_seconds::float8 AS wait_seconds, c.talk_seconds::float8 AS talk_seconds,
