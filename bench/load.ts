@@ -122,6 +122,7 @@ async function main(): Promise<void> {
       DATABASE_POOL_SIZE: settings.poolSize,
       VICTORYSYNC_KEY_RATE_LIMIT: settings.keyRateLimit,
       VICTORYSYNC_SYNC_INTERVAL: 86400,
+      VICTORYSYNC_DASHBOARD_CACHE_MS: process.env.VICTORYSYNC_DASHBOARD_CACHE_MS ?? '1000 (default)',
       server: settings.mode === 'bundle' ? 'node on an esbuild bundle' : 'node --import tsx',
       NODE_ENV: 'production',
       logLevel: 'warn',

@@ -8,7 +8,10 @@ import { registerCallRoutes } from './calls/routes.js';
 import { registerDocsRoutes } from './docs/routes.js';
 import { registerHealthRoutes } from './health/routes.js';
 import type { App, AppDeps, AppEnv } from './http/context.js';
+import { cors } from './http/cors.js';
+import { dropDashboardCacheOnWrites } from './http/dashboard-cache.js';
 import { errorBody, validationError } from './http/errors.js';
+import { bodyGuard, type DeclaredQueries, queryGuard } from './http/input-guards.js';
 import { errorResponder, requestContext, securityHeaders } from './http/middleware.js';
 import { registerMetricsRoutes } from './metrics/routes.js';
 import { registerMightyCallRoutes } from './mightycall/routes.js';
@@ -27,7 +30,9 @@ export function createApp(deps: AppDeps): App {
     },
   });
   app.use('*', requestContext(deps.logger));
-  app.use('*', securityHeaders());
+  app.use('*', securityHeaders({ trustProxy: deps.config.auth.trustProxy }));
+  app.use('*', cors(deps.config.corsOrigins));
+  app.use('/api/*', dropDashboardCacheOnWrites(app, deps));
   // Bodies are small everywhere but the call import, which takes whole files.
   const limited = (maxSize: number) =>
     bodyLimit({
@@ -38,6 +43,11 @@ export function createApp(deps: AppDeps): App {
   const importLimit = limited(deps.config.importMaxBytes);
   const defaultLimit = limited(deps.config.maxBodyBytes);
   app.use('/api/*', (c, next) => (c.req.path === IMPORT_PATH ? importLimit(c, next) : defaultLimit(c, next)));
+  app.use('/api/*', bodyGuard());
+  // Each route's own query parameters, filled in once every route is registered (below).
+  let queries: DeclaredQueries = new Map();
+  const queriesOfRoutes = () => queries;
+  app.use('*', queryGuard(queriesOfRoutes));
 
   registerHealthRoutes(app, deps);
   registerDocsRoutes(app);
@@ -54,9 +64,26 @@ export function createApp(deps: AppDeps): App {
   // Last: its SPA fallback answers every GET no route above claimed (never /api or /health).
   registerWebApp(app);
 
+  queries = declaredQueries(app);
+
   app.notFound((c) =>
     c.json(errorBody('route_not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404),
   );
   app.onError(errorResponder(deps.logger));
   return app;
+}
+
+/** The query parameters of every documented API route, keyed "METHOD /hono/path" (/health stays lenient). */
+function declaredQueries(app: App): DeclaredQueries {
+  const map = new Map<string, ReadonlySet<string>>();
+  for (const def of app.openAPIRegistry.definitions) {
+    if (def.type !== 'route') continue;
+    const { method, path, request } = def.route;
+    if (!path.startsWith('/api/') && !path.startsWith('/s/')) continue;
+    const query = request?.query;
+    if (query && !('shape' in query)) continue;
+    const keys = query ? Object.keys(query.shape) : [];
+    map.set(`${method.toUpperCase()} ${path.replaceAll(/\{(\w+)\}/g, ':$1')}`, new Set(keys));
+  }
+  return map;
 }

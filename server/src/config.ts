@@ -6,6 +6,24 @@ const flag = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v === '1' || v === 'true'));
 
+/** An http(s) origin: scheme, host and optional port, nothing else (a trailing slash is tolerated). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      !value.includes('*') &&
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.pathname === '/' &&
+      !url.search &&
+      !url.hash &&
+      !url.username &&
+      !url.password
+    );
+  } catch {
+    return false;
+  }
+}
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -17,6 +35,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_READ_URL must start with postgres:// or postgresql://')
     .optional(),
+  DATABASE_PREPARED_STATEMENTS: flag,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   VICTORYSYNC_DATA_DIR: z.string().default('./data'),
   VICTORYSYNC_DEMO: flag,
@@ -28,7 +47,13 @@ const EnvSchema = z.object({
   VICTORYSYNC_SECRET_KEY: z.string().optional(),
   VICTORYSYNC_PUBLIC_URL: z.string().url().optional(),
   VICTORYSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  VICTORYSYNC_CORS_ORIGINS: z.string().default(''),
+  VICTORYSYNC_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .refine(
+      (list) => list.split(',').every((entry) => entry.trim() === '' || isOrigin(entry.trim())),
+      'VICTORYSYNC_CORS_ORIGINS must list origins such as https://app.example.com (scheme and host, no path, no *)',
+    ),
   VICTORYSYNC_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   VICTORYSYNC_IMPORT_MAX_BYTES: z.coerce
     .number()
@@ -43,6 +68,7 @@ const EnvSchema = z.object({
   VICTORYSYNC_SESSION_MAX_DAYS: z.coerce.number().min(0.1).max(365).default(30),
   VICTORYSYNC_KEY_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   VICTORYSYNC_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  VICTORYSYNC_DASHBOARD_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   VICTORYSYNC_SESSION_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
   VICTORYSYNC_TRUST_PROXY: flag,
   SUPABASE_URL: z.string().url().optional(),
@@ -59,7 +85,7 @@ export interface Config {
   host: string;
   database:
     | { kind: 'pglite'; dataDir: string }
-    | { kind: 'postgres'; url: string; poolSize: number; readUrl: string | null };
+    | { kind: 'postgres'; url: string; poolSize: number; readUrl: string | null; prepare: boolean };
   /** demo data and the demo admin are created on an empty database */
   demo: boolean;
   admin: { email: string; password: string } | null;
@@ -69,6 +95,8 @@ export interface Config {
   corsOrigins: string[];
   maxBodyBytes: number;
   importMaxBytes: number;
+  /** identical dashboard reads of one org within this many ms are computed once (0: never cached) */
+  dashboardCacheMs: number;
   auth: AuthConfig;
   mightycall: MightyCallConfig;
 }
@@ -115,7 +143,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('DATABASE_READ_URL is for a read replica of DATABASE_URL; set DATABASE_URL too.');
   }
   const database: Config['database'] = e.DATABASE_URL
-    ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, readUrl: e.DATABASE_READ_URL ?? null }
+    ? {
+        kind: 'postgres',
+        url: e.DATABASE_URL,
+        poolSize: e.DATABASE_POOL_SIZE,
+        readUrl: e.DATABASE_READ_URL ?? null,
+        prepare: e.DATABASE_PREPARED_STATEMENTS ?? true,
+      }
     : { kind: 'pglite', dataDir: e.VICTORYSYNC_DATA_DIR };
   return {
     port: e.PORT,
@@ -134,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     maxBodyBytes: e.VICTORYSYNC_MAX_BODY_BYTES,
     importMaxBytes: e.VICTORYSYNC_IMPORT_MAX_BYTES,
+    dashboardCacheMs: e.VICTORYSYNC_DASHBOARD_CACHE_MS,
     auth: {
       sessionIdleMs: e.VICTORYSYNC_SESSION_IDLE_HOURS * 3_600_000,
       sessionMaxMs: e.VICTORYSYNC_SESSION_MAX_DAYS * 86_400_000,

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
           url: config.database.url,
           poolSize: config.database.poolSize,
           ...(config.database.readUrl ? { readUrl: config.database.readUrl } : {}),
+          prepare: config.database.prepare,
         },
   );
   const migration = await migrate(database.db, database.schema);

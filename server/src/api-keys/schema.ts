@@ -1,6 +1,7 @@
 // Zod schemas for API keys: creation (name, scopes, expiry) and the listed view (prefix and last four only).
 import { z } from '@hono/zod-openapi';
 import { ALL_SCOPES, type Scope } from '../auth/permissions.js';
+import { InstantSchema } from '../http/instant.js';
 import { UuidSchema } from '../http/route.js';
 
 export const ScopeSchema = z.enum(ALL_SCOPES as [Scope, ...Scope[]]);
@@ -14,8 +15,7 @@ export const CreateKeyBody = z
   .object({
     name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
     scopes: z.array(ScopeSchema).min(1, 'give at least one scope').max(ALL_SCOPES.length),
-    expiresAt: z.iso
-      .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+    expiresAt: InstantSchema()
       .nullable()
       .optional()
       .openapi({ description: 'Omit or null for a key that does not expire' }),

@@ -1,6 +1,7 @@
 // Reading the audit log: filters and keyset paging (newest first, by id), actors' emails where visible.
 import { z } from '@hono/zod-openapi';
 import type { Tx } from '../db/tenant.js';
+import { InstantSchema } from '../http/instant.js';
 import { UuidSchema } from '../http/route.js';
 
 export const AuditQuery = z
@@ -15,8 +16,8 @@ export const AuditQuery = z
       .openapi({ description: 'exact action, or a prefix ending in "." (e.g. "api_key.")' }),
     targetType: z.string().max(50).optional(),
     targetId: z.string().max(200).optional(),
-    from: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
-    to: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
+    from: InstantSchema().optional(),
+    to: InstantSchema().optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
     cursor: z
       .string()

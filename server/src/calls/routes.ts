@@ -1,6 +1,7 @@
 // HTTP routes of the call log: recent calls, the filtered log (JSON pages or a CSV of everything), one call, import.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { App, AppDeps } from '../http/context.js';
+import { cachedJson, dashboardCache, dashboardKey } from '../http/dashboard-cache.js';
 import { AppError } from '../http/errors.js';
 import { defineRoute, json, UuidSchema } from '../http/route.js';
 import { toMetricsQuery } from '../metrics/routes.js';
@@ -66,7 +67,13 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
       },
       async (c, ctx) => {
         const { limit } = c.req.valid('query');
-        return c.json({ items: await ctx.read((tx) => recentCalls(tx, ctx.orgId, limit)) }, 200);
+        const answer = await dashboardCache(app, deps).json(
+          dashboardKey(c.req.routePath, c.req.url, ctx.orgId),
+          async () => ({
+            items: await ctx.read((tx) => recentCalls(tx, ctx.orgId, limit)),
+          }),
+        );
+        return cachedJson(c, answer);
       },
     );
   }

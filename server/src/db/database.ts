@@ -1,7 +1,8 @@
 // Opens the database: embedded PGlite (data directory on disk) or PostgreSQL through a pg pool.
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { DB } from './types.js';
@@ -15,6 +16,8 @@ export type DatabaseTarget =
       searchPath?: string;
       /** a read replica (or a second role) for dashboard reads; its login role must be a member of victorysync_app */
       readUrl?: string;
+      /** named prepared statements (default on); off behind poolers that cannot keep them (pgbouncer transaction mode) */
+      prepare?: boolean;
     };
 
 export interface Database {
@@ -49,9 +52,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       },
     };
   }
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(target.url, target) }) });
+  const wrap = (pool: pg.Pool): PostgresPool => (target.prepare === false ? pool : preparing(pool));
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: wrap(createPool(target.url, target)) }) });
   const readDb = target.readUrl
-    ? new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(target.readUrl, target) }) })
+    ? new Kysely<DB>({ dialect: new PostgresDialect({ pool: wrap(createPool(target.readUrl, target)) }) })
     : db;
   return {
     kind: 'postgres',
@@ -86,4 +90,54 @@ function createPool(url: string, target: { poolSize: number; searchPath?: string
   // this the process dies. The query in flight rejects with the same error; the pool drops the broken client.
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
+}
+
+/** Named statements one connection keeps at most; past it, statements are sent unnamed (planned each time). */
+const MAX_PREPARED_PER_CONNECTION = 500;
+const MAX_PREPARED_TEXT = 20_000;
+
+/**
+ * Every parameterized statement runs as a named prepared statement (name = hash of its text), so a
+ * connection plans each distinct statement once instead of on every request. Row-level security makes
+ * planning the larger part of a dashboard query (every policy is expanded into the plan); the cached plans
+ * stay correct because policies read the principal at execution time, and PostgreSQL re-plans when the role,
+ * search_path or schema changes. Statements without parameters (BEGIN scripts) stay on the simple protocol.
+ */
+function preparing(pool: pg.Pool): PostgresPool {
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (!name) {
+      name = `vs_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+      if (names.size < 10_000) names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        const prepared = new Set<string>();
+        const query = (text: string, values: readonly unknown[]) => {
+          const params = [...values];
+          if (params.length === 0 || text.length > MAX_PREPARED_TEXT) return client.query(text, params);
+          const name = nameOf(text);
+          if (!prepared.has(name)) {
+            if (prepared.size >= MAX_PREPARED_PER_CONNECTION) return client.query(text, params);
+            prepared.add(name);
+          }
+          return client.query({ name, text, values: params });
+        };
+        wrapper = {
+          query: query as unknown as PostgresPoolClient['query'],
+          release: () => client.release(),
+        };
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
 }

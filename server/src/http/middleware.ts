@@ -29,7 +29,14 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
   };
 }
 
-export function securityHeaders(): MiddlewareHandler<AppEnv> {
+/** Whether the browser reached us over https: directly, or (only with trust proxy) per X-Forwarded-Proto. */
+export function requestIsHttps(c: Context, trustProxy: boolean): boolean {
+  if (new URL(c.req.url).protocol === 'https:') return true;
+  if (!trustProxy) return false;
+  return c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https';
+}
+
+export function securityHeaders(options: { trustProxy: boolean } = { trustProxy: false }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
     const h = c.res.headers;
@@ -42,8 +49,10 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
       );
     }
-    const proto = c.req.header('x-forwarded-proto') ?? new URL(c.req.url).protocol.replace(':', '');
-    if (proto === 'https') h.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    // HSTS means something only over https; a forwarded scheme counts only when the proxy is trusted.
+    if (requestIsHttps(c, options.trustProxy)) {
+      h.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    }
   };
 }
 
@@ -57,11 +66,21 @@ export function errorResponder(logger: Logger) {
     }
     if (err instanceof HTTPException) {
       const status = err.status;
-      const code = status === 413 ? 'payload_too_large' : status === 400 ? 'malformed_request' : `http_${status}`;
+      const code =
+        status === 413
+          ? 'payload_too_large'
+          : status === 415
+            ? 'unsupported_media_type'
+            : status === 400
+              ? 'malformed_request'
+              : `http_${status}`;
+      const sent = c.req.header('content-type');
       const message =
         status === 413
           ? 'The request body is larger than this endpoint accepts.'
-          : err.message || 'The request could not be processed.';
+          : status === 415
+            ? `This endpoint takes a JSON body: send Content-Type: application/json (got ${sent ? JSON.stringify(sent.slice(0, 100)) : 'none'}).`
+            : err.message || 'The request could not be processed.';
       return c.json(errorBody(code, message), status);
     }
     if (isDatabaseUnavailable(err)) {

@@ -2,6 +2,7 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Tx } from '../db/tenant.js';
 import type { App, AppDeps } from '../http/context.js';
+import { cachedJson, dashboardCache, dashboardKey } from '../http/dashboard-cache.js';
 import { AppError } from '../http/errors.js';
 import { defineRoute, json } from '../http/route.js';
 import {
@@ -135,14 +136,16 @@ export function registerMetricsRoutes(app: App, deps: AppDeps): void {
           if (sort && !endpoint.sortable) {
             throw new AppError(400, 'invalid_request', 'sort: this endpoint is not sortable', { field: 'sort' });
           }
-          const result = await ctx.read((tx) => endpoint.run(tx, toMetricsQuery(query, ctx.orgId)));
-          if (sort && 'items' in result && Array.isArray(result.items)) {
-            return c.json(
-              { ...result, items: sortItems(result.items as object[], sort, itemFields(endpoint.schema)) },
-              200,
-            );
-          }
-          return c.json(result, 200);
+          const metricsQuery = toMetricsQuery(query, ctx.orgId);
+          const key = dashboardKey(c.req.routePath, c.req.url, ctx.orgId);
+          const answer = await dashboardCache(app, deps).json(key, async () => {
+            const result = await ctx.read((tx) => endpoint.run(tx, metricsQuery));
+            if (sort && 'items' in result && Array.isArray(result.items)) {
+              return { ...result, items: sortItems(result.items as object[], sort, itemFields(endpoint.schema)) };
+            }
+            return result;
+          });
+          return cachedJson(c, answer);
         },
       );
     }

@@ -7,6 +7,11 @@ export const HostSchema = z.enum(['classic', 'contact-center', 'custom']).openap
     'classic = api.mightycall.com, contact-center = ccapi.mightycall.com, custom = baseUrl (e.g. the simulator)',
 });
 const JobSchema = z.enum(['numbers', 'agents', 'calls']);
+/** Only http(s): the server fetches from this address. */
+const BaseUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .max(500)
+  .openapi({ description: 'required for host custom (e.g. the simulator); ignored otherwise' });
 const secret = (what: string) =>
   z
     .string()
@@ -15,45 +20,49 @@ const secret = (what: string) =>
     .max(500)
     .openapi({ description: `${what}; stored encrypted, never returned` });
 
-export const ConnectionCreateSchema = z.object({
-  name: z.string().trim().min(1).max(200),
-  host: HostSchema,
-  baseUrl: z.string().url().max(500).optional(),
-  apiKey: secret('the account API key'),
-  userKey: secret('a user key (the "User key" of Integrations → API)'),
-  providerAccount: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,80}$/, 'letters, digits, . _ - (at most 80)')
-    .optional()
-    .openapi({
-      description: 'how this account’s numbers, agents and calls are labelled; default derived from the API key',
-    }),
-  dailyQuota: z
-    .number()
-    .int()
-    .min(10)
-    .max(1_000_000)
-    .optional()
-    .openapi({ description: 'requests per 24 h (default 2500)' }),
-  initialSyncDays: z
-    .number()
-    .int()
-    .min(0)
-    .max(90)
-    .optional()
-    .openapi({ description: 'history the first calls sync reads (default 1)' }),
-  enabled: z.boolean().optional(),
-});
+export const ConnectionCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    host: HostSchema,
+    baseUrl: BaseUrlSchema.optional(),
+    apiKey: secret('the account API key'),
+    userKey: secret('a user key (the "User key" of Integrations → API)'),
+    providerAccount: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,80}$/, 'letters, digits, . _ - (at most 80)')
+      .optional()
+      .openapi({
+        description: 'how this account’s numbers, agents and calls are labelled; default derived from the API key',
+      }),
+    dailyQuota: z
+      .number()
+      .int()
+      .min(10)
+      .max(1_000_000)
+      .optional()
+      .openapi({ description: 'requests per 24 h (default 2500)' }),
+    initialSyncDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(90)
+      .optional()
+      .openapi({ description: 'history the first calls sync reads (default 1)' }),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
 
-export const ConnectionPatchSchema = z.object({
-  name: z.string().trim().min(1).max(200).optional(),
-  host: HostSchema.optional(),
-  baseUrl: z.string().url().max(500).optional(),
-  apiKey: secret('the account API key').optional(),
-  userKey: secret('a user key').optional(),
-  dailyQuota: z.number().int().min(10).max(1_000_000).optional(),
-  enabled: z.boolean().optional(),
-});
+export const ConnectionPatchSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    host: HostSchema.optional(),
+    baseUrl: BaseUrlSchema.optional(),
+    apiKey: secret('the account API key').optional(),
+    userKey: secret('a user key').optional(),
+    dailyQuota: z.number().int().min(10).max(1_000_000).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
 
 export const ConnectionSchema = z
   .object({
@@ -76,10 +85,12 @@ export const ConnectionSchema = z
 
 export const ConnectionParams = z.object({ id: UuidSchema });
 
-export const SyncRequestSchema = z.object({
-  job: JobSchema.optional(),
-  backfillDays: z.number().int().min(1).max(365).optional(),
-});
+export const SyncRequestSchema = z
+  .object({
+    job: JobSchema.optional(),
+    backfillDays: z.number().int().min(1).max(365).optional(),
+  })
+  .strict();
 
 export const TestResultSchema = z
   .object({

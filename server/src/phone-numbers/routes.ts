@@ -1,6 +1,7 @@
 // HTTP routes of the phone-number inventory and its assignment to orgs.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { App, AppDeps } from '../http/context.js';
+import { InstantSchema } from '../http/instant.js';
 import { defineRoute, json, jsonBody, UuidSchema } from '../http/route.js';
 import { assignNumbers, createPhoneNumber, listPhoneNumbers, unassignNumber } from './service.js';
 
@@ -57,7 +58,9 @@ export function registerPhoneNumberRoutes(app: App, deps: AppDeps): void {
         tags,
         summary: 'Add a number to the inventory (any common format; stored as E.164)',
         request: {
-          body: jsonBody(z.object({ number: z.string().min(1).max(40), label: z.string().max(200).optional() })),
+          body: jsonBody(
+            z.object({ number: z.string().min(1).max(40), label: z.string().max(200).optional() }).strict(),
+          ),
         },
         responses: { 201: json(z.object({ phoneNumber: PhoneNumberSchema }), 'Created') },
       }),
@@ -92,10 +95,12 @@ export function registerPhoneNumberRoutes(app: App, deps: AppDeps): void {
         request: {
           params: OrgParams,
           body: jsonBody(
-            z.object({
-              phoneNumberIds: z.array(UuidSchema).min(1).max(500),
-              assignedFrom: z.string().datetime({ offset: true }).optional(),
-            }),
+            z
+              .object({
+                phoneNumberIds: z.array(UuidSchema).min(1).max(500),
+                assignedFrom: InstantSchema().optional(),
+              })
+              .strict(),
           ),
         },
         responses: {

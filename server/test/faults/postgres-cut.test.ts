@@ -107,13 +107,19 @@ describe.skipIf(!URL_)('PostgreSQL cut under the app (fault proxy)', () => {
     proxy = await startPgProxy();
     db = await openProxiedDatabase(URL_ ?? '', proxy);
     sim = await startSimulator({ port: 0, clock, demo: { historyDays: 3 } });
-    server = mightyCallApp(db.database, {
-      clock,
-      fetch: (input, init) => {
-        requested.push(String(input));
-        return fetch(input, init);
+    server = mightyCallApp(
+      db.database,
+      {
+        clock,
+        fetch: (input, init) => {
+          requested.push(String(input));
+          return fetch(input, init);
+        },
       },
-    });
+      // Every dashboard request must reach the database here: a cached answer from the last second would
+      // (rightly) be served through an outage and hide what this test is about.
+      { VICTORYSYNC_DASHBOARD_CACHE_MS: '0' },
+    );
     http = await listen(server.app);
     orgId = await createOrg(db.database, 'Cut Co');
     const number = await createNumber(db.database, '+13125550901');
@@ -340,7 +346,7 @@ describe.skipIf(!URL_)('PostgreSQL cut under the app (fault proxy)', () => {
     const child = startServer({
       port,
       databaseUrl: proxy.urlThrough(created.url),
-      env: { DATABASE_POOL_SIZE: '4', VICTORYSYNC_MIGHTYCALL_JOBS: '0' },
+      env: { DATABASE_POOL_SIZE: '4', VICTORYSYNC_MIGHTYCALL_JOBS: '0', VICTORYSYNC_DASHBOARD_CACHE_MS: '0' },
     });
     try {
       await waitHealthy(child);
