@@ -4,6 +4,7 @@ import type { Selectable } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
 import { HOSTS, normalizeBaseUrl } from './client.js';
+import { connectionChanged } from './connection-cache.js';
 import type { ConnectionHost, MightyCallConnectionsTable, SyncJob } from './db-types.js';
 import type { SecretBox } from './secrets.js';
 
@@ -103,6 +104,14 @@ export function loadSecrets(box: SecretBox, row: ConnectionRow): ConnectionSecre
   };
 }
 
+/** What the webhook receiver checks: the URL token and the events' ApiKey (the user key stays sealed). */
+export function loadWebhookSecrets(box: SecretBox, row: ConnectionRow): { apiKey: string; webhookToken: string } {
+  return {
+    apiKey: box.open(row.api_key_enc, `${row.id}:api_key`),
+    webhookToken: box.open(row.webhook_token_enc, `${row.id}:webhook_token`),
+  };
+}
+
 export async function createConnection(
   tx: Tx,
   box: SecretBox,
@@ -168,7 +177,7 @@ export async function updateConnection(
       ? baseUrlOf(host, patch.baseUrl ?? current.base_url)
       : current.base_url;
   const next = { ...secrets, apiKey: patch.apiKey ?? secrets.apiKey, userKey: patch.userKey ?? secrets.userKey };
-  return tx
+  const updated = await tx
     .updateTable('mightycall_connections')
     .set({
       name: patch.name ?? current.name,
@@ -181,11 +190,15 @@ export async function updateConnection(
     .where('id', '=', id)
     .returning(COLUMNS)
     .executeTakeFirstOrThrow();
+  // This process's webhook receiver stops using the old row now (a disabled connection 404s at once).
+  connectionChanged(id);
+  return updated;
 }
 
 export async function deleteConnection(tx: Tx, id: string): Promise<ConnectionRow> {
   const row = await getConnection(tx, id);
   await tx.deleteFrom('mightycall_connections').where('id', '=', id).execute();
+  connectionChanged(id);
   return row;
 }
 

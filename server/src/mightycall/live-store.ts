@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { NormalizedCall } from '../calls/ingest.js';
 import type { Tx } from '../db/tenant.js';
+import type { FetchState } from './db-types.js';
 import type { CallFold } from './live-fold.js';
 
 /** Ringing nobody answered or stopped, and calls nobody ended, stop counting as live after these. */
@@ -26,68 +27,155 @@ export interface FoldTarget {
 
 /** Replaces the call's live row and legs with the fold; a call finished for the first time is queued for fetching. */
 export async function writeFold(tx: Tx, target: FoldTarget, fold: CallFold, now: number): Promise<void> {
-  const existing = await tx
-    .selectFrom('mightycall_live_calls')
-    .select(['closed_at', 'ended_at', 'fetch_state'])
-    .where('connection_id', '=', target.connectionId)
-    .where('call_id', '=', target.callId)
-    .executeTakeFirst();
-  // The journal (sync) may have closed the call already; events never reopen it.
-  const closed = existing?.closed_at ?? (target.recordedEnd ? new Date(now) : null);
-  const completed = fold.state === 'completed' || closed !== null;
-  const endedMs =
-    fold.endedMs ??
-    existing?.ended_at?.getTime() ??
-    target.recordedEnd?.getTime() ??
-    (closed ? closed.getTime() : null);
-  const fetchState = existing?.fetch_state ?? (target.recordedEnd ? 'done' : completed ? 'pending' : null);
-  const newlyPending = fetchState === 'pending' && !existing?.fetch_state;
-  const row = {
-    connection_id: target.connectionId,
-    call_id: target.callId,
-    provider_account: target.providerAccount,
-    direction: fold.direction,
-    state: completed ? ('completed' as const) : fold.state,
-    from_party: fold.from,
-    to_party: fold.to,
-    business_number_id: target.businessNumberId,
-    extension: fold.extension,
-    started_at: new Date(fold.startedMs),
-    answered_at: fold.answeredMs === null ? null : new Date(fold.answeredMs),
-    ended_at: endedMs === null ? null : new Date(endedMs),
-    last_event_ts: fold.lastKey,
-    last_event_at: new Date(fold.lastMs),
-    closed_at: closed,
-    fetch_state: fetchState,
-    updated_at: new Date(now),
-  };
-  const fetchAfter = newlyPending ? { fetch_after: new Date(now) } : {};
-  await tx
-    .insertInto('mightycall_live_calls')
-    .values({ ...row, ...fetchAfter })
-    .onConflict((oc) => oc.columns(['connection_id', 'call_id']).doUpdateSet({ ...row, ...fetchAfter }))
-    .execute();
-  for (const leg of fold.legs) {
-    const state = completed ? 'ended' : leg.state;
-    const legRow = {
+  await writeFolds(tx, [{ target, fold }], now);
+}
+
+export interface FoldWrite {
+  target: FoldTarget;
+  fold: CallFold;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * writeFold for many calls (distinct (connection, call) pairs) in three statements: the existing rows read and
+ * row-locked in one (ordered, so two writers lock in the same order), then one multi-row upsert of the calls and
+ * one of their legs. The lock keeps what the row already says (closed by the journal, fetch state moved by a
+ * fetch) from changing between the read and the write. Semantics per call, as ever:
+ * - the journal (sync) may have closed the call already; events never reopen it;
+ * - a call already in calls (recordedEnd) is over and has nothing to fetch;
+ * - fetch_state is set once (null → pending/done) and then left to the fetcher; a call finished for the first
+ *   time becomes due for its fetch now (fetch_after), later folds leave fetch_after alone;
+ * - legs of a completed call are ended (since = the call's end); legs are never removed.
+ */
+export async function writeFolds(tx: Tx, writes: readonly FoldWrite[], now: number): Promise<void> {
+  if (writes.length === 0) return;
+  const existing = await sql<{
+    connection_id: string;
+    call_id: string;
+    closed_at: Date | null;
+    ended_at: Date | null;
+    fetch_state: FetchState | null;
+  }>`
+    SELECT lc.connection_id, lc.call_id, lc.closed_at, lc.ended_at, lc.fetch_state
+    FROM mightycall_live_calls lc
+    JOIN unnest(${writes.map((w) => w.target.connectionId)}::uuid[], ${writes.map((w) => w.target.callId)}::text[])
+      AS k(connection_id, call_id) ON lc.connection_id = k.connection_id AND lc.call_id = k.call_id
+    ORDER BY lc.connection_id, lc.call_id
+    FOR UPDATE OF lc`.execute(tx);
+  const before = new Map(existing.rows.map((r) => [`${r.connection_id}\u0000${r.call_id}`, r]));
+  const nowIso = new Date(now).toISOString();
+  const calls: Array<Record<CallColumn, string | null>> = [];
+  const legs: Array<Record<LegColumn, string | null>> = [];
+  for (const { target, fold } of writes) {
+    const prior = before.get(`${target.connectionId}\u0000${target.callId}`);
+    const closedMs = prior?.closed_at?.getTime() ?? (target.recordedEnd ? now : null);
+    const completed = fold.state === 'completed' || closedMs !== null;
+    const endedMs = fold.endedMs ?? prior?.ended_at?.getTime() ?? target.recordedEnd?.getTime() ?? closedMs;
+    const fetchState = prior?.fetch_state ?? (target.recordedEnd ? 'done' : completed ? 'pending' : null);
+    const newlyPending = fetchState === 'pending' && !prior?.fetch_state;
+    calls.push({
       connection_id: target.connectionId,
       call_id: target.callId,
-      extension: leg.extension,
       provider_account: target.providerAccount,
+      direction: fold.direction,
+      state: completed ? 'completed' : fold.state,
+      from_party: fold.from,
+      to_party: fold.to,
       business_number_id: target.businessNumberId,
-      call_started_at: new Date(fold.startedMs),
-      state,
-      since: new Date(state === leg.state ? leg.sinceMs : (endedMs ?? leg.sinceMs)),
-      last_event_ts: leg.key,
-      updated_at: new Date(now),
-    };
-    await tx
-      .insertInto('mightycall_live_legs')
-      .values(legRow)
-      .onConflict((oc) => oc.columns(['connection_id', 'call_id', 'extension']).doUpdateSet(legRow))
-      .execute();
+      extension: fold.extension,
+      started_at: iso(fold.startedMs),
+      answered_at: iso(fold.answeredMs),
+      ended_at: iso(endedMs),
+      last_event_ts: fold.lastKey,
+      last_event_at: iso(fold.lastMs),
+      closed_at: iso(closedMs),
+      fetch_state: fetchState,
+      // null keeps the row's fetch_after (see the upsert)
+      fetch_after: newlyPending ? nowIso : null,
+      updated_at: nowIso,
+    });
+    for (const leg of fold.legs) {
+      const state = completed ? 'ended' : leg.state;
+      legs.push({
+        connection_id: target.connectionId,
+        call_id: target.callId,
+        extension: leg.extension,
+        provider_account: target.providerAccount,
+        business_number_id: target.businessNumberId,
+        call_started_at: iso(fold.startedMs),
+        state,
+        since: iso(state === leg.state ? leg.sinceMs : (endedMs ?? leg.sinceMs)),
+        last_event_ts: leg.key,
+        updated_at: nowIso,
+      });
+    }
   }
+  const callCol = (k: CallColumn) => calls.map((c) => c[k]);
+  await sql`
+    INSERT INTO mightycall_live_calls AS lc (connection_id, call_id, provider_account, direction, state, from_party,
+      to_party, business_number_id, extension, started_at, answered_at, ended_at, last_event_ts, last_event_at,
+      closed_at, fetch_state, fetch_after, updated_at)
+    SELECT * FROM unnest(${callCol('connection_id')}::uuid[], ${callCol('call_id')}::text[],
+      ${callCol('provider_account')}::text[], ${callCol('direction')}::text[], ${callCol('state')}::text[],
+      ${callCol('from_party')}::text[], ${callCol('to_party')}::text[], ${callCol('business_number_id')}::uuid[],
+      ${callCol('extension')}::text[], ${callCol('started_at')}::timestamptz[], ${callCol('answered_at')}::timestamptz[],
+      ${callCol('ended_at')}::timestamptz[], ${callCol('last_event_ts')}::text[], ${callCol('last_event_at')}::timestamptz[],
+      ${callCol('closed_at')}::timestamptz[], ${callCol('fetch_state')}::text[], ${callCol('fetch_after')}::timestamptz[],
+      ${callCol('updated_at')}::timestamptz[])
+    ON CONFLICT (connection_id, call_id) DO UPDATE SET
+      provider_account = excluded.provider_account, direction = excluded.direction, state = excluded.state,
+      from_party = excluded.from_party, to_party = excluded.to_party, business_number_id = excluded.business_number_id,
+      extension = excluded.extension, started_at = excluded.started_at, answered_at = excluded.answered_at,
+      ended_at = excluded.ended_at, last_event_ts = excluded.last_event_ts, last_event_at = excluded.last_event_at,
+      closed_at = excluded.closed_at, fetch_state = excluded.fetch_state,
+      fetch_after = coalesce(excluded.fetch_after, lc.fetch_after), updated_at = excluded.updated_at`.execute(tx);
+  if (legs.length === 0) return;
+  const legCol = (k: LegColumn) => legs.map((l) => l[k]);
+  await sql`
+    INSERT INTO mightycall_live_legs (connection_id, call_id, extension, provider_account, business_number_id,
+      call_started_at, state, since, last_event_ts, updated_at)
+    SELECT * FROM unnest(${legCol('connection_id')}::uuid[], ${legCol('call_id')}::text[], ${legCol('extension')}::text[],
+      ${legCol('provider_account')}::text[], ${legCol('business_number_id')}::uuid[],
+      ${legCol('call_started_at')}::timestamptz[], ${legCol('state')}::text[], ${legCol('since')}::timestamptz[],
+      ${legCol('last_event_ts')}::text[], ${legCol('updated_at')}::timestamptz[])
+    ON CONFLICT (connection_id, call_id, extension) DO UPDATE SET
+      provider_account = excluded.provider_account, business_number_id = excluded.business_number_id,
+      call_started_at = excluded.call_started_at, state = excluded.state, since = excluded.since,
+      last_event_ts = excluded.last_event_ts, updated_at = excluded.updated_at`.execute(tx);
 }
+
+type CallColumn =
+  | 'connection_id'
+  | 'call_id'
+  | 'provider_account'
+  | 'direction'
+  | 'state'
+  | 'from_party'
+  | 'to_party'
+  | 'business_number_id'
+  | 'extension'
+  | 'started_at'
+  | 'answered_at'
+  | 'ended_at'
+  | 'last_event_ts'
+  | 'last_event_at'
+  | 'closed_at'
+  | 'fetch_state'
+  | 'fetch_after'
+  | 'updated_at';
+
+type LegColumn =
+  | 'connection_id'
+  | 'call_id'
+  | 'extension'
+  | 'provider_account'
+  | 'business_number_id'
+  | 'call_started_at'
+  | 'state'
+  | 'since'
+  | 'last_event_ts'
+  | 'updated_at';
 
 /**
  * Calls the journal has as finished are over, whatever the webhooks said (a dropped Completed): close their
@@ -107,6 +195,8 @@ export async function closeLiveCalls(
     .where('connection_id', '=', connectionId)
     .where('call_id', 'in', [...ended.keys()])
     .where((eb) => eb.or([eb('state', '<>', 'completed'), eb('fetch_state', '=', 'pending')]))
+    // The fold batches lock live rows in (connection, call) order; locking in the same order cannot deadlock.
+    .orderBy('call_id')
     .execute();
   for (const row of open) {
     const endedAt = ended.get(row.call_id) ?? new Date(now);

@@ -1,11 +1,14 @@
 // POST /api/webhooks/mightycall/:connectionId/:token: token + ApiKey checked, event stored durably, 2xx at once.
+// The connection (row and decrypted secrets) comes from a short per-process cache (connection-cache.ts), so an
+// event costs one transaction: the insert, committed before the answer.
 import { createRoute, z } from '@hono/zod-openapi';
 import { systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
 import type { App, AppDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { defineRoute, json } from '../http/route.js';
-import { COLUMNS, loadSecrets } from './connections.js';
+import { ConnectionCache, type ConnectionCacheOptions } from './connection-cache.js';
+import { COLUMNS, loadWebhookSecrets } from './connections.js';
 import { classifyBody, storeEvent } from './inbox.js';
 import { mightycallRuntime } from './runtime.js';
 import { sameSecret } from './secrets.js';
@@ -16,6 +19,31 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NO_TOKEN = 'no-connection-no-token';
 
 const notFound = () => new AppError(404, 'not_found', 'No such webhook.');
+
+const caches = new WeakMap<App, ConnectionCache>();
+const cacheOptions = new WeakMap<App, ConnectionCacheOptions>();
+
+/** Cache tuning for an app (tests: a clock of their own); call before the app serves its first webhook. */
+export function configureWebhookCache(app: App, options: ConnectionCacheOptions): void {
+  cacheOptions.set(app, options);
+  caches.delete(app);
+}
+
+/** The app's webhook connection cache (its stats show whether lookups were saved). */
+export function webhookConnectionCache(app: App, deps: AppDeps): ConnectionCache {
+  let cache = caches.get(app);
+  if (!cache) {
+    const runtime = mightycallRuntime(app, deps);
+    cache = new ConnectionCache(async (id) => {
+      const row = await withPrincipal(deps.database.db, SYSTEM, (tx) =>
+        tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', id).executeTakeFirst(),
+      );
+      return row ? { row, ...loadWebhookSecrets(runtime.box(), row) } : null;
+    }, cacheOptions.get(app));
+    caches.set(app, cache);
+  }
+  return cache;
+}
 
 export function registerMightyCallWebhookRoutes(app: App, deps: AppDeps): void {
   defineRoute(
@@ -46,26 +74,22 @@ export function registerMightyCallWebhookRoutes(app: App, deps: AppDeps): void {
     async (c) => {
       const { connectionId, token } = c.req.valid('param');
       const runtime = mightycallRuntime(app, deps);
-      const row = UUID.test(connectionId)
-        ? await withPrincipal(deps.database.db, SYSTEM, (tx) =>
-            tx
-              .selectFrom('mightycall_connections')
-              .select(COLUMNS)
-              .where('id', '=', connectionId.toLowerCase())
-              .executeTakeFirst(),
-          )
-        : undefined;
-      const secrets = row ? loadSecrets(runtime.box(), row) : null;
-      const tokenOk = sameSecret(token, secrets?.webhookToken ?? NO_TOKEN);
-      if (!row || !secrets || !tokenOk) throw notFound();
+      const connection = UUID.test(connectionId)
+        ? await webhookConnectionCache(app, deps).get(connectionId.toLowerCase())
+        : null;
+      const tokenOk = sameSecret(token, connection?.webhookToken ?? NO_TOKEN);
+      // A paused (disabled) connection takes no events: 404, like an unknown one.
+      if (!connection || !tokenOk || !connection.row.enabled) throw notFound();
+      const { row } = connection;
 
       const body = classifyBody(await c.req.text());
       if (body.kind === 'validation') return c.json({ ok: true as const }, 200);
       if (body.kind === 'invalid') throw new AppError(400, 'invalid_request', `body: ${body.message}`);
       const { envelope } = body;
-      if (!envelope.ApiKey || !sameSecret(envelope.ApiKey, secrets.apiKey)) {
+      if (!envelope.ApiKey || !sameSecret(envelope.ApiKey, connection.apiKey)) {
         throw new AppError(403, 'api_key_mismatch', 'The event’s ApiKey does not belong to this connection.');
       }
+      // Committed before the answer: nothing is acknowledged that is not stored.
       const stored = await withPrincipal(deps.database.db, SYSTEM, (tx) =>
         storeEvent(tx, row.id, envelope, runtime.clock.now()),
       );
