@@ -2,7 +2,14 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import {
+  Kysely,
+  type PostgresCursor,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+} from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { DB } from './types.js';
@@ -104,7 +111,7 @@ const MAX_PREPARED_TEXT = 20_000;
  * search_path or schema changes. Statements without parameters (BEGIN scripts) stay on the simple protocol.
  */
 function preparing(pool: pg.Pool): PostgresPool {
-  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const clients = new WeakMap<pg.PoolClient, PreparingClient>();
   const names = new Map<string, string>();
   const nameOf = (text: string) => {
     let name = names.get(text);
@@ -117,27 +124,58 @@ function preparing(pool: pg.Pool): PostgresPool {
   return {
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
-      let wrapper = wrappers.get(client);
+      let wrapper = clients.get(client);
       if (!wrapper) {
-        const prepared = new Set<string>();
-        const query = (text: string, values: readonly unknown[]) => {
-          const params = [...values];
-          if (params.length === 0 || text.length > MAX_PREPARED_TEXT) return client.query(text, params);
-          const name = nameOf(text);
-          if (!prepared.has(name)) {
-            if (prepared.size >= MAX_PREPARED_PER_CONNECTION) return client.query(text, params);
-            prepared.add(name);
-          }
-          return client.query({ name, text, values: params });
-        };
-        wrapper = {
-          query: query as unknown as PostgresPoolClient['query'],
-          release: () => client.release(),
-        };
-        wrappers.set(client, wrapper);
+        wrapper = new PreparingClient(client, nameOf);
+        clients.set(client, wrapper);
       }
       return wrapper;
     },
     end: () => pool.end(),
   };
+}
+
+const COMMANDS = ['UPDATE', 'DELETE', 'INSERT', 'SELECT', 'MERGE'] as const;
+
+/** One pooled connection, sending parameterized statements by name (see `preparing`). */
+class PreparingClient implements PostgresPoolClient {
+  private readonly prepared = new Set<string>();
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly nameOf: (text: string) => string,
+  ) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(
+    sql: string | PostgresCursor<R>,
+    parameters: ReadonlyArray<unknown> = [],
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof sql !== 'string') throw new Error('streaming queries are not used');
+    return this.send<R>(sql, [...parameters]);
+  }
+
+  release(): void {
+    this.client.release();
+  }
+
+  private async send<R>(text: string, values: unknown[]): Promise<PostgresQueryResult<R>> {
+    const result = await this.client.query(this.namedIfPossible(text, values));
+    return {
+      command: COMMANDS.find((c) => c === result.command) ?? 'SELECT',
+      rowCount: result.rowCount ?? 0,
+      rows: result.rows,
+    };
+  }
+
+  private namedIfPossible(text: string, values: unknown[]): pg.QueryConfig {
+    if (values.length === 0 || text.length > MAX_PREPARED_TEXT) return { text, values };
+    const name = this.nameOf(text);
+    if (!this.prepared.has(name)) {
+      if (this.prepared.size >= MAX_PREPARED_PER_CONNECTION) return { text, values };
+      this.prepared.add(name);
+    }
+    return { name, text, values };
+  }
 }

@@ -36,12 +36,6 @@ export function toMetricsQuery(q: RangeQuery, orgId: string | null): MetricsQuer
   };
 }
 
-/** The fields of a breakdown's items (from its schema): what ?sort= may name. */
-function itemFields(schema: z.ZodType): readonly string[] {
-  const items = (schema as unknown as { shape?: { items?: { element?: { shape?: object } } } }).shape?.items;
-  return Object.keys(items?.element?.shape ?? {});
-}
-
 /**
  * Sorts breakdown items by one of `fields` (`-field` for descending). Any other name is a 400, whether or not
  * there are items to sort (checked against the schema, so `constructor` or `__proto__` are unknown too).
@@ -72,8 +66,8 @@ interface RangedEndpoint {
   summary: string;
   schema: z.ZodType;
   run: (tx: Tx, query: MetricsQuery) => Promise<object>;
-  /** breakdowns take ?sort= over their items */
-  sortable?: boolean;
+  /** breakdowns take ?sort= over these fields of their items (from the item schema) */
+  sortFields?: readonly string[];
 }
 
 const ENDPOINTS: RangedEndpoint[] = [
@@ -100,14 +94,14 @@ const ENDPOINTS: RangedEndpoint[] = [
     summary: 'KPIs per agent extension',
     schema: AgentBreakdownSchema,
     run: agentBreakdown,
-    sortable: true,
+    sortFields: Object.keys(AgentBreakdownSchema.shape.items.element.shape),
   },
   {
     paths: ['/api/metrics/numbers'],
     summary: 'KPIs per business number',
     schema: NumberBreakdownSchema,
     run: numberBreakdown,
-    sortable: true,
+    sortFields: Object.keys(NumberBreakdownSchema.shape.items.element.shape),
   },
 ];
 
@@ -133,15 +127,16 @@ export function registerMetricsRoutes(app: App, deps: AppDeps): void {
         },
         async (c, ctx) => {
           const { sort, ...query } = c.req.valid('query');
-          if (sort && !endpoint.sortable) {
+          const fields = endpoint.sortFields;
+          if (sort && !fields) {
             throw new AppError(400, 'invalid_request', 'sort: this endpoint is not sortable', { field: 'sort' });
           }
           const metricsQuery = toMetricsQuery(query, ctx.orgId);
           const key = dashboardKey(c.req.routePath, c.req.url, ctx.orgId);
           const answer = await dashboardCache(app, deps).json(key, async () => {
             const result = await ctx.read((tx) => endpoint.run(tx, metricsQuery));
-            if (sort && 'items' in result && Array.isArray(result.items)) {
-              return { ...result, items: sortItems(result.items as object[], sort, itemFields(endpoint.schema)) };
+            if (sort && fields && 'items' in result && Array.isArray(result.items)) {
+              return { ...result, items: sortItems(result.items as object[], sort, fields) };
             }
             return result;
           });
