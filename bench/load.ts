@@ -2,11 +2,11 @@
 // (a) dashboard mix with session cookies of 20 orgs, (b) the same with org API keys, (c) webhook ingestion at
 // a steady rate plus bursts, (d) a soak watching the server's memory, (e) two processes behind a balancer.
 // Short runs: LOAD_SECONDS=10 SOAK_SECONDS=30 npm run bench:load. Every setting: docs/operations.md, "Load".
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import pg from 'pg';
 import { openDatabase } from '../server/src/db/database.js';
 import { migrate } from '../server/src/db/migrate.js';
+import { commitMeasured } from './commit.js';
 import { ensureDataset } from './dataset.js';
 import { runCluster } from './load/cluster.js';
 import { startCpuMeter } from './load/cpu.js';
@@ -73,16 +73,6 @@ const settings = {
     .filter(Boolean) as Scenario[],
 };
 
-function commitMeasured(): string {
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-  const dirty =
-    spawnSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    }).stdout.trim() !== '';
-  return dirty ? `${commit}+uncommitted` : commit;
-}
-
 /** The dataset of `npm run bench` in schema vs_bench (loaded now if missing), and an owner pool on it. */
 async function openBench(url: string): Promise<{ owner: pg.Pool; serverUrl: string }> {
   const admin = new pg.Client({ connectionString: url });
@@ -114,7 +104,7 @@ async function main(): Promise<void> {
   const { owner, serverUrl } = await openBench(url);
   const results: LoadResults = {
     at: new Date().toISOString(),
-    commit: commitMeasured(),
+    commit: commitMeasured(ROOT),
     settings: {
       LOAD_SECONDS: settings.seconds,
       SOAK_SECONDS: settings.soakSeconds,

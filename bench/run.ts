@@ -1,6 +1,6 @@
 // `npm run bench`: loads the benchmark dataset, starts a warm server, and measures the dashboard API for the
 // largest org against the bare SQL aggregate (our floor) and a naive fetch-and-aggregate-in-JS baseline.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -11,6 +11,7 @@ import { migrate } from '../server/src/db/migrate.js';
 import { rangeTotalsMany } from '../server/src/metrics/plan.js';
 import { totals } from '../server/src/metrics/queries.js';
 import { previousRange, resolveRange } from '../server/src/metrics/range.js';
+import { commitMeasured } from './commit.js';
 import { BENCH_ADMIN, ensureDataset } from './dataset.js';
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
@@ -89,14 +90,8 @@ async function main() {
     .where('id', '=', orgId)
     .executeTakeFirstOrThrow();
   const thresholds = { slThresholdSeconds: org.sl_threshold_seconds, shortAbandonSeconds: org.short_abandon_seconds };
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-  const dirty =
-    spawnSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    }).stdout.trim() !== '';
   const results: Record<string, unknown> = {
-    commit: dirty ? `${commit}+uncommitted` : commit,
+    commit: commitMeasured(ROOT),
     dataset,
     iterations: ITERATIONS,
     database: url ? 'postgresql' : 'pglite',

@@ -5,12 +5,13 @@
 //
 // Restarting PostgreSQL breaks every other user of it: run this at a quiet time, never beside `npm test`.
 // FAULTS_MODE=proxy cuts a fault proxy in front of PostgreSQL instead (a rehearsal; results go to a temp dir).
-import { execSync, spawnSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_API_KEY, DEMO_USER_KEY, type EmitResult, startSimulator } from '@victorysync/mightycall-sim';
 import pg from 'pg';
+import { commitMeasured } from '../../../bench/commit.js';
 import { startPgProxy } from '../support/pg-proxy.js';
 import {
   createSchema,
@@ -400,15 +401,9 @@ async function main(): Promise<void> {
     await fault.close();
   }
 
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-  const dirty =
-    spawnSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    }).stdout.trim() !== '';
   const report = {
     date: new Date().toISOString(),
-    commit: dirty ? `${commit}+uncommitted` : commit,
+    commit: commitMeasured(ROOT),
     cores: cpus().length,
     ...results,
     checks,
