@@ -6,7 +6,7 @@ import { openTestDatabase, type TestDatabase, testTargets } from '../../test/sup
 import { createUser } from '../../test/support/fixtures.js';
 import { ConnectionCache, connectionChanged, type WebhookConnection } from './connection-cache.js';
 import type { ConnectionRow } from './connections.js';
-import { mightyCallApp, type TestServer } from './test-support.js';
+import { createConnection, mightyCallApp, type TestServer } from './test-support.js';
 import { configureWebhookCache, webhookConnectionCache } from './webhook-routes.js';
 
 const PASSWORD = 'a-long-test-password-1';
@@ -150,21 +150,14 @@ describe.each(testTargets())('webhook connection cache on %s', (target) => {
     await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
     admin = client(server.app);
     await admin.login('root@example.com', PASSWORD);
-    const created = await admin.json<{ connection: { id: string; webhookUrl: string } }>(
-      '/api/admin/mightycall/connections',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          name: 'Cache test',
-          host: 'custom',
-          baseUrl: 'http://127.0.0.1:9/v4/api',
-          apiKey: API_KEY,
-          userKey: 'cache-test-user-key',
-          providerAccount: 'cache-test',
-        }),
-      },
-    );
+    const created = await createConnection(admin, {
+      name: 'Cache test',
+      host: 'custom',
+      baseUrl: 'http://127.0.0.1:9/v4/api',
+      apiKey: API_KEY,
+      userKey: 'cache-test-user-key',
+      providerAccount: 'cache-test',
+    });
     expect(created.status).toBe(201);
     connectionId = created.body.connection.id;
     hookPath = new URL(created.body.connection.webhookUrl).pathname;

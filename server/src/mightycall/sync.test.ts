@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { assignNumber, createOrg, createUser } from '../../test/support/fixtures.js';
-import { callRows, expectedCallRow, mightyCallApp, type TestServer } from './test-support.js';
+import { callRows, createConnection, expectedCallRow, mightyCallApp, type TestServer } from './test-support.js';
 
 const START = Date.parse('2026-03-02T15:00:00Z');
 const PASSWORD = 'a-long-test-password-1';
@@ -48,12 +48,8 @@ describe.each(testTargets())('MightyCall sync on %s', (target) => {
   let server: TestServer;
   let admin: ReturnType<typeof client>;
 
-  const createConnection = async (body: Record<string, unknown>) => {
-    const res = await admin.json<{ connection: { id: string } }>('/api/admin/mightycall/connections', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const connect = async (body: Record<string, unknown>) => {
+    const res = await createConnection(admin, body);
     expect(res.status).toBe(201);
     return res.body.connection.id;
   };
@@ -96,7 +92,7 @@ describe.each(testTargets())('MightyCall sync on %s', (target) => {
   });
 
   it('syncs a simulator account: numbers, agent names and calls equal what the simulator holds', async () => {
-    const id = await createConnection({
+    const id = await connect({
       name: 'Demo account',
       host: 'custom',
       baseUrl: sim.url,
@@ -224,7 +220,7 @@ describe.each(testTargets())('MightyCall sync on %s', (target) => {
   });
 
   it('backfills more than the daily quota across windows: one 429 at most, progress reported', async () => {
-    const id = await createConnection({
+    const id = await connect({
       name: 'Quota account',
       host: 'custom',
       baseUrl: sim.url,

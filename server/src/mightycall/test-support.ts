@@ -1,7 +1,7 @@
 // Test helpers for the MightyCall module: an app with a configured runtime, served over HTTP for webhooks.
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Simulator } from '@victorysync/mightycall-sim';
+import { DEMO_API_KEY, DEMO_USER_KEY, type Simulator } from '@victorysync/mightycall-sim';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -107,4 +107,29 @@ export async function callRows(database: Database, account: string) {
       },
     ]),
   );
+}
+
+/** The body that registers the simulator's demo account (provider account `sim-demo`) as a connection. */
+export function demoConnectionBody(simUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'Demo',
+    host: 'custom',
+    baseUrl: simUrl,
+    apiKey: DEMO_API_KEY,
+    userKey: DEMO_USER_KEY,
+    providerAccount: 'sim-demo',
+    ...extra,
+  };
+}
+
+/** Registers a connection through the admin API, as a signed-in platform admin's client. */
+export function createConnection(
+  admin: { json<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> },
+  body: Record<string, unknown>,
+) {
+  return admin.json<{ connection: { id: string; webhookUrl: string } }>('/api/admin/mightycall/connections', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }

@@ -1,7 +1,6 @@
 // Webhooks into live state and calls: shuffled, duplicated, dropped deliveries, a restart halfway, expiry, SSE.
 import {
   DEMO_API_KEY,
-  DEMO_USER_KEY,
   type EmitResult,
   type RunningSimulator,
   type ScriptedCall,
@@ -13,7 +12,15 @@ import { client } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { assignNumber, createOrg, createUser } from '../../test/support/fixtures.js';
 import type { LiveSnapshot } from './live.js';
-import { callRows, expectedCallRow, listen, mightyCallApp, type TestServer } from './test-support.js';
+import {
+  callRows,
+  createConnection,
+  demoConnectionBody,
+  expectedCallRow,
+  listen,
+  mightyCallApp,
+  type TestServer,
+} from './test-support.js';
 
 const PASSWORD = 'a-long-test-password-1';
 const HARBOR_NUMBERS = ['+12125550141', '+12125550142', '+18005550199'];
@@ -69,21 +76,7 @@ describe.each(testTargets())('MightyCall webhooks and live state on %s', (target
     await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
     admin = client(server.app);
     await admin.login('root@example.com', PASSWORD);
-    const created = await admin.json<{ connection: { id: string; webhookUrl: string } }>(
-      '/api/admin/mightycall/connections',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          name: 'Demo',
-          host: 'custom',
-          baseUrl: sim.url,
-          apiKey: DEMO_API_KEY,
-          userKey: DEMO_USER_KEY,
-          providerAccount: 'sim-demo',
-        }),
-      },
-    );
+    const created = await createConnection(admin, demoConnectionBody(sim.url));
     connectionId = created.body.connection.id;
     hookPath = new URL(created.body.connection.webhookUrl).pathname;
     await server.runtime.scheduler.runConnection(connectionId);

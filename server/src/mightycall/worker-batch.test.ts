@@ -3,7 +3,6 @@
 // workers on one backlog fold each call once.
 import {
   DEMO_API_KEY,
-  DEMO_USER_KEY,
   type EmitResult,
   type RunningSimulator,
   type ScriptedCall,
@@ -16,7 +15,14 @@ import { openTestDatabase, type TestDatabase, testTargets } from '../../test/sup
 import { createUser } from '../../test/support/fixtures.js';
 import type { MightyCallClient } from './client.js';
 import { foldCall } from './live-fold.js';
-import { callRows, expectedCallRow, mightyCallApp, type TestServer } from './test-support.js';
+import {
+  callRows,
+  createConnection,
+  demoConnectionBody,
+  expectedCallRow,
+  mightyCallApp,
+  type TestServer,
+} from './test-support.js';
 import { systemClock } from './transport.js';
 import { InboxWorker, type WorkerHooks } from './worker.js';
 
@@ -257,21 +263,7 @@ describe.each(testTargets())('inbox worker batches on %s', (target) => {
     await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
     const admin = client(server.app);
     await admin.login('root@example.com', PASSWORD);
-    const created = await admin.json<{ connection: { id: string; webhookUrl: string } }>(
-      '/api/admin/mightycall/connections',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          name: 'Demo',
-          host: 'custom',
-          baseUrl: sim.url,
-          apiKey: DEMO_API_KEY,
-          userKey: DEMO_USER_KEY,
-          providerAccount: 'sim-demo',
-        }),
-      },
-    );
+    const created = await createConnection(admin, demoConnectionBody(sim.url));
     connectionId = created.body.connection.id;
     hookPath = new URL(created.body.connection.webhookUrl).pathname;
   });

@@ -9,9 +9,10 @@ import { execSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_API_KEY, DEMO_USER_KEY, type EmitResult, startSimulator } from '@victorysync/mightycall-sim';
+import { DEMO_API_KEY, type EmitResult, startSimulator } from '@victorysync/mightycall-sim';
 import pg from 'pg';
 import { commitMeasured } from '../../../bench/commit.js';
+import { demoConnectionBody } from '../../src/mightycall/test-support.js';
 import { startPgProxy } from '../support/pg-proxy.js';
 import {
   createSchema,
@@ -254,15 +255,7 @@ async function main(): Promise<void> {
     cookie = await login(server.base);
     const created = await post<{ connection: { id: string; webhookUrl: string } }>(
       '/api/admin/mightycall/connections',
-      {
-        name: 'Demo',
-        host: 'custom',
-        baseUrl: sim.url,
-        apiKey: DEMO_API_KEY,
-        userKey: DEMO_USER_KEY,
-        providerAccount: 'sim-demo',
-        initialSyncDays: 14,
-      },
+      demoConnectionBody(sim.url, { initialSyncDays: 14 }),
     );
     const connectionId = created.connection.id;
     const slow = sim.control.addFault({ path: '/journal/requests', kind: 'latency', latencyMs: 400 });

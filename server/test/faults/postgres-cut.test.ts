@@ -5,7 +5,6 @@
 import {
   createManualClock,
   DEMO_API_KEY,
-  DEMO_USER_KEY,
   type EmitResult,
   type RunningSimulator,
   startSimulator,
@@ -15,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERLAP_MS } from '../../src/mightycall/sync-jobs.js';
 import {
   callRows,
+  createConnection,
+  demoConnectionBody,
   expectedCallRow,
   listen,
   mightyCallApp,
@@ -184,22 +185,7 @@ describe.skipIf(!URL_)('PostgreSQL cut under the app (fault proxy)', () => {
   });
 
   it('a sync cut halfway fails cleanly, records the failure, and resumes from its watermark to exact data', async () => {
-    const created = await admin.json<{ connection: { id: string; webhookUrl: string } }>(
-      '/api/admin/mightycall/connections',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          name: 'Demo',
-          host: 'custom',
-          baseUrl: sim.url,
-          apiKey: DEMO_API_KEY,
-          userKey: DEMO_USER_KEY,
-          providerAccount: 'sim-demo',
-          initialSyncDays: 3,
-        }),
-      },
-    );
+    const created = await createConnection(admin, demoConnectionBody(sim.url, { initialSyncDays: 3 }));
     expect(created.status).toBe(201);
     connectionId = created.body.connection.id;
     hookPath = new URL(created.body.connection.webhookUrl).pathname;

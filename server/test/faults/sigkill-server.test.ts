@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEMO_API_KEY,
-  DEMO_USER_KEY,
   type EmitResult,
   type RunningSimulator,
   type ScriptedCall,
@@ -17,7 +16,7 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.js';
-import { callRows, expectedCallRow } from '../../src/mightycall/test-support.js';
+import { callRows, demoConnectionBody, expectedCallRow } from '../../src/mightycall/test-support.js';
 import { testTargets } from '../support/database.js';
 import { createSchema, freePort, login, type ServerProcess, startServer, waitFor, waitHealthy } from './helpers.js';
 
@@ -111,15 +110,7 @@ describe.each(testTargets())('the server process killed with SIGKILL on %s', (ta
     expect(assigned.status).toBe(200);
     const connection = await post<{ connection: { id: string; webhookUrl: string } }>(
       '/api/admin/mightycall/connections',
-      {
-        name: 'Demo',
-        host: 'custom',
-        baseUrl: sim.url,
-        apiKey: DEMO_API_KEY,
-        userKey: DEMO_USER_KEY,
-        providerAccount: 'sim-demo',
-        initialSyncDays: 0,
-      },
+      demoConnectionBody(sim.url, { initialSyncDays: 0 }),
     );
     expect(connection.status).toBe(201);
     connectionId = connection.body.connection.id;

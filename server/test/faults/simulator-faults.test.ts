@@ -4,7 +4,6 @@
 import {
   createManualClock,
   DEMO_API_KEY,
-  DEMO_USER_KEY,
   type FaultInput,
   type RunningSimulator,
   retryAfterMessage,
@@ -12,7 +11,14 @@ import {
 } from '@victorysync/mightycall-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERLAP_MS } from '../../src/mightycall/sync-jobs.js';
-import { callRows, expectedCallRow, mightyCallApp, type TestServer } from '../../src/mightycall/test-support.js';
+import {
+  callRows,
+  createConnection,
+  demoConnectionBody,
+  expectedCallRow,
+  mightyCallApp,
+  type TestServer,
+} from '../../src/mightycall/test-support.js';
 import { journalWindowParam } from '../../src/mightycall/wire.js';
 import { client } from '../support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../support/database.js';
@@ -76,19 +82,7 @@ describe.each(testTargets())('MightyCall faults during a sync on %s', (target) =
     await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
     admin = client(server.app);
     await admin.login('root@example.com', PASSWORD);
-    const created = await admin.json<{ connection: { id: string } }>('/api/admin/mightycall/connections', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: 'Demo',
-        host: 'custom',
-        baseUrl: sim.url,
-        apiKey: DEMO_API_KEY,
-        userKey: DEMO_USER_KEY,
-        providerAccount: 'sim-demo',
-        initialSyncDays: 3,
-      }),
-    });
+    const created = await createConnection(admin, demoConnectionBody(sim.url, { initialSyncDays: 3 }));
     expect(created.status).toBe(201);
     connectionId = created.body.connection.id;
   });
