@@ -43,6 +43,19 @@ export interface Database {
 
 const INT8_OID = 20;
 
+/**
+ * Marks withPrincipal's opening script (BEGIN and the principal's settings). On PostgreSQL the preparing client
+ * does not send it on its own: it goes out in one write with the transaction's first statement, pipelined, so
+ * opening a transaction costs no round trip. Elsewhere (PGlite, prepared statements off) it is a comment.
+ */
+export const DEFERRED_OPENING = '/* vs:deferred-opening */ ';
+/**
+ * Marks the ROLLBACK that ends a read-only transaction. The preparing client queues it on the connection and
+ * answers at once: a read-only transaction has nothing to lose, and the connection sends it before anything
+ * the next user of the connection sends. Elsewhere it is awaited like any statement.
+ */
+export const DETACHED_END = '/* vs:detached-end */ rollback';
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'pglite') {
     if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
@@ -80,6 +93,9 @@ function createPool(url: string, target: { poolSize: number; searchPath?: string
   const pool = new pg.Pool({
     connectionString: url,
     max: target.poolSize,
+    // Statements are written without waiting for the previous answer (PostgreSQL answers them in order): lets
+    // a transaction's opening travel with its first statement (DEFERRED_OPENING).
+    pipeline: true,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
     ...(target.searchPath ? { options: `-c search_path=${target.searchPath}` } : {}),
@@ -136,10 +152,19 @@ function preparing(pool: pg.Pool): PostgresPool {
 }
 
 const COMMANDS = ['UPDATE', 'DELETE', 'INSERT', 'SELECT', 'MERGE'] as const;
+const NOTHING: PostgresQueryResult<never> = { command: 'SELECT', rowCount: 0, rows: [] };
+const ENDINGS = new Set(['commit', 'rollback', DETACHED_END]);
+
+interface CorkableStream {
+  cork?(): void;
+  uncork?(): void;
+}
 
 /** One pooled connection, sending parameterized statements by name (see `preparing`). */
 class PreparingClient implements PostgresPoolClient {
   private readonly prepared = new Set<string>();
+  /** a withPrincipal opening not sent yet: it goes out with the next statement */
+  private opening: string | null = null;
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -153,15 +178,60 @@ class PreparingClient implements PostgresPoolClient {
     parameters: ReadonlyArray<unknown> = [],
   ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof sql !== 'string') throw new Error('streaming queries are not used');
+    if (sql.startsWith(DEFERRED_OPENING)) {
+      if (this.opening !== null) throw new Error('a deferred opening is already pending on this connection');
+      this.opening = sql;
+      return Promise.resolve(NOTHING);
+    }
+    if (this.opening !== null && ENDINGS.has(sql)) {
+      // The transaction never reached the database: there is nothing to end.
+      this.opening = null;
+      return Promise.resolve(NOTHING);
+    }
+    if (sql === DETACHED_END) {
+      // Queued now, so it precedes whatever the connection's next user sends; a failure here means the
+      // connection is broken, and the pool drops broken connections.
+      this.client.query(sql).catch(() => undefined);
+      return Promise.resolve(NOTHING);
+    }
     return this.send<R>(sql, [...parameters]);
   }
 
   release(): void {
+    if (this.opening !== null) {
+      this.opening = null;
+      // Released in the middle of a transaction that never reached the database: not reusable as it is.
+      this.client.release(new Error('released with a transaction opening still pending'));
+      return;
+    }
     this.client.release();
   }
 
   private async send<R>(text: string, values: unknown[]): Promise<PostgresQueryResult<R>> {
-    const result = await this.client.query(this.namedIfPossible(text, values));
+    const config = this.namedIfPossible(text, values);
+    const opening = this.opening;
+    let result: pg.QueryResult;
+    if (opening === null) {
+      result = await this.client.query(config);
+    } else {
+      this.opening = null;
+      // One write for both; the pipelined connection does not wait for the opening's answer before sending.
+      const stream = (this.client as unknown as { connection?: { stream?: CorkableStream } }).connection?.stream;
+      stream?.cork?.();
+      let opened: Promise<unknown>;
+      let answered: Promise<pg.QueryResult>;
+      try {
+        opened = this.client.query(opening);
+        answered = this.client.query(config);
+      } finally {
+        stream?.uncork?.();
+      }
+      const [o, a] = await Promise.allSettled([opened, answered]);
+      // The opening's own error explains the statement's (which then ran in an aborted transaction).
+      if (o.status === 'rejected') throw o.reason;
+      if (a.status === 'rejected') throw a.reason;
+      result = a.value;
+    }
     return {
       command: COMMANDS.find((c) => c === result.command) ?? 'SELECT',
       rowCount: result.rowCount ?? 0,

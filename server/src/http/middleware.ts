@@ -102,9 +102,12 @@ const UNAVAILABLE_CODES = new Set([
   'ECONNRESET',
   'ETIMEDOUT',
   'EPIPE',
+  '53300', // too many connections: the server is full for now
   '57P01',
   '57P02',
   '57P03',
+  '57P05', // idle session timeout
+  '08004', // the server rejected the connection
   '08006',
   '08001',
   '08003',

@@ -53,6 +53,56 @@ export function classifyBody(
   return { kind: 'event', envelope: parsed.data };
 }
 
+/** The inbox row of an event (not yet stored). */
+export interface InboxRow {
+  connection_id: string;
+  dedupe_key: string;
+  event_type: string;
+  call_id: string;
+  extension: string | null;
+  event_ts: string;
+  event_at: Date;
+  body: string;
+}
+
+export function inboxRow(connectionId: string, envelope: Envelope, receivedMs: number): InboxRow {
+  const time = parseMcTime(envelope.Timestamp) ?? {
+    ms: receivedMs,
+    key: `${new Date(receivedMs).toISOString().slice(0, 23)}0000Z`,
+  };
+  return {
+    connection_id: connectionId,
+    dedupe_key: dedupeKeyOf(envelope),
+    event_type: envelope.EventType,
+    call_id: envelope.Body.Id.toLowerCase(),
+    extension: extensionOf(envelope.Body.Extension),
+    event_ts: time.key,
+    event_at: new Date(time.ms),
+    // The ApiKey is a credential: checked by the route, never stored.
+    body: JSON.stringify({ ...envelope, ApiKey: undefined }),
+  };
+}
+
+/** Where an event is stored once: its connection and dedupe key. */
+export const inboxKey = (row: Pick<InboxRow, 'connection_id' | 'dedupe_key'>): string =>
+  `${row.connection_id}\u0000${row.dedupe_key}`;
+
+/**
+ * Inserts rows (distinct keys) idempotently; answers the keys (inboxKey) that were new. Rows go in key order,
+ * so two batches sharing keys take their locks in the same order and cannot deadlock.
+ */
+export async function insertInboxRows(tx: Tx, rows: readonly InboxRow[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const ordered = [...rows].sort((a, b) => (inboxKey(a) < inboxKey(b) ? -1 : 1));
+  const inserted = await tx
+    .insertInto('mightycall_webhook_inbox')
+    .values(ordered)
+    .onConflict((oc) => oc.columns(['connection_id', 'dedupe_key']).doNothing())
+    .returning(['connection_id', 'dedupe_key'])
+    .execute();
+  return new Set(inserted.map(inboxKey));
+}
+
 /** Stores the event once; a re-delivery (same Guid or same hash) is a no-op. */
 export async function storeEvent(
   tx: Tx,
@@ -60,25 +110,5 @@ export async function storeEvent(
   envelope: Envelope,
   receivedMs: number,
 ): Promise<boolean> {
-  const time = parseMcTime(envelope.Timestamp) ?? {
-    ms: receivedMs,
-    key: `${new Date(receivedMs).toISOString().slice(0, 23)}0000Z`,
-  };
-  const inserted = await tx
-    .insertInto('mightycall_webhook_inbox')
-    .values({
-      connection_id: connectionId,
-      dedupe_key: dedupeKeyOf(envelope),
-      event_type: envelope.EventType,
-      call_id: envelope.Body.Id.toLowerCase(),
-      extension: extensionOf(envelope.Body.Extension),
-      event_ts: time.key,
-      event_at: new Date(time.ms),
-      // The ApiKey is a credential: checked by the route, never stored.
-      body: JSON.stringify({ ...envelope, ApiKey: undefined }),
-    })
-    .onConflict((oc) => oc.columns(['connection_id', 'dedupe_key']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return inserted !== undefined;
+  return (await insertInboxRows(tx, [inboxRow(connectionId, envelope, receivedMs)])).size === 1;
 }

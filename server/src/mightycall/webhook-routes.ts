@@ -1,6 +1,6 @@
 // POST /api/webhooks/mightycall/:connectionId/:token: token + ApiKey checked, event stored durably, 2xx at once.
 // The connection (row and decrypted secrets) comes from a short per-process cache (connection-cache.ts), so an
-// event costs one transaction: the insert, committed before the answer.
+// event costs one insert, committed before the answer; concurrent events share the transaction (inbox-writer.ts).
 import { createRoute, z } from '@hono/zod-openapi';
 import { systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
@@ -9,7 +9,8 @@ import { AppError } from '../http/errors.js';
 import { defineRoute, json } from '../http/route.js';
 import { ConnectionCache, type ConnectionCacheOptions } from './connection-cache.js';
 import { COLUMNS, loadWebhookSecrets } from './connections.js';
-import { classifyBody, storeEvent } from './inbox.js';
+import { classifyBody, inboxRow, insertInboxRows } from './inbox.js';
+import { InboxWriter } from './inbox-writer.js';
 import { mightycallRuntime } from './runtime.js';
 import { sameSecret } from './secrets.js';
 
@@ -21,6 +22,17 @@ const NO_TOKEN = 'no-connection-no-token';
 const notFound = () => new AppError(404, 'not_found', 'No such webhook.');
 
 const caches = new WeakMap<App, ConnectionCache>();
+const writers = new WeakMap<App, InboxWriter>();
+
+/** The app's inbox writer: events of concurrent deliveries share a transaction (group commit). */
+export function webhookInboxWriter(app: App, deps: AppDeps): InboxWriter {
+  let writer = writers.get(app);
+  if (!writer) {
+    writer = new InboxWriter((rows) => withPrincipal(deps.database.db, SYSTEM, (tx) => insertInboxRows(tx, rows)));
+    writers.set(app, writer);
+  }
+  return writer;
+}
 const cacheOptions = new WeakMap<App, ConnectionCacheOptions>();
 
 /** Cache tuning for an app (tests: a clock of their own); call before the app serves its first webhook. */
@@ -90,9 +102,7 @@ export function registerMightyCallWebhookRoutes(app: App, deps: AppDeps): void {
         throw new AppError(403, 'api_key_mismatch', 'The event’s ApiKey does not belong to this connection.');
       }
       // Committed before the answer: nothing is acknowledged that is not stored.
-      const stored = await withPrincipal(deps.database.db, SYSTEM, (tx) =>
-        storeEvent(tx, row.id, envelope, runtime.clock.now()),
-      );
+      const stored = await webhookInboxWriter(app, deps).add(inboxRow(row.id, envelope, runtime.clock.now()));
       if (stored) runtime.worker.wake();
       return c.json({ ok: true as const, duplicate: !stored }, 200);
     },

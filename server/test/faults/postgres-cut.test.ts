@@ -2,6 +2,8 @@
 // connection cut, new ones refused or black-holed. Requests answer 503 + Retry-After (never hang, never 500), the
 // pool recovers by itself, a sync cut halfway records the failure and resumes from its watermark, and webhooks
 // refused while the database is down land exactly once after redelivery.
+
+import { randomBytes } from 'node:crypto';
 import {
   createManualClock,
   DEMO_API_KEY,
@@ -10,7 +12,9 @@ import {
   startSimulator,
 } from '@victorysync/mightycall-sim';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDatabaseUnavailable } from '../../src/http/middleware.js';
 import { OVERLAP_MS } from '../../src/mightycall/sync-jobs.js';
 import {
   callRows,
@@ -369,6 +373,36 @@ describe.skipIf(!URL_)('PostgreSQL cut under the app (fault proxy)', () => {
       proxy.restore();
       if (child.child.exitCode === null) await child.kill('SIGTERM');
       await created.drop();
+    }
+  });
+});
+
+describe.skipIf(!URL_)('PostgreSQL refusing new connections', () => {
+  it('"too many connections" (53300) counts as the database being unavailable: 503 + Retry-After, not 500', async () => {
+    const role = `vs_full_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: URL_ });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 0`);
+      const url = new URL(URL_ ?? '');
+      url.username = role;
+      const refused = new pg.Client({ connectionString: url.toString() });
+      const error = await refused.connect().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await refused.end().catch(() => undefined);
+      expect((error as { code?: string } | null)?.code).toBe('53300');
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      // And a plain SQL error is not mistaken for an outage.
+      const syntax = await admin.query('selec 1').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isDatabaseUnavailable(syntax)).toBe(false);
+    } finally {
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
     }
   });
 });
