@@ -81,15 +81,28 @@ export function offsetMs(instant: Date, timeZone: string): number {
  * instant the clock shows after it.
  */
 export function zonedInstant(year: number, month: number, day: number, hour = 0, timeZone = 'UTC'): Date {
+  // Pure in its arguments, and asked for the same boundaries on every dashboard refresh.
+  const key = `${timeZone}|${year}|${month}|${day}|${hour}`;
+  const hit = instantCache.get(key);
+  if (hit !== undefined) return new Date(hit);
+  const ms = computeZonedInstant(year, month, day, hour, timeZone);
+  if (instantCache.size >= PARTS_CACHE_LIMIT) instantCache.clear();
+  instantCache.set(key, ms);
+  return new Date(ms);
+}
+
+const instantCache = new Map<string, number>();
+
+function computeZonedInstant(year: number, month: number, day: number, hour: number, timeZone: string): number {
   const wall = Date.UTC(year, month - 1, day, hour);
   // Offset changes are months apart, so the offsets a day either side are the only ones the wall time can have.
   const before = offsetMs(new Date(wall - 86_400_000), timeZone);
   const after = offsetMs(new Date(wall + 86_400_000), timeZone);
   const reads = (t: number) => t + offsetMs(new Date(t), timeZone) === wall;
   const valid = [wall - before, wall - after].filter(reads);
-  if (valid.length > 0) return new Date(Math.min(...valid));
+  if (valid.length > 0) return Math.min(...valid);
   // In the gap: with the offset from before the change, the instant is exactly the change.
-  return new Date(wall - before);
+  return wall - before;
 }
 
 /** ISO 8601 with the zone's offset at that instant, e.g. 2026-03-08T03:00:00-04:00. */
