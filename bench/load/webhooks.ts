@@ -56,7 +56,18 @@ export interface WebhookResult {
   eventsSent: { steady: number; burst: number; duplicate: number };
   /** steady events actually started per second */
   steadyRate: number;
-  ackMs: { steady: Percentiles; burst: Percentiles; all: Percentiles; duplicate: Percentiles };
+  ackMs: {
+    steady: Percentiles;
+    /** steady events sent while no burst was being answered: the steady state, without bursts' queues */
+    steadyBetweenBursts: Percentiles;
+    burst: Percentiles;
+    all: Percentiles;
+    duplicate: Percentiles;
+  };
+  /** how many steady events were sent while no burst was being answered */
+  steadyBetweenBurstsSent: number;
+  /** from a burst's first send to its last acknowledgement, ms each */
+  burstWindowsMs: number[];
   non2xx: number;
   timeouts: number;
   networkErrors: number;
@@ -231,12 +242,18 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
       if (a.status === null || a.status < 200 || a.status > 299) non2xx++;
     }
   };
+  // Send time and acknowledgement of every first delivery, to tell steady events answered beside a burst's queue
+  // from those answered in the steady state.
+  const timed: Array<{ phase: SentCall['phase']; sentAt: number; ms: number }> = [];
+  const burstStarts: number[] = [];
   const deliver = (event: QueuedEvent) => {
     const call = event.call;
     call.lastSentAt = Date.now();
     sent[call.phase]++;
+    const sentAt = performance.now();
     const p = post(agent, nextUrl(), event.body, 10_000).then((a) => {
       ack[call.phase].push(a.ms);
+      timed.push({ phase: call.phase, sentAt, ms: a.ms });
       count(a);
       if (a.status !== null && a.status >= 200 && a.status <= 299) {
         call.acked++;
@@ -300,6 +317,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
     setTimeout(
       () => {
         o.log(`  burst ${k + 1}: ${b.queue.length} events at once`);
+        burstStarts.push(performance.now());
         for (const event of b.queue) deliver(event);
       },
       ((k + 1) * o.seconds * 1000) / (o.bursts + 1),
@@ -344,6 +362,21 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const drainSeconds = round((performance.now() - drainStart) / 1000, 1);
+  // A burst's window: from its start until its last event was answered (its events are sent in one go).
+  const windows = burstStarts.map((start, k) => {
+    const until = burstStarts[k + 1] ?? Number.POSITIVE_INFINITY;
+    let end = start;
+    for (const t of timed)
+      if (t.phase === 'burst' && t.sentAt >= start && t.sentAt < until) end = Math.max(end, t.sentAt + t.ms);
+    return { start, end };
+  });
+  const quiet = new Samples();
+  for (const t of timed) {
+    if (t.phase !== 'steady') continue;
+    // Sent inside a window, or answered after one began: it queued beside the burst.
+    if (windows.some((w) => t.sentAt + t.ms >= w.start && t.sentAt <= w.end)) continue;
+    quiet.push(t.ms);
+  }
   polling = false;
   await poller;
   agent.destroy();
@@ -432,10 +465,13 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
     steadyRate: round(sent.steady / sendSeconds, 1),
     ackMs: {
       steady: percentiles(ack.steady.values()),
+      steadyBetweenBursts: percentiles(quiet.values()),
       burst: percentiles(ack.burst.values()),
       all: percentiles(all.values()),
       duplicate: percentiles(ack.duplicate.values()),
     },
+    steadyBetweenBurstsSent: quiet.length,
+    burstWindowsMs: windows.map((w) => round(w.end - w.start, 0)),
     non2xx,
     timeouts,
     networkErrors,

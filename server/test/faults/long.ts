@@ -5,10 +5,11 @@
 //
 // Restarting PostgreSQL breaks every other user of it: run this at a quiet time, never beside `npm test`.
 // FAULTS_MODE=proxy cuts a fault proxy in front of PostgreSQL instead (a rehearsal; results go to a temp dir).
-import { execSync } from 'node:child_process';
+import { exec } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DEMO_API_KEY, type EmitResult, startSimulator } from '@victorysync/mightycall-sim';
 import pg from 'pg';
 import { commitMeasured } from '../../../bench/commit.js';
@@ -57,7 +58,8 @@ async function makeFault(): Promise<{ url: string; fault(): Promise<number>; clo
       url: URL_,
       async fault() {
         const t0 = Date.now();
-        execSync(RESTART, { stdio: 'inherit', shell: '/bin/bash' });
+        // Asynchronously: the load clients and the simulator live in this process and must go on meanwhile.
+        await promisify(exec)(RESTART, { shell: '/bin/bash' });
         return Date.now() - t0;
       },
       async close() {},
@@ -96,7 +98,8 @@ async function main(): Promise<void> {
   const server: ServerProcess = startServer({
     port,
     databaseUrl: serverUrl,
-    env: { VICTORYSYNC_SYNC_INTERVAL: '30', VICTORYSYNC_LOG_LEVEL: 'warn' },
+    // Dashboard micro-cache off: every request reaches the database that is being restarted.
+    env: { VICTORYSYNC_SYNC_INTERVAL: '30', VICTORYSYNC_LOG_LEVEL: 'warn', VICTORYSYNC_DASHBOARD_CACHE_MS: '0' },
   });
   const results: Record<string, unknown> = { mode: MODE, restartCommand: MODE === 'restart' ? RESTART : null };
   try {
@@ -258,7 +261,6 @@ async function main(): Promise<void> {
       demoConnectionBody(sim.url, { initialSyncDays: 14 }),
     );
     const connectionId = created.connection.id;
-    const slow = sim.control.addFault({ path: '/journal/requests', kind: 'latency', latencyMs: 400 });
     interface JobView {
       job: string;
       status: string;
@@ -271,23 +273,36 @@ async function main(): Promise<void> {
       if (res.status !== 200) return undefined;
       return ((await res.json()) as { jobs: JobView[] }).jobs.find((j) => j.job === 'calls');
     };
-    const initial = Date.parse((await callsJob())?.watermark ?? '');
-    await waitFor(
-      'the sync to save a day slice',
-      async () => Date.parse((await callsJob())?.watermark ?? '') > initial,
-      {
-        timeoutMs: 120_000,
-        intervalMs: 50,
-      },
-    );
-    const beforeFault = Date.parse((await callsJob())?.watermark ?? '');
-    // Webhooks of calls that happen while the database restarts.
+    // Webhooks on before the sync gets going.
     const registered = await sim.control.registerWebhook(
       DEMO_API_KEY,
       `${server.base}${new URL(created.connection.webhookUrl).pathname}`,
     );
     if (!registered.ok) throw new Error(`webhook registration failed: ${registered.error}`);
     sim.control.clearDeliveries();
+    // A restart here is short (PostgreSQL refuses connections for a few hundred milliseconds; pg_ctlcluster
+    // returns later), so the sync must be writing when it comes: its 14-day initial sync saves a day slice after
+    // every journal page (each 50 ms slower here), and the restart starts once the first slice is saved (read
+    // straight from the table).
+    const slow = sim.control.addFault({ path: '/journal/requests', kind: 'latency', latencyMs: 50 });
+    const watch = new pg.Client({ connectionString: URL_ });
+    await watch.connect();
+    await watch.query(`set search_path = ${schema.schema}`);
+    const savedUpTo = async () => {
+      const r = await watch.query<{ watermark: Date | null }>(
+        `select watermark from mightycall_sync_state where connection_id = $1 and job = 'calls'`,
+        [connectionId],
+      );
+      return r.rows[0]?.watermark?.getTime() ?? 0;
+    };
+    const initialWatermark = await savedUpTo();
+    await waitFor('the sync to save its first day slice', async () => (await savedUpTo()) > initialWatermark, {
+      timeoutMs: 120_000,
+      intervalMs: 10,
+    });
+    const slicesBeforeFault = Math.round(((await savedUpTo()) - initialWatermark) / DAY_MS);
+    await watch.end();
+    const beforeFault = Date.parse((await callsJob().catch(() => undefined))?.watermark ?? '') || 0;
     const emitted: EmitResult[] = [];
     const emitting = (async () => {
       for (let i = 0; i < 10; i++) {
@@ -304,6 +319,7 @@ async function main(): Promise<void> {
     })();
     log('scenario B: fault during the sync');
     const syncFaultMs = await fault.fault();
+    log(`scenario B: restarted after about ${slicesBeforeFault} of 14 day slices`);
     await emitting;
     sim.control.clearFaults(slow.id);
     // The failure shows in the status once the database is back; the run after the back-off completes.
@@ -365,6 +381,7 @@ async function main(): Promise<void> {
     const extra = [...mine].filter((id) => !truth.has(id));
     results.sync = {
       faultMs: syncFaultMs,
+      daySlicesBeforeFault: slicesBeforeFault,
       watermarkBeforeFault: new Date(beforeFault).toISOString(),
       statusesSeen: [...observed],
       recordedError: failedWith,
