@@ -42,7 +42,13 @@ export function ensureWebBuilt(): void {
   const web = join(ROOT, 'web');
   const index = join(web, 'dist', 'index.html');
   if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(web)) return;
-  const build = spawnSync('npm', ['run', 'build', '-w', 'web'], { cwd: ROOT, encoding: 'utf8' });
+  // NODE_ENV=production: under Vitest it is 'test', and Vite would then bundle React's development build (and
+  // this machine's file paths) into the web/dist that `npm start` serves too.
+  const build = spawnSync('npm', ['run', 'build', '-w', 'web'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
 }
 

@@ -1,9 +1,10 @@
-// The route table: sign-in, the signed-in shell with org screens and platform-admin screens, and not-found.
+// The route table: sign-in, invite acceptance, the signed-in shell (org and platform-admin screens), not-found.
 import { lazy, Suspense, useEffect } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { ErrorState, Loading } from './components/States';
 import { useToast } from './components/Toast';
 import { isPlatformAdmin, useMe } from './hooks/session';
+import { AcceptInvite } from './pages/AcceptInvite';
 import { Forbidden, NotFound } from './pages/Errors';
 import { Home } from './pages/Home';
 import { OrgLayout } from './pages/OrgLayout';
@@ -15,6 +16,7 @@ const Calls = lazy(() => import('./pages/calls/Calls'));
 const CallDetailPage = lazy(() => import('./pages/calls/CallDetail'));
 const Wallboard = lazy(() => import('./pages/live/Wallboard'));
 const OrgSettings = lazy(() => import('./pages/settings/OrgSettings'));
+const OrgAudit = lazy(() => import('./pages/audit/OrgAudit'));
 const AdminOrgs = lazy(() => import('./pages/admin/Orgs'));
 const AdminOrgDetail = lazy(() => import('./pages/admin/OrgDetail'));
 const AdminNumbers = lazy(() => import('./pages/admin/Numbers'));
@@ -69,6 +71,8 @@ export function App() {
     <Suspense fallback={<Loading />}>
       <Routes>
         <Route path="/sign-in" element={<SignIn />} />
+        {/* Public: the invited user has no password yet, so this cannot wait behind sign-in. */}
+        <Route path="/accept-invite" element={<AcceptInvite />} />
         <Route element={<RequireSignIn />}>
           <Route element={<Shell />}>
             <Route index element={<Home />} />
@@ -78,6 +82,7 @@ export function App() {
               <Route path="calls/:callId" element={<CallDetailPage />} />
               <Route path="live" element={<Wallboard />} />
               <Route path="settings" element={<OrgSettings />} />
+              <Route path="audit" element={<OrgAudit />} />
             </Route>
             <Route path="admin" element={<RequirePlatformAdmin />}>
               <Route index element={<Navigate to="orgs" replace />} />

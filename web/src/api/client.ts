@@ -117,3 +117,8 @@ export function errorMessage(error: unknown): string {
 export function isNotFound(error: unknown): boolean {
   return error instanceof ApiError && error.status === 404;
 }
+
+/** The server refused the caller (a role changed since /api/me was read, or a typed-in address). */
+export function isForbidden(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 403;
+}

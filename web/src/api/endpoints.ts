@@ -44,6 +44,19 @@ export interface CallFilters extends QueryParams {
   q?: string;
 }
 
+/** Filters and keyset paging of the audit log (server/src/audit/queries.ts); from/to are instants. */
+export interface AuditQuery extends QueryParams {
+  action?: string;
+  actorUserId?: string;
+  targetType?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+  /** the platform admin's log only; an org's log is scoped by its path */
+  orgId?: string;
+}
+
 const withOrg = (orgId: string, query: QueryParams): QueryParams => ({ org_id: orgId, ...query });
 const compareParam = (range: RangeQuery): QueryParams => ({
   ...range,
@@ -55,6 +68,9 @@ const enc = encodeURIComponent;
 export const auth = {
   login: (email: string, password: string) =>
     request<{ user: User }>('/api/auth/login', { method: 'POST', body: { email, password } }),
+  /** Redeems a one-time invite: sets the password, starts a session, answers the new user's /api/me. */
+  acceptInvite: (body: { token: string; password: string; displayName?: string }) =>
+    request<Me>('/api/auth/accept-invite', { method: 'POST', body }),
   logout: () => request<void>('/api/auth/logout', { method: 'POST' }),
   me: () => request<Me>('/api/me'),
 };
@@ -102,7 +118,7 @@ export const orgs = {
   revokeApiKey: (orgId: string, keyId: string) =>
     request<void>(`/api/orgs/${enc(orgId)}/api-keys/${enc(keyId)}`, { method: 'DELETE' }),
   phoneNumbers: (orgId: string) => request<{ phoneNumbers: PhoneNumber[] }>(`/api/orgs/${enc(orgId)}/phone-numbers`),
-  audit: (orgId: string, query: QueryParams) => request<AuditPage>(`/api/orgs/${enc(orgId)}/audit`, { query }),
+  audit: (orgId: string, query: AuditQuery) => request<AuditPage>(`/api/orgs/${enc(orgId)}/audit`, { query }),
 };
 
 export const admin = {
@@ -131,7 +147,7 @@ export const admin = {
   createPlatformKey: (body: { name: string; scopes: string[]; expiresAt?: string }) =>
     request<CreatedKey>('/api/admin/platform-keys', { method: 'POST', body }),
   revokePlatformKey: (keyId: string) => request<void>(`/api/admin/platform-keys/${enc(keyId)}`, { method: 'DELETE' }),
-  audit: (query: QueryParams) => request<AuditPage>('/api/admin/audit', { query }),
+  audit: (query: AuditQuery) => request<AuditPage>('/api/admin/audit', { query }),
   phoneNumbers: () => request<{ phoneNumbers: PhoneNumber[] }>('/api/admin/phone-numbers'),
   createPhoneNumber: (body: { number: string; label?: string }) =>
     request<{ phoneNumber: PhoneNumber }>('/api/admin/phone-numbers', { method: 'POST', body }),

@@ -6,7 +6,7 @@ import { admin, auth } from '../api/endpoints';
 import { Button } from '../components/Button';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useToast } from '../components/Toast';
-import { canAdministerOrg, isPlatformAdmin, ME_KEY, useMe } from '../hooks/session';
+import { can, canAdministerOrg, isPlatformAdmin, ME_KEY, useMe } from '../hooks/session';
 
 function useSwitchableOrgs() {
   const { data: me } = useMe();
@@ -106,6 +106,7 @@ export function Shell() {
               <Link to={`/orgs/${orgId}/calls`}>Calls</Link>
               <Link to={`/orgs/${orgId}/live`}>Live wallboard</Link>
               {canAdministerOrg(me, orgId) ? <Link to={`/orgs/${orgId}/settings`}>Org settings</Link> : null}
+              {can(me, orgId, 'audit:read') ? <Link to={`/orgs/${orgId}/audit`}>Org audit log</Link> : null}
             </ul>
           ) : null}
           {platform ? (

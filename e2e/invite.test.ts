@@ -1,0 +1,129 @@
+// Invited users: the admin's one-time link opens a page that sets the password, signs in, and then stops working.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Invite, Me, Org, User } from '../web/src/api/types.js';
+import { sessionClient } from './support/api.js';
+import { openPage } from './support/browser.js';
+import { createWorld, type World } from './support/world.js';
+
+const PASSWORD = 'harbor-lights-at-dawn-42';
+
+let world: World;
+let org: Org;
+
+/** The link as the invited user gets it, minus the host: the test server stands in for the public URL. */
+function pathAndHash(url: string): string {
+  const link = new URL(url);
+  return `${link.pathname}${link.hash}`;
+}
+
+async function fillPasswords(page: Page, password: string, confirm: string): Promise<void> {
+  await page.getByLabel('New password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm password', { exact: true }).fill(confirm);
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+}
+
+/** Status of a login with these credentials, without throwing on refusal (sessionClient throws). */
+async function loginStatus(email: string, password: string): Promise<number> {
+  const base = world.server.baseUrl;
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify({ email, password }),
+  });
+  return res.status;
+}
+
+describe('accepting an invite', () => {
+  beforeAll(async () => {
+    world = await createWorld();
+    const first = world.orgs[0];
+    if (!first) throw new Error('the demo has no orgs');
+    org = first;
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('sets the password from the link, lands in the org signed in, and the link then stops working', async () => {
+    // Given: a platform admin creates a user without a password and adds them to an org, as the Users page does.
+    const email = `invited.agent.${Date.now()}@victorysync.test`;
+    const created = await world.admin.send<{ user: User; invite: Invite | null }>('POST', '/api/admin/users', {
+      email,
+      displayName: 'Pending Person',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.user.status).toBe('invited');
+    const invite = created.body.invite;
+    if (!invite) throw new Error('creating a user without a password gave no invite');
+    expect(invite.url).toContain(`/accept-invite#token=${invite.token}`);
+    const added = await world.admin.send('POST', `/api/admin/orgs/${org.id}/members`, { email, role: 'agent' });
+    expect(added.status).toBe(201);
+
+    // When: the invited user opens the link.
+    const tab = await openPage(world.browser, world.server.baseUrl);
+    const page = tab.page;
+    const accepts: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/auth/accept-invite') accepts.push(r.method());
+    });
+    await page.goto(pathAndHash(invite.url));
+    await page.getByLabel('New password', { exact: true }).waitFor();
+
+    // Then: the page is public, and the token is gone from the address bar once read.
+    await expect.poll(() => new URL(page.url()).hash).toBe('');
+    expect(new URL(page.url()).pathname).toBe('/accept-invite');
+    expect(page.url()).not.toContain(invite.token);
+
+    // Mistakes are caught in the page: a mismatch, then a too-short password.
+    await fillPasswords(page, PASSWORD, `${PASSWORD}!`);
+    await page.getByText('The passwords do not match.').waitFor();
+    await fillPasswords(page, 'too-short', 'too-short');
+    await page.getByText('Use at least 12 characters.').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/accept-invite');
+
+    // A valid password, with a name of their own, signs them in to their org's dashboard.
+    await page.getByLabel('Display name (optional)').fill('Dana Invited');
+    await fillPasswords(page, PASSWORD, PASSWORD);
+    await page.waitForURL((url) => url.pathname === `/orgs/${org.id}`);
+    await page.getByRole('heading', { level: 1, name: org.name }).waitFor();
+    expect(await page.getByTestId('signed-in-as').textContent()).toBe(`Dana Invited · ${email}`);
+    expect(await page.getByTestId('org-switcher').locator('option').allTextContents()).toEqual([org.name]);
+    // Exactly one request went out: the two mistakes above never reached the server.
+    expect(accepts).toEqual(['POST']);
+
+    // The new password signs in through the API too, as that user, member of that org.
+    const asInvited = await sessionClient(world.server.baseUrl, email, PASSWORD);
+    const me = await asInvited.get<Me>('/api/me');
+    expect(me.status).toBe(200);
+    expect(me.body.user?.email).toBe(email);
+    expect(me.body.user?.displayName).toBe('Dana Invited');
+    expect(me.body.memberships.map((m) => m.orgId)).toEqual([org.id]);
+
+    // The same link in a fresh browser is spent: a friendly message, and the password stays as it was.
+    const again = await openPage(world.browser, world.server.baseUrl);
+    await again.page.goto(pathAndHash(invite.url));
+    await fillPasswords(again.page, 'someone-elses-password', 'someone-elses-password');
+    await again.page.getByText('This invite has expired or was already used').waitFor();
+    expect(await again.page.getByLabel('New password', { exact: true }).count()).toBe(0);
+    expect(await loginStatus(email, 'someone-elses-password')).toBe(401);
+    expect(await loginStatus(email, PASSWORD)).toBe(200);
+
+    expect(tab.pageErrors).toEqual([]);
+    expect(again.pageErrors).toEqual([]);
+    await tab.context.close();
+    await again.context.close();
+  });
+
+  it('a link without its token says so, offers sign-in, and shows no form', async () => {
+    const tab = await openPage(world.browser, world.server.baseUrl);
+    await tab.page.goto('/accept-invite?token=not-in-the-fragment-so-never-read');
+    await tab.page.getByText('This invite link is incomplete — ask your administrator for a new one.').waitFor();
+    expect(new URL(tab.page.url()).pathname).toBe('/accept-invite');
+    expect(await tab.page.getByLabel('New password', { exact: true }).count()).toBe(0);
+    await tab.page.getByRole('link', { name: 'Sign in' }).click();
+    await tab.page.waitForURL((url) => url.pathname === '/sign-in');
+    expect(tab.pageErrors).toEqual([]);
+    await tab.context.close();
+  });
+});
