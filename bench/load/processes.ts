@@ -10,6 +10,11 @@ import type { RssSample } from './stats.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 /** Outside the tree (the linter checks every file in it): the server bundle and CPU profiles. */
+/**
+ * Node flags of the server processes (LOAD_SERVER_NODE_OPTIONS; '' for none). Without a heap cap, V8 on a
+ * 24 GB machine lets the heap of a busy server grow lazily toward gigabytes; a cap is what a deployment sets.
+ */
+export const SERVER_NODE_OPTIONS = process.env.LOAD_SERVER_NODE_OPTIONS ?? '--max-old-space-size=512';
 export const TMP = `${tmpdir()}/victorysync-load/`;
 
 const children = new Set<ChildProcess>();
@@ -192,6 +197,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       VICTORYSYNC_LOG_LEVEL: 'warn',
       VICTORYSYNC_SECRET_KEY: options.secretKey,
       VICTORYSYNC_KEY_RATE_LIMIT: String(options.keyRateLimit),
+      // Node flags for the servers only (not this process): by default the heap cap docs/operations.md asks
+      // deployments to set ("Memory").
+      ...(SERVER_NODE_OPTIONS ? { NODE_OPTIONS: SERVER_NODE_OPTIONS } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
