@@ -102,13 +102,3 @@ export async function insertInboxRows(tx: Tx, rows: readonly InboxRow[]): Promis
     .execute();
   return new Set(inserted.map(inboxKey));
 }
-
-/** Stores the event once; a re-delivery (same Guid or same hash) is a no-op. */
-export async function storeEvent(
-  tx: Tx,
-  connectionId: string,
-  envelope: Envelope,
-  receivedMs: number,
-): Promise<boolean> {
-  return (await insertInboxRows(tx, [inboxRow(connectionId, envelope, receivedMs)])).size === 1;
-}

@@ -7,6 +7,7 @@ import type { AuditEntry, AuditPage } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { Field, type Option, SelectField } from '../../components/Field';
+import { LoadMore } from '../../components/LoadMore';
 import { type Column, Table } from '../../components/Table';
 import { formatCount, formatDateTime } from '../../metrics/format';
 import { Forbidden } from '../Errors';
@@ -172,18 +173,7 @@ export function AuditLog({ queryKey, fetchPage, timeZone, choice, names = NO_NAM
           onRetry={() => log.refetch()}
           empty="No audit entries match."
         />
-        {log.isFetchNextPageError ? (
-          <p className="field-error" role="alert">
-            Loading more failed: {errorMessage(log.error)}
-          </p>
-        ) : null}
-        {log.hasNextPage ? (
-          <div className="row row-end">
-            <Button onClick={() => log.fetchNextPage()} busy={log.isFetchingNextPage}>
-              Load more
-            </Button>
-          </div>
-        ) : null}
+        <LoadMore pages={log} />
       </Card>
     </>
   );

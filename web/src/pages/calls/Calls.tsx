@@ -6,6 +6,7 @@ import { type CallFilters, calls, orgs } from '../../api/endpoints';
 import { Button, ButtonAnchor } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { Field, SelectField } from '../../components/Field';
+import { LoadMore } from '../../components/LoadMore';
 import { Table } from '../../components/Table';
 import { useAgentStats } from '../../hooks/metrics';
 import { useCurrentOrg } from '../../hooks/org';
@@ -165,16 +166,7 @@ export default function Calls() {
           onRetry={() => log.refetch()}
           empty="No calls match these filters."
         />
-        {log.isFetchNextPageError ? (
-          <p className="field-error">Loading more failed: {String(log.error?.message)}</p>
-        ) : null}
-        {log.hasNextPage ? (
-          <div className="row row-end">
-            <Button onClick={() => log.fetchNextPage()} busy={log.isFetchingNextPage}>
-              Load more
-            </Button>
-          </div>
-        ) : null}
+        <LoadMore pages={log} />
       </Card>
     </div>
   );
