@@ -1,7 +1,7 @@
 // The audit log's filters, entries table and "Load more", shared by the platform admin's log and an org's own.
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { errorMessage, isForbidden } from '../../api/client';
+import { isForbidden } from '../../api/client';
 import type { AuditQuery } from '../../api/endpoints';
 import type { AuditEntry, AuditPage } from '../../api/types';
 import { Button } from '../../components/Button';
