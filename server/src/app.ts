@@ -15,6 +15,7 @@ import { bodyGuard, type DeclaredQueries, queryGuard } from './http/input-guards
 import { errorResponder, requestContext, securityHeaders } from './http/middleware.js';
 import { registerMetricsRoutes } from './metrics/routes.js';
 import { registerMightyCallRoutes } from './mightycall/routes.js';
+import { webhookFastPath } from './mightycall/webhook-routes.js';
 import { registerMemberRoutes } from './orgs/member-routes.js';
 import { registerOrgRoutes } from './orgs/routes.js';
 import { registerPhoneNumberRoutes } from './phone-numbers/routes.js';
@@ -31,6 +32,8 @@ export function createApp(deps: AppDeps): App {
   });
   app.use('*', requestContext(deps.logger));
   app.use('*', securityHeaders({ trustProxy: deps.config.auth.trustProxy }));
+  // Webhooks skip the generic input middleware below: they read their body once, under the same rules.
+  app.use('/api/webhooks/mightycall/*', webhookFastPath(app, deps));
   app.use('*', cors(deps.config.corsOrigins));
   app.use('/api/*', dropDashboardCacheOnWrites(app, deps));
   // Bodies are small everywhere but the call import, which takes whole files.

@@ -121,16 +121,19 @@ export function scanJson(bytes: Uint8Array, limit = Number.POSITIVE_INFINITY): {
 export function bodyGuard(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (!BODY_METHODS.has(c.req.method) || !c.req.raw.body) return next();
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
-    if (bytes.length === 0) return next();
-    if (!isUtf8(bytes)) throw invalid('body', 'not valid UTF-8');
-    // PostgreSQL text cannot hold NUL, and no field of this API needs one.
-    if (bytes.includes(0)) throw invalid('body', 'contains a NUL byte');
-    const type = (c.req.header('content-type') ?? '').toLowerCase();
-    if (type.includes('csv')) return next();
-    const scan = scanJson(bytes, MAX_JSON_DEPTH);
-    if (scan.depth > MAX_JSON_DEPTH) throw invalid('body', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-    if (scan.nul) throw invalid('body', 'contains a NUL character (\\u0000)');
+    checkBodyBytes(new Uint8Array(await c.req.arrayBuffer()), c.req.header('content-type'));
     return next();
   };
+}
+
+/** The body rules of bodyGuard on bytes already read (a route that reads its body itself applies them too). */
+export function checkBodyBytes(bytes: Uint8Array, contentType: string | undefined): void {
+  if (bytes.length === 0) return;
+  if (!isUtf8(bytes)) throw invalid('body', 'not valid UTF-8');
+  // PostgreSQL text cannot hold NUL, and no field of this API needs one.
+  if (bytes.includes(0)) throw invalid('body', 'contains a NUL byte');
+  if ((contentType ?? '').toLowerCase().includes('csv')) return;
+  const scan = scanJson(bytes, MAX_JSON_DEPTH);
+  if (scan.depth > MAX_JSON_DEPTH) throw invalid('body', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (scan.nul) throw invalid('body', 'contains a NUL character (\\u0000)');
 }

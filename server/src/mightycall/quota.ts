@@ -37,9 +37,54 @@ export class QuotaBudget implements RequestBudget {
     private readonly clock: Clock,
   ) {}
 
-  async acquire(account: string, priority: Priority): Promise<void> {
+  /**
+   * Counts one request against the account's share for `priority`, or throws QuotaDeferred. Requests asked for
+   * while an earlier count is being written are counted together in the next transaction (one lock, one read of
+   * the window, one write for all of them): concurrent fetches would otherwise queue one by one on the account's
+   * lock. When fewer remain than were asked for, the first ones asked go on and the rest are deferred.
+   */
+  acquire(account: string, priority: Priority): Promise<void> {
+    const key = `${account}\u0000${priority}`;
+    return new Promise<void>((resolve, reject) => {
+      const queue = this.waiting.get(key);
+      if (queue) queue.push({ resolve, reject });
+      else this.waiting.set(key, [{ resolve, reject }]);
+      if (!this.counting.has(key)) void this.countQueued(key, account, priority);
+    });
+  }
+
+  private readonly waiting = new Map<string, Array<{ resolve(): void; reject(error: unknown): void }>>();
+  /** account-and-priority keys with a counting transaction under way */
+  private readonly counting = new Set<string>();
+
+  private async countQueued(key: string, account: string, priority: Priority): Promise<void> {
+    this.counting.add(key);
+    try {
+      for (let queue = this.waiting.get(key); queue && queue.length > 0; queue = this.waiting.get(key)) {
+        this.waiting.delete(key);
+        try {
+          const { granted, deferred } = await this.reserve(account, priority, queue.length);
+          for (const [i, waiter] of queue.entries()) {
+            if (i < granted) waiter.resolve();
+            else waiter.reject(deferred);
+          }
+        } catch (error) {
+          for (const waiter of queue) waiter.reject(error);
+        }
+      }
+    } finally {
+      this.counting.delete(key);
+    }
+  }
+
+  /** Counts up to `wanted` requests in one transaction; the ones that do not fit get `deferred`. */
+  private reserve(
+    account: string,
+    priority: Priority,
+    wanted: number,
+  ): Promise<{ granted: number; deferred: QuotaDeferred | null }> {
     const now = this.clock.now();
-    await withPrincipal(this.db, SYSTEM, async (tx) => {
+    return withPrincipal(this.db, SYSTEM, async (tx) => {
       await lockAccount(tx, account);
       const state = await accountState(tx, account);
       if (state.blockedUntil && state.blockedUntil.getTime() > now) {
@@ -48,22 +93,27 @@ export class QuotaBudget implements RequestBudget {
       const buckets = await windowBuckets(tx, account, now);
       const used = buckets.reduce((sum, b) => sum + b.requests, 0);
       const cap = capFor(state.limit, priority);
-      if (used + 1 > cap) {
-        throw new QuotaDeferred(
-          resumeAt(buckets, used, cap, now),
-          `${priority} share of the daily quota is spent (${used} of ${state.limit} requests in 24 h).`,
-        );
+      const granted = Math.max(0, Math.min(wanted, cap - used));
+      const deferred =
+        granted < wanted
+          ? new QuotaDeferred(
+              resumeAt(buckets, used + granted, cap, now),
+              `${priority} share of the daily quota is spent (${used + granted} of ${state.limit} requests in 24 h).`,
+            )
+          : null;
+      if (granted > 0) {
+        const bucket = new Date(Math.floor(now / BUCKET_MS) * BUCKET_MS);
+        await tx
+          .insertInto('mightycall_quota_usage')
+          .values({ provider_account: account, bucket, requests: granted })
+          .onConflict((oc) =>
+            oc
+              .columns(['provider_account', 'bucket'])
+              .doUpdateSet({ requests: sql`mightycall_quota_usage.requests + ${granted}` }),
+          )
+          .execute();
       }
-      const bucket = new Date(Math.floor(now / BUCKET_MS) * BUCKET_MS);
-      await tx
-        .insertInto('mightycall_quota_usage')
-        .values({ provider_account: account, bucket, requests: 1 })
-        .onConflict((oc) =>
-          oc
-            .columns(['provider_account', 'bucket'])
-            .doUpdateSet({ requests: sql`mightycall_quota_usage.requests + 1` }),
-        )
-        .execute();
+      return { granted, deferred };
     });
   }
 

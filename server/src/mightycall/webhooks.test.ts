@@ -1,4 +1,5 @@
 // Webhooks into live state and calls: shuffled, duplicated, dropped deliveries, a restart halfway, expiry, SSE.
+import { randomUUID } from 'node:crypto';
 import {
   DEMO_API_KEY,
   type EmitResult,
@@ -309,5 +310,65 @@ describe.each(testTargets())('MightyCall webhooks and live state on %s', (target
     expect(await callRows(database, 'sim-demo')).toEqual(rows);
     expect((await snapshot(admin, harbor)).calls).toEqual([]);
     await restarted.runtime.stop();
+  });
+  it('over a real socket: stores an event once, and refuses what the generic guards refuse', async () => {
+    const url = `${http.url}${hookPath}`;
+    const post = async (body: string | Uint8Array, headers: Record<string, string> = {}) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { ok?: boolean; duplicate?: boolean; error?: { code: string; message: string } },
+      };
+    };
+    // The simulator delivers its own events to this socket too; this copy has a Guid of its own.
+    const emitted = await emit({ ringExtensions: ['101'], answeredBy: '101', talkSeconds: 5 });
+    const guid = randomUUID();
+    const event = { ...(emitted.events[0] as WebhookEnvelope), Guid: guid };
+    const inbox = () =>
+      database.db
+        .selectFrom('mightycall_webhook_inbox')
+        .select(['dedupe_key'])
+        .where('dedupe_key', '=', `guid:${guid}`)
+        .execute();
+    const first = await post(JSON.stringify(event));
+    expect(first).toEqual({ status: 200, body: { ok: true, duplicate: false } });
+    expect((await post(JSON.stringify(event))).body).toEqual({ ok: true, duplicate: true });
+    expect(await inbox()).toHaveLength(1);
+
+    const huge = await post(JSON.stringify({ ...event, Padding: 'x'.repeat(2_000_000) }));
+    expect(huge.status).toBe(413);
+    expect(huge.body.error?.code).toBe('payload_too_large');
+    const notUtf8 = await post(new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
+    expect(notUtf8.status).toBe(400);
+    expect(notUtf8.body.error?.message).toContain('not valid UTF-8');
+    const nul = await post(JSON.stringify({ ...event, Guid: 'a\u0000b' }));
+    expect(nul.status).toBe(400);
+    expect(nul.body.error?.message).toContain('NUL');
+    const deep = await post(`${'['.repeat(100)}${']'.repeat(100)}`);
+    expect(deep.status).toBe(400);
+    expect(deep.body.error?.message).toContain('nested deeper');
+    const notJson = await post('{"EventType":');
+    expect(notJson.status).toBe(400);
+    const wrongToken = await fetch(`${http.url}${hookPath.replace(/[^/]+$/, 'y'.repeat(32))}`, {
+      method: 'POST',
+      body: JSON.stringify(event),
+    });
+    expect(wrongToken.status).toBe(404);
+    const forged = await post(JSON.stringify({ ...event, Guid: undefined, ApiKey: 'someone-else' }));
+    expect(forged.status).toBe(403);
+    // Undeclared query parameters are refused, as on every route.
+    const query = await fetch(`${url}?x=1`, { method: 'POST', body: JSON.stringify(event) });
+    expect(query.status).toBe(400);
+    // Security headers and a request id, as on every answer.
+    const res = await fetch(url, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(await inbox()).toHaveLength(1);
+    expect(server.logs.join('\n')).not.toContain(hookPath.split('/').at(-1));
   });
 });

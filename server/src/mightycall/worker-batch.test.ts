@@ -419,6 +419,7 @@ describe.each(testTargets())('inbox worker batches on %s', (target) => {
       logger: server.deps.logger,
       clientFor: async () => ({ client: hanging, account: 'sim-demo' }),
       pollMs: 25,
+      fetchConcurrency: 4,
     });
     const first = await emitCalls(20);
     await deliver(first.flatMap((r) => r.events));

@@ -25,8 +25,8 @@ const INBOX_RETENTION_MS = 7 * 86_400_000;
 /** calls folded per transaction */
 const DEFAULT_BATCH = 200;
 /** finished calls claimed per fetch round, and fetched at once */
-const FETCH_ROUND = 16;
-const DEFAULT_FETCH_CONCURRENCY = 4;
+const FETCH_ROUND = 64;
+const DEFAULT_FETCH_CONCURRENCY = 8;
 /**
  * A claimed fetch is not handed to another process for this long (its fetch_after moves this far ahead). It
  * bounds the delay when a process dies while fetching (the others, or its successor, pick those calls up after
@@ -52,7 +52,7 @@ export interface WorkerDeps {
   sweepMs?: number;
   /** calls folded per transaction (default 200) */
   batchSize?: number;
-  /** GET /calls/{id} requests in flight at once (default 4) */
+  /** GET /calls/{id} requests in flight at once (default 8) */
   fetchConcurrency?: number;
   /**
    * How long a wake-up waits before folding (default 50 ms), so a stream of events is folded in batches of
@@ -67,6 +67,22 @@ interface PendingFetch {
   call_id: string;
   answered_at: Date | null;
   fetch_attempts: number;
+}
+
+type FetchPatch = { fetch_state?: 'done' | 'gave_up'; fetch_attempts?: number; fetch_after?: Date };
+
+/** What a fetch came to: the call's row when it was found, and the claimed row's next fetch state. */
+interface FetchOutcome {
+  row: PendingFetch;
+  call?: NormalizedCall;
+  patch: FetchPatch;
+}
+
+/** Not there yet (MightyCall lags) or failed: again later with backoff, until the attempts run out. */
+function retryPatch(row: PendingFetch, now: number): FetchPatch {
+  const attempts = row.fetch_attempts + 1;
+  if (attempts >= MAX_FETCH_ATTEMPTS) return { fetch_state: 'gave_up', fetch_attempts: attempts };
+  return { fetch_attempts: attempts, fetch_after: new Date(now + 15_000 * 2 ** (attempts - 1)) };
 }
 
 interface StoredEvent {
@@ -372,7 +388,7 @@ export class InboxWorker {
     const targets = new Map<string, Promise<FetchTarget | null>>();
     /** connection → when its quota lets it go on: its other calls wait without asking */
     const deferred = new Map<string, number>();
-    let handled = known.size;
+    const outcomes: FetchOutcome[] = [];
     let next = 0;
     const lane = async () => {
       for (let row = rest[next++]; row; row = rest[next++]) {
@@ -381,27 +397,64 @@ export class InboxWorker {
           target = this.deps.clientFor(row.connection_id);
           targets.set(row.connection_id, target);
         }
-        if (await this.fetchOne(row, await target, deferred)) handled++;
+        outcomes.push(await this.fetchOne(row, await target, deferred));
       }
     };
     const lanes = Math.max(1, Math.min(this.deps.fetchConcurrency ?? DEFAULT_FETCH_CONCURRENCY, rest.length));
     // Every lane finishes before the round does (an error in one must not leave the others running unseen).
-    const outcomes = await Promise.allSettled(Array.from({ length: lanes }, lane));
-    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
-    return handled;
+    const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
+    // What was fetched is written even when a lane failed: those calls' claims run out and they are fetched again.
+    await this.settle(outcomes);
+    for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+    return known.size + outcomes.filter((o) => o.patch.fetch_state !== undefined).length;
   }
 
+  /**
+   * Writes a round's outcomes in one transaction: the calls fetched, and every claimed row's new fetch state.
+   * When that transaction fails (one call the database refuses), each outcome is written on its own, so the
+   * others still land and only the refused one is retried.
+   */
+  private async settle(outcomes: readonly FetchOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const write = async (tx: Tx, list: readonly FetchOutcome[]) => {
+      const found = list.flatMap((o) => (o.call ? [o.call] : []));
+      if (found.length > 0) await upsertCalls(tx, found);
+      const done = list.filter((o) => o.patch.fetch_state === 'done' && Object.keys(o.patch).length === 1);
+      if (done.length > 0) {
+        await sql`
+          UPDATE mightycall_live_calls lc SET fetch_state = 'done'
+          FROM ${pairs(done.map((o) => o.row))}
+          WHERE lc.connection_id = k.connection_id AND lc.call_id = k.call_id`.execute(tx);
+      }
+      for (const o of list) if (!done.includes(o)) await this.setFetch(tx, o.row, o.patch);
+    };
+    try {
+      await this.run((tx) => write(tx, outcomes));
+    } catch (error) {
+      if (outcomes.length === 1) throw error;
+      for (const o of outcomes) {
+        try {
+          await this.run((tx) => write(tx, [o]));
+        } catch (one) {
+          this.deps.logger.warn('mightycall fetched call not stored', {
+            connectionId: o.row.connection_id,
+            error: messageOf(one),
+          });
+          await this.run((tx) => this.setFetch(tx, o.row, retryPatch(o.row, this.deps.clock.now())));
+        }
+      }
+    }
+  }
+
+  /** Fetches one claimed call; what to write for it is left to the round (settle). */
   private async fetchOne(
     row: PendingFetch,
     target: FetchTarget | null,
     deferred: Map<string, number>,
-  ): Promise<boolean> {
-    if (!target) return this.markFetch(row, { fetch_state: 'gave_up' });
+  ): Promise<FetchOutcome> {
+    if (!target) return { row, patch: { fetch_state: 'gave_up' } };
     const resumeAt = deferred.get(row.connection_id);
-    if (resumeAt !== undefined) {
-      await this.markFetch(row, { fetch_after: new Date(resumeAt) });
-      return false;
-    }
+    if (resumeAt !== undefined) return { row, patch: { fetch_after: new Date(resumeAt) } };
     try {
       const call = await target.client.callById(row.call_id, 'live');
       let normalized = call ? callFromCallsApi(call, target.account, row.answered_at?.getTime() ?? null) : null;
@@ -409,24 +462,18 @@ export class InboxWorker {
       if (normalized?.status === 'answered' && row.answered_at === null) {
         normalized = await this.fromJournal(target, row.call_id, normalized.startedAt.getTime());
       }
-      if (!normalized) return this.retryLater(row);
-      const found = normalized;
-      await this.run(async (tx) => {
-        await upsertCalls(tx, [found]);
-        await this.setFetch(tx, row, { fetch_state: 'done' });
-      });
-      return true;
+      if (!normalized) return { row, patch: retryPatch(row, this.deps.clock.now()) };
+      return { row, call: normalized, patch: { fetch_state: 'done' } };
     } catch (error) {
       if (error instanceof QuotaDeferred) {
         deferred.set(row.connection_id, Math.max(error.resumeAt, deferred.get(row.connection_id) ?? 0));
-        await this.markFetch(row, { fetch_after: new Date(error.resumeAt) });
-        return false;
+        return { row, patch: { fetch_after: new Date(error.resumeAt) } };
       }
       this.deps.logger.warn('mightycall call fetch failed', {
         connectionId: row.connection_id,
         error: messageOf(error),
       });
-      return this.retryLater(row);
+      return { row, patch: retryPatch(row, this.deps.clock.now()) };
     }
   }
 
@@ -439,27 +486,7 @@ export class InboxWorker {
     return null;
   }
 
-  private retryLater(row: PendingFetch): Promise<boolean> {
-    const attempts = row.fetch_attempts + 1;
-    if (attempts >= MAX_FETCH_ATTEMPTS)
-      return this.markFetch(row, { fetch_state: 'gave_up', fetch_attempts: attempts });
-    const delay = 15_000 * 2 ** (attempts - 1);
-    return this.markFetch(row, { fetch_attempts: attempts, fetch_after: new Date(this.deps.clock.now() + delay) });
-  }
-
-  private async markFetch(
-    row: PendingFetch,
-    patch: { fetch_state?: 'done' | 'gave_up'; fetch_attempts?: number; fetch_after?: Date },
-  ): Promise<boolean> {
-    await this.run((tx) => this.setFetch(tx, row, patch));
-    return patch.fetch_state !== undefined;
-  }
-
-  private async setFetch(
-    tx: Tx,
-    row: PendingFetch,
-    patch: { fetch_state?: 'done' | 'gave_up'; fetch_attempts?: number; fetch_after?: Date },
-  ): Promise<void> {
+  private async setFetch(tx: Tx, row: PendingFetch, patch: FetchPatch): Promise<void> {
     await tx
       .updateTable('mightycall_live_calls')
       .set(patch)

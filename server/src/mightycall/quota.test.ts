@@ -1,0 +1,85 @@
+// The daily quota counted on a real database: concurrent requests are counted together (one transaction for those
+// that queue behind a count in progress), never past the priority's share, the first asked going first.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
+import { capFor, QuotaBudget } from './quota.js';
+import { type Clock, QuotaDeferred } from './transport.js';
+
+const NOW = Date.parse('2026-03-02T15:00:30Z');
+
+describe.each(testTargets())('QuotaBudget on %s', (target) => {
+  let db: TestDatabase;
+  const clock: Clock = { now: () => NOW };
+
+  beforeAll(async () => {
+    db = await openTestDatabase(target);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('counts concurrent requests together and defers those past the share, in the order asked', async () => {
+    const budget = new QuotaBudget(db.db, clock);
+    await budget.setLimit('acct-a', 50);
+    const cap = capFor(50, 'live');
+    expect(cap).toBe(30);
+    // One alone first (its count is in flight when the next 40 ask), then 40 at once: 29 fit.
+    const first = budget.acquire('acct-a', 'live');
+    const order: number[] = [];
+    const rest = Array.from({ length: 40 }, (_, i) =>
+      budget.acquire('acct-a', 'live').then(
+        () => {
+          order.push(i);
+          return 'granted' as const;
+        },
+        (error: unknown) => error,
+      ),
+    );
+    await first;
+    const outcomes = await Promise.all(rest);
+    const granted = outcomes.filter((o) => o === 'granted').length;
+    expect(granted).toBe(cap - 1);
+    // Those asked first went on; the rest were told when to come back, later than now.
+    expect(order.sort((x, y) => x - y)).toEqual(Array.from({ length: cap - 1 }, (_, i) => i));
+    for (const o of outcomes.slice(cap - 1)) {
+      expect(o).toBeInstanceOf(QuotaDeferred);
+      expect((o as QuotaDeferred).resumeAt).toBeGreaterThan(NOW);
+    }
+    const usage = await budget.usage('acct-a');
+    expect(usage.used).toBe(cap);
+    // A higher priority still has room; the live share stays spent.
+    await budget.acquire('acct-a', 'sync');
+    await expect(budget.acquire('acct-a', 'live')).rejects.toBeInstanceOf(QuotaDeferred);
+    expect((await budget.usage('acct-a')).used).toBe(cap + 1);
+  });
+
+  it('keeps accounts apart, and counts the requests that queued behind a count in one transaction', async () => {
+    // Counts the account locks taken: one per counting transaction.
+    let locks = 0;
+    const counted = db.db.withPlugin({
+      transformQuery(args) {
+        if (JSON.stringify(args.node).includes('pg_advisory_xact_lock')) locks++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const budget = new QuotaBudget(counted, clock);
+    await budget.setLimit('acct-b', 1000);
+    await budget.setLimit('acct-c', 1000);
+    await Promise.all([
+      ...Array.from({ length: 25 }, () => budget.acquire('acct-b', 'sync')),
+      ...Array.from({ length: 7 }, () => budget.acquire('acct-c', 'sync')),
+    ]);
+    expect((await budget.usage('acct-b')).used).toBe(25);
+    expect((await budget.usage('acct-c')).used).toBe(7);
+    // All 25 asked at once: the first is counted alone, the 24 that queued behind it together.
+    const rows = await db.db
+      .selectFrom('mightycall_quota_usage')
+      .select(['provider_account', 'requests'])
+      .where('provider_account', '=', 'acct-b')
+      .execute();
+    expect(rows).toEqual([{ provider_account: 'acct-b', requests: 25 }]);
+    // Per account: the first ask alone, then everything that queued meanwhile.
+    expect(locks).toBe(4);
+  });
+});
