@@ -11,7 +11,13 @@ import { ensureDataset } from './dataset.js';
 import { runCluster } from './load/cluster.js';
 import { startCpuMeter } from './load/cpu.js';
 import { DASHBOARD_ENDPOINTS, dashboardMix, type MixRequest, runMix } from './load/dashboard.js';
-import { type Fixtures, forgetPreviousRun, prepareFixtures, startLoadSimulator } from './load/fixtures.js';
+import {
+  type Fixtures,
+  forgetPreviousRun,
+  prepareFixtures,
+  startLoadSimulator,
+  vacuumChurnedTables,
+} from './load/fixtures.js';
 import {
   bundleServer,
   ROOT,
@@ -42,7 +48,7 @@ import { runWebhooks } from './load/webhooks.js';
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 const SCHEMA = 'vs_bench';
-const ALL_SCENARIOS = ['session', 'keys', 'webhooks', 'soak', 'cluster', 'profile'] as const;
+const ALL_SCENARIOS = ['session', 'keys', 'webhooks', 'webhooks-spread', 'soak', 'cluster', 'profile'] as const;
 type Scenario = (typeof ALL_SCENARIOS)[number];
 
 function numberEnv(name: string, fallback: number): number {
@@ -65,6 +71,8 @@ const settings = {
   webhookRate: numberEnv('LOAD_WEBHOOK_RATE', 500),
   webhookBurst: numberEnv('LOAD_WEBHOOK_BURST', 5000),
   webhookBursts: numberEnv('LOAD_WEBHOOK_BURSTS', 2),
+  /** the webhooks-spread scenario sends each burst evenly over this long: 5,000 in 1 s is a 5,000/s burst */
+  webhookBurstSpreadMs: numberEnv('LOAD_WEBHOOK_BURST_SPREAD_MS', 1000),
   drainSeconds: numberEnv('LOAD_DRAIN_SECONDS', 600),
   stallSeconds: numberEnv('LOAD_STALL_SECONDS', 60),
   mode: (process.env.LOAD_SERVER ?? 'bundle') as ServerMode,
@@ -121,6 +129,7 @@ async function main(): Promise<void> {
       webhookRate: settings.webhookRate,
       webhookBurst: settings.webhookBurst,
       webhookBursts: settings.webhookBursts,
+      webhookBurstSpreadMs: settings.webhookBurstSpreadMs,
       scenarios: settings.scenarios.join(' '),
     },
     machine: {
@@ -136,6 +145,13 @@ async function main(): Promise<void> {
   const sim = await startLoadSimulator();
   try {
     await forgetPreviousRun(owner);
+    await vacuumChurnedTables(owner);
+    const autovacuum = await owner.query<{ autovacuum: string }>('show autovacuum');
+    if (autovacuum.rows[0]?.autovacuum === 'off') {
+      results.notes.push(
+        'PostgreSQL here runs with autovacuum off: the run vacuums the tables it churns (webhook inbox, live state, calls, sessions, keys) at its start and before each webhook scenario, as autovacuum would have between runs.',
+      );
+    }
     const bundle = settings.mode === 'bundle' ? await bundleServer() : undefined;
     const secretKey = throwawaySecretKey();
     // Profiled servers run from source (tsx): their frames then name server/src files, not one bundle.
@@ -226,11 +242,15 @@ async function main(): Promise<void> {
       results.keys = await mixScenario('keys', keyMix, settings.seconds);
       log(`    ${results.keys.requestsPerSecond} req/s, p99 ${results.keys.latencyMs.p99} ms`);
     }
-    if (want('webhooks')) {
+    const webhookScenario = async (name: string, spreadMs: number) => {
       log(
-        `(c) webhooks: ${settings.webhookRate}/s for ${settings.seconds} s plus ${settings.webhookBursts} bursts of ${settings.webhookBurst}…`,
+        `(c) webhooks: ${settings.webhookRate}/s for ${settings.seconds} s plus ${settings.webhookBursts} bursts of ${settings.webhookBurst}${spreadMs > 0 ? ` over ${spreadMs} ms each` : ' at once'}…`,
       );
-      const s = await server('webhooks');
+      // LOAD_WEBHOOK_CPU_PROF_DIR: profile this server (node --cpu-prof; under tsx, so a little slower).
+      const profDir = process.env.LOAD_WEBHOOK_CPU_PROF_DIR;
+      // The scenario before this one churned the inbox and live tables; autovacuum would have been by since.
+      await vacuumChurnedTables(owner);
+      const s = await server(name, profDir ? `${profDir}/${name}` : undefined);
       try {
         const sampler = new RssSampler(s.pid);
         const cpu = await startCpuMeter([s.pid], owner);
@@ -244,6 +264,7 @@ async function main(): Promise<void> {
           rate: settings.webhookRate,
           burstSize: settings.webhookBurst,
           bursts: settings.webhookBursts,
+          burstSpreadMs: spreadMs,
           duplicateEvery: 50,
           drainTimeoutMs: settings.drainSeconds * 1000,
           stallTimeoutMs: settings.stallSeconds * 1000,
@@ -252,13 +273,17 @@ async function main(): Promise<void> {
         const split = await cpu.stop(w.eventsSent.steady + w.eventsSent.burst + w.eventsSent.duplicate);
         const samples = sampler.stop();
         warnIfOutput(s);
-        results.webhooks = { ...w, cpu: split, rss: rssSummary(samples), rssMb: samples.map((x) => round(x.mb, 1)) };
         log(
           `    ack p99 steady ${w.ackMs.steady.p99} ms, bursts ${w.ackMs.burst.p99} ms; processing p99 ${w.processingMs.p99} ms; lost ${w.lost}, doubled ${w.doubled}, wrong ${w.wrongFigures}`,
         );
+        return { ...w, cpu: split, rss: rssSummary(samples), rssMb: samples.map((x) => round(x.mb, 1)) };
       } finally {
         await s.stop();
       }
+    };
+    if (want('webhooks')) results.webhooks = await webhookScenario('webhooks', 0);
+    if (want('webhooks-spread')) {
+      results.webhooksSpread = await webhookScenario('webhooks-spread', settings.webhookBurstSpreadMs);
     }
     if (want('soak')) {
       log(`(d) soak: dashboard mix for ${settings.soakSeconds} s…`);
@@ -326,6 +351,7 @@ async function main(): Promise<void> {
           rate: settings.webhookRate,
           burstSize: 0,
           bursts: 0,
+          burstSpreadMs: 0,
           duplicateEvery: 50,
           drainTimeoutMs: 10_000,
           stallTimeoutMs: 10_000,

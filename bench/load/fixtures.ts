@@ -90,6 +90,26 @@ export async function forgetPreviousRun(owner: pg.Pool): Promise<void> {
   await owner.query('delete from api_keys where name = $1 and revoked_at is not null', [LOAD_KEY_NAME]);
 }
 
+/**
+ * VACUUM ANALYZE of the tables a run churns (the webhook inbox and live state: every event inserted then marked
+ * processed, every call's live row rewritten). PostgreSQL on this machine runs with autovacuum off; in
+ * production autovacuum would have cleaned up after an earlier run, so a run starts from what it would find.
+ */
+export async function vacuumChurnedTables(owner: pg.Pool): Promise<void> {
+  for (const table of [
+    'mightycall_webhook_inbox',
+    'mightycall_live_calls',
+    'mightycall_live_legs',
+    'mightycall_live_version',
+    'mightycall_quota_usage',
+    'calls',
+    'sessions',
+    'api_keys',
+  ]) {
+    await owner.query(`vacuum analyze ${table}`);
+  }
+}
+
 /** The first 20 orgs of the bench topology (the largest one first), with their ids. */
 export async function benchOrgs(owner: pg.Pool, count: number): Promise<LoadOrg[]> {
   const slugs = benchTopology({ seed: BENCH_SEED })

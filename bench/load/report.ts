@@ -21,6 +21,8 @@ export interface MixScenario extends MixResult {
   rssMb: number[];
 }
 
+export type WebhookScenario = WebhookResult & { cpu: CpuSplit; rss: RssSummary; rssMb: number[] };
+
 export interface LoadResults {
   at: string;
   commit: string;
@@ -28,7 +30,9 @@ export interface LoadResults {
   machine: Record<string, string | number>;
   session?: MixScenario;
   keys?: MixScenario;
-  webhooks?: WebhookResult & { cpu: CpuSplit; rss: RssSummary; rssMb: number[] };
+  webhooks?: WebhookScenario;
+  /** the same with each burst sent evenly over LOAD_WEBHOOK_BURST_SPREAD_MS */
+  webhooksSpread?: WebhookScenario;
   soak?: MixScenario & { trend: RssTrend; steady: boolean };
   cluster?: ClusterResult & { rss: RssSummary[] };
   profiles?: ProfileSummary[];
@@ -89,6 +93,103 @@ function mixRows(label: string, m: MixScenario, cores: number): Row[] {
   ];
 }
 
+/** The webhook scenario's rows; `label` tells the variants apart, `bursts` says how a burst was sent. */
+function webhookRows(label: string, bursts: string, w: WebhookScenario, r: LoadResults): Row[] {
+  return [
+    {
+      measure: `${label} webhooks: steady rate achieved, events/s`,
+      value: n(w.steadyRate),
+      target: `${n(w.targetRate)}`,
+      meets: w.steadyRate >= w.targetRate * 0.98,
+    },
+    {
+      measure: `${label} ack p50 / p95 / p99 ms, steady`,
+      value: `${w.ackMs.steady.p50} / ${w.ackMs.steady.p95} / ${w.ackMs.steady.p99}`,
+      target: `p99 ≤ ${TARGETS.ackP99Ms}`,
+      meets: w.ackMs.steady.p99 <= TARGETS.ackP99Ms,
+    },
+    {
+      measure: `${label} ack p50 / p95 / p99 ms, steady events sent while no burst was being answered (${n(w.steadyBetweenBurstsSent)})`,
+      value: `${w.ackMs.steadyBetweenBursts.p50} / ${w.ackMs.steadyBetweenBursts.p95} / ${w.ackMs.steadyBetweenBursts.p99}`,
+      target: `p99 ≤ ${TARGETS.ackP99Ms}`,
+      meets: w.steadyBetweenBurstsSent === 0 ? null : w.ackMs.steadyBetweenBursts.p99 <= TARGETS.ackP99Ms,
+    },
+    {
+      measure: `${label} burst windows: first event sent → last one acknowledged, ms`,
+      value: w.burstWindowsMs.map((x) => n(x)).join(' / ') || '—',
+      target: '—',
+      meets: null,
+    },
+    {
+      measure: `${label} ack p50 / p95 / p99 ms, ${r.settings.webhookBursts} bursts of ${bursts}`,
+      value: `${w.ackMs.burst.p50} / ${w.ackMs.burst.p95} / ${w.ackMs.burst.p99}`,
+      target: `p99 ≤ ${TARGETS.ackP99Ms}`,
+      meets: w.eventsSent.burst === 0 ? null : w.ackMs.burst.p99 <= TARGETS.ackP99Ms,
+    },
+    {
+      measure: `${label} ack p99 ms, every event`,
+      value: `${w.ackMs.all.p99}`,
+      target: `≤ ${TARGETS.ackP99Ms}`,
+      meets: w.ackMs.all.p99 <= TARGETS.ackP99Ms,
+    },
+    {
+      measure: `${label} ack errors (non-2xx / timeouts / network)`,
+      value: `${w.non2xx} / ${w.timeouts} / ${w.networkErrors}`,
+      target: '0',
+      meets: w.non2xx + w.timeouts + w.networkErrors === 0,
+    },
+    {
+      measure: `${label} processing (send → row in calls) p50 / p95 / p99 / max ms`,
+      value: `${w.processingMs.p50} / ${w.processingMs.p95} / ${w.processingMs.p99} / ${w.processingMs.max}`,
+      target: `all ≤ ${n(TARGETS.processMs)}`,
+      meets: w.processingMs.n > 0 && w.processingMs.max <= TARGETS.processMs && w.notProcessed === 0,
+    },
+    {
+      measure: `${label} calls per second: arriving (all events acknowledged) / landing in calls`,
+      value: `${w.arrivedPerSecond} / ${w.processedPerSecond}`,
+      target: '—',
+      meets: null,
+    },
+    {
+      measure: `${label} calls processed within 5 s`,
+      value: `${n(w.processedWithin5s)} of ${n(w.calls.complete)}`,
+      target: 'all',
+      meets: w.processedWithin5s === w.calls.complete,
+    },
+    {
+      measure: `${label} calls still queued in the server ${w.drainSeconds} s after the last event`,
+      value: n(w.unfinished),
+      target: '0',
+      meets: w.unfinished === 0,
+    },
+    {
+      measure: `${label} calls lost (no row, nothing queued) / accepted events not stored`,
+      value: `${n(w.lost)} / ${n(Math.max(0, w.inbox.expected - w.inbox.rows))}`,
+      target: '0 / 0',
+      meets: w.lost === 0 && w.inbox.rows >= w.inbox.expected,
+    },
+    { measure: `${label} events or calls doubled`, value: n(w.doubled), target: '0', meets: w.doubled === 0 },
+    {
+      measure: `${label} calls with wrong final figures`,
+      value: n(w.wrongFigures),
+      target: '0',
+      meets: w.wrongFigures === 0,
+    },
+    {
+      measure: `${label} CPU ms per event, worker included: server + PostgreSQL (ceiling: the server's one thread)`,
+      value: `${w.cpu.perRequestMs.server} + ${w.cpu.perRequestMs.postgres} (≈ ${n(Math.round(1000 / w.cpu.perRequestMs.server))} events/s)`,
+      target: '—',
+      meets: null,
+    },
+    {
+      measure: `${label} server RSS min / max / last MB`,
+      value: `${w.rss.minMb} / ${w.rss.maxMb} / ${w.rss.lastMb}`,
+      target: '—',
+      meets: null,
+    },
+  ];
+}
+
 export function assess(r: LoadResults): Row[] {
   const rows: Row[] = [];
   const cores = Number(r.machine.cpus) || 1;
@@ -105,100 +206,17 @@ export function assess(r: LoadResults): Row[] {
       });
     }
   }
-  const w = r.webhooks;
-  if (w) {
+  const spreadMs = Number(r.settings.webhookBurstSpreadMs);
+  if (r.webhooks)
+    rows.push(...webhookRows('(c)', `${n(Number(r.settings.webhookBurst))} events at once`, r.webhooks, r));
+  if (r.webhooksSpread) {
     rows.push(
-      {
-        measure: '(c) webhooks: steady rate achieved, events/s',
-        value: n(w.steadyRate),
-        target: `${n(w.targetRate)}`,
-        meets: w.steadyRate >= w.targetRate * 0.98,
-      },
-      {
-        measure: '(c) ack p50 / p95 / p99 ms, steady',
-        value: `${w.ackMs.steady.p50} / ${w.ackMs.steady.p95} / ${w.ackMs.steady.p99}`,
-        target: `p99 ≤ ${TARGETS.ackP99Ms}`,
-        meets: w.ackMs.steady.p99 <= TARGETS.ackP99Ms,
-      },
-      {
-        measure: `(c) ack p50 / p95 / p99 ms, steady events sent while no burst was being answered (${n(w.steadyBetweenBurstsSent)})`,
-        value: `${w.ackMs.steadyBetweenBursts.p50} / ${w.ackMs.steadyBetweenBursts.p95} / ${w.ackMs.steadyBetweenBursts.p99}`,
-        target: `p99 ≤ ${TARGETS.ackP99Ms}`,
-        meets: w.steadyBetweenBurstsSent === 0 ? null : w.ackMs.steadyBetweenBursts.p99 <= TARGETS.ackP99Ms,
-      },
-      {
-        measure: '(c) burst windows: first event sent → last one acknowledged, ms',
-        value: w.burstWindowsMs.map((x) => n(x)).join(' / ') || '—',
-        target: '—',
-        meets: null,
-      },
-      {
-        measure: `(c) ack p50 / p95 / p99 ms, ${r.settings.webhookBursts} bursts of ${n(Number(r.settings.webhookBurst))} events`,
-        value: `${w.ackMs.burst.p50} / ${w.ackMs.burst.p95} / ${w.ackMs.burst.p99}`,
-        target: `p99 ≤ ${TARGETS.ackP99Ms}`,
-        meets: w.eventsSent.burst === 0 ? null : w.ackMs.burst.p99 <= TARGETS.ackP99Ms,
-      },
-      {
-        measure: '(c) ack p99 ms, every event',
-        value: `${w.ackMs.all.p99}`,
-        target: `≤ ${TARGETS.ackP99Ms}`,
-        meets: w.ackMs.all.p99 <= TARGETS.ackP99Ms,
-      },
-      {
-        measure: '(c) ack errors (non-2xx / timeouts / network)',
-        value: `${w.non2xx} / ${w.timeouts} / ${w.networkErrors}`,
-        target: '0',
-        meets: w.non2xx + w.timeouts + w.networkErrors === 0,
-      },
-      {
-        measure: '(c) processing (send → row in calls) p50 / p95 / p99 / max ms',
-        value: `${w.processingMs.p50} / ${w.processingMs.p95} / ${w.processingMs.p99} / ${w.processingMs.max}`,
-        target: `all ≤ ${n(TARGETS.processMs)}`,
-        meets: w.processingMs.n > 0 && w.processingMs.max <= TARGETS.processMs && w.notProcessed === 0,
-      },
-      {
-        measure: '(c) calls per second: arriving (all events acknowledged) / landing in calls',
-        value: `${w.arrivedPerSecond} / ${w.processedPerSecond}`,
-        target: '—',
-        meets: null,
-      },
-      {
-        measure: '(c) calls processed within 5 s',
-        value: `${n(w.processedWithin5s)} of ${n(w.calls.complete)}`,
-        target: 'all',
-        meets: w.processedWithin5s === w.calls.complete,
-      },
-      {
-        measure: `(c) calls still queued in the server ${w.drainSeconds} s after the last event`,
-        value: n(w.unfinished),
-        target: '0',
-        meets: w.unfinished === 0,
-      },
-      {
-        measure: '(c) calls lost (no row, nothing queued) / accepted events not stored',
-        value: `${n(w.lost)} / ${n(Math.max(0, w.inbox.expected - w.inbox.rows))}`,
-        target: '0 / 0',
-        meets: w.lost === 0 && w.inbox.rows >= w.inbox.expected,
-      },
-      { measure: '(c) events or calls doubled', value: n(w.doubled), target: '0', meets: w.doubled === 0 },
-      {
-        measure: '(c) calls with wrong final figures',
-        value: n(w.wrongFigures),
-        target: '0',
-        meets: w.wrongFigures === 0,
-      },
-      {
-        measure: "(c) CPU ms per event, worker included: server + PostgreSQL (ceiling: the server's one thread)",
-        value: `${w.cpu.perRequestMs.server} + ${w.cpu.perRequestMs.postgres} (≈ ${n(Math.round(1000 / w.cpu.perRequestMs.server))} events/s)`,
-        target: '—',
-        meets: null,
-      },
-      {
-        measure: '(c) server RSS min / max / last MB',
-        value: `${w.rss.minMb} / ${w.rss.maxMb} / ${w.rss.lastMb}`,
-        target: '—',
-        meets: null,
-      },
+      ...webhookRows(
+        "(c')",
+        `${n(Number(r.settings.webhookBurst))} events over ${n(spreadMs)} ms`,
+        r.webhooksSpread,
+        r,
+      ),
     );
   }
   const s = r.soak;
@@ -301,6 +319,7 @@ export function markdown(r: LoadResults): string {
   if (r.session) cpuRows.push(['(a) sessions', r.session.cpu]);
   if (r.keys) cpuRows.push(['(b) API keys', r.keys.cpu]);
   if (r.webhooks) cpuRows.push(['(c) webhooks (per event)', r.webhooks.cpu]);
+  if (r.webhooksSpread) cpuRows.push(["(c') webhooks, bursts spread (per event)", r.webhooksSpread.cpu]);
   if (r.soak) cpuRows.push(['(d) soak', r.soak.cpu]);
   if (cpuRows.length) {
     parts.push(
@@ -331,11 +350,14 @@ export function markdown(r: LoadResults): string {
     );
   }
   if (r.keys) parts.push('', endpointTable('(b) API keys', r.keys));
-  if (r.webhooks) {
-    const w = r.webhooks;
+  for (const [label, w] of [
+    ['(c)', r.webhooks],
+    ["(c')", r.webhooksSpread],
+  ] as const) {
+    if (!w) continue;
     parts.push(
       '',
-      `(c) webhooks: ${n(w.eventsSent.steady)} steady + ${n(w.eventsSent.burst)} burst events (${n(w.calls.sent)} calls) in ${w.seconds} s, ` +
+      `${label} webhooks: ${n(w.eventsSent.steady)} steady + ${n(w.eventsSent.burst)} burst events (${n(w.calls.sent)} calls) in ${w.seconds} s, ` +
         `${n(w.eventsSent.duplicate)} deliberate redeliveries (answered duplicate: ${w.duplicateDeliveries.answeredDuplicate}, stored again: ${w.duplicateDeliveries.storedAgain}). ` +
         `Inbox rows ${n(w.inbox.rows)} for ${n(w.inbox.expected)} distinct accepted events (${w.inbox.unprocessed} unprocessed); ` +
         `live rows still open or unfetched: ${w.liveRowsOpen}; rows inserted before their last event (not by the webhook path): ${w.insertedEarly}. ` +

@@ -41,6 +41,8 @@ export interface WebhookOptions {
   rate: number;
   burstSize: number;
   bursts: number;
+  /** 0: a burst's events are all sent at once; otherwise evenly over this many ms (a burst at a rate) */
+  burstSpreadMs: number;
   /** one call in this many gets one of its events delivered a second time */
   duplicateEvery: number;
   /** how long at most to wait for the last calls after sending ends */
@@ -316,9 +318,21 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
   const burstTimers = bursts.map((b, k) =>
     setTimeout(
       () => {
-        o.log(`  burst ${k + 1}: ${b.queue.length} events at once`);
-        burstStarts.push(performance.now());
-        for (const event of b.queue) deliver(event);
+        const start = performance.now();
+        burstStarts.push(start);
+        if (o.burstSpreadMs <= 0) {
+          o.log(`  burst ${k + 1}: ${b.queue.length} events at once`);
+          for (const event of b.queue) deliver(event);
+          return;
+        }
+        o.log(`  burst ${k + 1}: ${b.queue.length} events over ${o.burstSpreadMs} ms`);
+        let sentOfBurst = 0;
+        const spread = setInterval(() => {
+          const share = Math.min(1, (performance.now() - start) / o.burstSpreadMs);
+          const due = Math.min(b.queue.length, Math.ceil(share * b.queue.length));
+          while (sentOfBurst < due) deliver(b.queue[sentOfBurst++] as QueuedEvent);
+          if (sentOfBurst >= b.queue.length) clearInterval(spread);
+        }, 5);
       },
       ((k + 1) * o.seconds * 1000) / (o.bursts + 1),
     ),
@@ -362,7 +376,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const drainSeconds = round((performance.now() - drainStart) / 1000, 1);
-  // A burst's window: from its start until its last event was answered (its events are sent in one go).
+  // A burst's window: from its start until its last event was answered.
   const windows = burstStarts.map((start, k) => {
     const until = burstStarts[k + 1] ?? Number.POSITIVE_INFINITY;
     let end = start;

@@ -17,7 +17,8 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
     c.set('principal', ANONYMOUS);
     const started = performance.now();
     await next();
-    c.header('x-request-id', requestId);
+    // On the answer's own headers: c.header() after the answer exists would copy the whole response.
+    c.res.headers.set('x-request-id', requestId);
     // The route pattern, not the raw path: paths may carry tokens (webhooks) that must never reach a log.
     logger.info('request', {
       requestId,

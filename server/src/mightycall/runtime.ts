@@ -5,6 +5,7 @@ import type { App, AppDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { MightyCallClient } from './client.js';
 import { COLUMNS, type ConnectionRow, type ConnectionSecrets, loadSecrets } from './connections.js';
+import { IngestMeter } from './ingest-meter.js';
 import { LiveHub } from './live.js';
 import { QuotaBudget } from './quota.js';
 import { SyncScheduler } from './scheduler.js';
@@ -32,6 +33,8 @@ export interface MightyCallRuntime {
   budget: QuotaBudget;
   scheduler: SyncScheduler;
   worker: InboxWorker;
+  /** webhook arrivals per recent window: the worker stands aside while they pour in */
+  ingest: IngestMeter;
   hub: LiveHub;
   /** throws 503 when no secret key is configured */
   box(): SecretBox;
@@ -115,10 +118,12 @@ function createRuntime(deps: AppDeps, options: RuntimeOptions): MightyCallRuntim
     callsIntervalMs: config.mightycall.syncIntervalSeconds * 1000,
     ...(options.schedulerTickMs ? { tickMs: options.schedulerTickMs } : {}),
   });
+  const ingest = new IngestMeter();
   const worker = new InboxWorker({
     db: database.db,
     clock,
     logger,
+    pressure: () => ingest.busy(),
     clientFor: async (connectionId) => {
       const row = await withPrincipal(database.db, systemPrincipal('mightycall webhooks'), (tx) =>
         tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', connectionId).executeTakeFirst(),
@@ -136,6 +141,7 @@ function createRuntime(deps: AppDeps, options: RuntimeOptions): MightyCallRuntim
     budget,
     scheduler,
     worker,
+    ingest,
     hub,
     box,
     secretsOf,

@@ -117,6 +117,7 @@ async function receiveEvent(
   if (body.kind === 'validation') return { ok: true };
   if (body.kind === 'invalid') throw new AppError(400, 'invalid_request', `body: ${body.message}`);
   const { envelope } = body;
+  runtime.ingest.record();
   if (!envelope.ApiKey || !sameSecret(envelope.ApiKey, connection.apiKey)) {
     throw new AppError(403, 'api_key_mismatch', 'The event’s ApiKey does not belong to this connection.');
   }

@@ -441,4 +441,52 @@ describe.each(testTargets())('inbox worker batches on %s', (target) => {
     }
     expect(most).toBe(4);
   }, 60_000);
+  it('stands aside while webhooks pour in, and for maxYieldMs at most', async () => {
+    const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
+      const until = Date.now() + timeoutMs;
+      while (!(await check())) {
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const background = (pressure: () => boolean, maxYieldMs: number) =>
+      new InboxWorker({
+        db: database.db,
+        clock: systemClock,
+        logger: server.deps.logger,
+        clientFor: async () => null,
+        pollMs: 25,
+        gatherMs: 5,
+        pressure,
+        maxYieldMs,
+      });
+    const first = await emitCalls(5);
+    await deliver(first.flatMap((r) => r.events));
+    let busy = true;
+    const patient = background(() => busy, 60_000);
+    patient.start();
+    try {
+      // Busy: nothing is folded, though the worker is woken every 25 ms.
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await unprocessed()).toBeGreaterThan(0);
+      busy = false;
+      await waitFor('folding once the pressure is gone', async () => (await unprocessed()) === 0);
+    } finally {
+      await patient.stop();
+    }
+    // Pressure that never ends delays folding by maxYieldMs, then the work runs anyway.
+    const second = await emitCalls(5);
+    await deliver(second.flatMap((r) => r.events));
+    const started = performance.now();
+    const stubborn = background(() => true, 300);
+    stubborn.start();
+    try {
+      await waitFor('folding despite endless pressure', async () => (await unprocessed()) === 0);
+    } finally {
+      await stubborn.stop();
+    }
+    expect(performance.now() - started).toBeGreaterThanOrEqual(280);
+    const ids = [...first, ...second].map((r) => r.callId.toLowerCase());
+    expect((await actualLive(ids)).calls).toEqual((await expectedLive(ids)).calls);
+  }, 60_000);
 });

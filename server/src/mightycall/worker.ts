@@ -60,6 +60,13 @@ export interface WorkerDeps {
    */
   gatherMs?: number;
   hooks?: WorkerHooks;
+  /**
+   * True while this process is busy acknowledging a burst of webhooks: background folding and fetching wait
+   * (at most maxYieldMs at a time), so the acknowledgements get the thread first.
+   */
+  pressure?: () => boolean;
+  /** the longest a background cycle or fetch loop waits for pressure to pass (default 1,000 ms) */
+  maxYieldMs?: number;
 }
 
 interface PendingFetch {
@@ -172,6 +179,7 @@ export class InboxWorker {
 
   /** Folding never waits for fetches: those run in a loop of their own, nudged by each batch and the timer. */
   private async cycle(): Promise<void> {
+    await this.standAside();
     await this.processPending();
     const now = this.deps.clock.now();
     if (now - this.lastSweep >= (this.deps.sweepMs ?? 60_000)) {
@@ -199,10 +207,22 @@ export class InboxWorker {
 
   /** Rounds until nothing is due (each claimed call leaves with a later fetch_after or a final state). */
   private async fetchLoop(): Promise<void> {
+    await this.standAside();
     while (this.timer) {
       const round = await this.fetchRound();
       if (round.claimed === 0) return;
     }
+  }
+
+  /**
+   * Waits while the process is under webhook pressure, for maxYieldMs at most: the work then runs to its end
+   * however busy the process is, so a sustained flood delays folding by that much and no more.
+   */
+  private async standAside(): Promise<void> {
+    const pressure = this.deps.pressure;
+    if (!pressure) return;
+    const until = performance.now() + (this.deps.maxYieldMs ?? 1000);
+    while (this.timer && pressure() && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
   }
 
   /** Until nothing is pending (tests, shutdown): inbox events and the fetches they queue. */
