@@ -2,6 +2,7 @@
 // balancer, their RSS sampled from /proc every second, and a cleanup that never leaves one running.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -172,7 +173,9 @@ export interface ServerProcess {
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
   const port = await freePort();
   const spawned = performance.now();
-  const args: string[] = [];
+  // Node flags for the servers only (not this process), on the command line so that V8 flags NODE_OPTIONS
+  // refuses (--trace-gc) work too: by default the heap cap docs/operations.md asks deployments to set ("Memory").
+  const args: string[] = SERVER_NODE_OPTIONS.split(/\s+/).filter(Boolean);
   if (options.cpuProfDir) {
     await mkdir(options.cpuProfDir, { recursive: true });
     // One file per thread (tsx runs its loader in a worker): the main thread's name has thread id 0.
@@ -197,16 +200,18 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       VICTORYSYNC_LOG_LEVEL: 'warn',
       VICTORYSYNC_SECRET_KEY: options.secretKey,
       VICTORYSYNC_KEY_RATE_LIMIT: String(options.keyRateLimit),
-      // Node flags for the servers only (not this process): by default the heap cap docs/operations.md asks
-      // deployments to set ("Memory").
-      ...(SERVER_NODE_OPTIONS ? { NODE_OPTIONS: SERVER_NODE_OPTIONS } : {}),
+      NODE_OPTIONS: '',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);
   const output: string[] = [];
+  // LOAD_SERVER_OUTPUT_DIR=<dir>: each server's whole output also goes to <dir>/<name>.log (e.g. with --trace-gc).
+  const outputDir = process.env.LOAD_SERVER_OUTPUT_DIR;
+  const file = outputDir ? fs.createWriteStream(`${outputDir}/${options.name}.log`, { flags: 'a' }) : null;
   const keep = (chunk: Buffer) => {
+    file?.write(chunk);
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line.trim()) continue;
       output.push(line);

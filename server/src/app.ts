@@ -11,7 +11,7 @@ import type { App, AppDeps, AppEnv } from './http/context.js';
 import { cors } from './http/cors.js';
 import { dropDashboardCacheOnWrites } from './http/dashboard-cache.js';
 import { errorBody, validationError } from './http/errors.js';
-import { bodyGuard, type DeclaredQueries, queryGuard } from './http/input-guards.js';
+import { BODY_METHODS, bodyGuard, pathCheck } from './http/input-guards.js';
 import { errorResponder, requestContext, securityHeaders } from './http/middleware.js';
 import { registerMetricsRoutes } from './metrics/routes.js';
 import { registerMightyCallRoutes } from './mightycall/routes.js';
@@ -43,14 +43,21 @@ export function createApp(deps: AppDeps): App {
       onError: (c) =>
         c.json(errorBody('payload_too_large', `Request bodies here are limited to ${maxSize} bytes.`), 413),
     });
-  const importLimit = limited(deps.config.importMaxBytes);
+  // Only requests that may carry a body: looking for one makes @hono/node-server build the full web Request
+  // (an AbortSignal and its listeners per request). The call import streams its body and applies the limit and
+  // the body rules itself (calls/routes.ts).
   const defaultLimit = limited(deps.config.maxBodyBytes);
-  app.use('/api/*', (c, next) => (c.req.path === IMPORT_PATH ? importLimit(c, next) : defaultLimit(c, next)));
-  app.use('/api/*', bodyGuard());
-  // Each route's own query parameters, filled in once every route is registered (below).
-  let queries: DeclaredQueries = new Map();
-  const queriesOfRoutes = () => queries;
-  app.use('*', queryGuard(queriesOfRoutes));
+  const guard = bodyGuard();
+  app.use('/api/*', (c, next) =>
+    !BODY_METHODS.has(c.req.method) || c.req.path === IMPORT_PATH
+      ? next()
+      : defaultLimit(c, async () => {
+          await guard(c, next);
+        }),
+  );
+  app.use('/api/*', pathCheck());
+  app.use('/s/*', pathCheck());
+  // Query parameters are checked per route, after authorization (http/route.ts).
 
   registerHealthRoutes(app, deps);
   registerDocsRoutes(app);
@@ -67,26 +74,9 @@ export function createApp(deps: AppDeps): App {
   // Last: its SPA fallback answers every GET no route above claimed (never /api or /health).
   registerWebApp(app);
 
-  queries = declaredQueries(app);
-
   app.notFound((c) =>
     c.json(errorBody('route_not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404),
   );
   app.onError(errorResponder(deps.logger));
   return app;
-}
-
-/** The query parameters of every documented API route, keyed "METHOD /hono/path" (/health stays lenient). */
-function declaredQueries(app: App): DeclaredQueries {
-  const map = new Map<string, ReadonlySet<string>>();
-  for (const def of app.openAPIRegistry.definitions) {
-    if (def.type !== 'route') continue;
-    const { method, path, request } = def.route;
-    if (!path.startsWith('/api/') && !path.startsWith('/s/')) continue;
-    const query = request?.query;
-    if (query && !('shape' in query)) continue;
-    const keys = query ? Object.keys(query.shape) : [];
-    map.set(`${method.toUpperCase()} ${path.replaceAll(/\{(\w+)\}/g, ':$1')}`, new Set(keys));
-  }
-  return map;
 }

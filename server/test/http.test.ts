@@ -91,8 +91,14 @@ describe.each(testTargets())('the HTTP shell on %s', (target) => {
       expect(res.status).toBe(400);
       return ((await res.json()) as { error: { code: string; message: string } }).error.message;
     };
-    const org = '00000000-0000-4000-8000-000000000000';
+    // Checked after authorization (which reads the first org_id, and must find that org): a second org_id,
+    // the same or another, never reaches the handler.
+    const org = await createOrg(database, 'Query rules');
+    const other = await createOrg(database, 'Query rules too');
     expect(await message(await c.request(`/api/client-metrics?org_id=${org}&org_id=${org}`))).toBe(
+      'query.org_id: given more than once',
+    );
+    expect(await message(await c.request(`/api/client-metrics?org_id=${org}&org_id=${other}`))).toBe(
       'query.org_id: given more than once',
     );
     expect(await message(await c.request('/api/client-metrics?orgId=x'))).toMatch(
@@ -110,6 +116,9 @@ describe.each(testTargets())('the HTTP shell on %s', (target) => {
     expect(await message(await body(`{"name":${'['.repeat(65)}${']'.repeat(65)}}`))).toMatch(/nested deeper than 64/);
     // 64 levels is fine as far as the guard goes (the schema then refuses the array).
     expect(await message(await body(`{"name":${'['.repeat(63)}${']'.repeat(63)}}`))).toMatch(/^body\.name: /);
+    // Authorization first: an anonymous caller hears 401, whatever it put in the query string.
+    const anonymous = await harness.app.request(`${ORIGIN}/api/client-metrics?orgId=x&orgId=y`);
+    expect(anonymous.status).toBe(401);
     // /health stays lenient for load balancers that add their own parameters.
     expect((await harness.app.request(`${ORIGIN}/health?probe=1&probe=2`)).status).toBe(200);
   });

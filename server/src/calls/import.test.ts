@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
-import { csvRecords, importCalls } from './import.js';
+import { CsvParser, csvRecords, importCalls } from './import.js';
 
 const SYSTEM = systemPrincipal('import test');
 
@@ -124,5 +124,41 @@ describe.each(testTargets())('call import on %s', (target) => {
       { line: 2, fields: ['x\ny', '2'] },
       { line: 4, fields: ['3', '4'] },
     ]);
+  });
+  it('reads CSV cut into pieces anywhere exactly as it reads it whole', () => {
+    const text = 'a,b,c\r\n"say ""hi""",2,"one,\r\ntwo"\r\n"",,"x"\n"end"""\r\n5,6,7\r\n\r\n8,"9",""""';
+    const whole = [...csvRecords(text)];
+    expect(whole).toEqual([
+      { line: 1, fields: ['a', 'b', 'c'] },
+      { line: 2, fields: ['say "hi"', '2', 'one,\r\ntwo'] },
+      { line: 4, fields: ['', '', 'x'] },
+      { line: 5, fields: ['end"'] },
+      { line: 6, fields: ['5', '6', '7'] },
+      { line: 8, fields: ['8', '9', '"'] },
+    ]);
+    for (let size = 1; size <= 9; size++) {
+      const parser = new CsvParser();
+      const got: ReturnType<typeof csvRecords> extends Generator<infer R> ? R[] : never = [];
+      for (let i = 0; i < text.length; i += size) got.push(...parser.push(text.slice(i, i + size)));
+      got.push(...parser.end());
+      expect(got, `pieces of ${size}`).toEqual(whole);
+    }
+  });
+
+  it('imports NDJSON arriving in pieces with the same lines and line numbers as whole', async () => {
+    const lines = ndjsonOf(300).split('\n');
+    // A bad line and a blank one in the middle: their numbers must survive the cutting.
+    lines.splice(100, 0, '{"provider":', '');
+    const text = lines.join('\r\n');
+    async function* pieces(size: number) {
+      for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+    }
+    const first = await run((tx) => importCalls(tx, pieces(97), 'ndjson'));
+    expect(first.received).toBe(301);
+    expect(first.errors).toEqual([{ line: 101, message: 'not valid JSON' }]);
+    const whole = await run((tx) => importCalls(tx, text, 'ndjson'));
+    expect(whole).toEqual({ received: 301, inserted: 0, updated: 0, unchanged: 300, errors: first.errors });
+    const again = await run((tx) => importCalls(tx, pieces(5), 'ndjson'));
+    expect(again).toEqual(whole);
   });
 });

@@ -1,6 +1,7 @@
 // File import of calls (NDJSON or CSV, normalized shape): per-line errors with line numbers, good lines land.
 import { z } from 'zod';
 import type { Tx } from '../db/tenant.js';
+import { MAX_JSON_DEPTH, scanJson } from '../http/input-guards.js';
 import { toE164 } from '../phone-numbers/normalize.js';
 import { type NormalizedCall, upsertCalls } from './ingest.js';
 
@@ -81,77 +82,150 @@ export interface ImportReport {
 
 const MAX_REPORTED_ERRORS = 1000;
 
-/** Splits CSV text into records (RFC 4180: quoted fields, doubled quotes, CRLF or LF). */
-export function* csvRecords(text: string): Generator<{ line: number; fields: string[] }> {
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else {
-        if (ch === '\n') line++;
-        field += ch;
-      }
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      fields.push(field);
-      if (fields.length > 1 || fields[0] !== '') yield { line: recordLine, fields };
-      fields = [];
-      field = '';
-      line++;
-      recordLine = line;
-    } else field += ch;
+/**
+ * CSV records from text that arrives in pieces (RFC 4180: quoted fields, doubled quotes, CRLF or LF). A piece
+ * ending in a CR or in quotes keeps them for the next one, which decides what they meant.
+ */
+export class CsvParser {
+  private fields: string[] = [];
+  private field = '';
+  private quoted = false;
+  private line = 1;
+  private recordLine = 1;
+  private held = '';
+
+  *push(piece: string): Generator<{ line: number; fields: string[] }> {
+    const text = this.held + piece;
+    // What the next piece decides: a CR (is an LF next?), or a run of quotes (which of them are doubled?).
+    let keep = text.length;
+    if (text.endsWith('\r')) keep--;
+    else while (keep > 0 && text[keep - 1] === '"') keep--;
+    this.held = text.slice(keep);
+    yield* this.scan(text.slice(0, keep));
   }
-  if (field !== '' || fields.length > 0) {
-    fields.push(field);
-    yield { line: recordLine, fields };
+
+  *end(): Generator<{ line: number; fields: string[] }> {
+    const text = this.held;
+    this.held = '';
+    yield* this.scan(text);
+    if (this.field !== '' || this.fields.length > 0) {
+      this.fields.push(this.field);
+      yield { line: this.recordLine, fields: this.fields };
+      this.fields = [];
+      this.field = '';
+    }
+  }
+
+  private *scan(text: string): Generator<{ line: number; fields: string[] }> {
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i];
+      if (this.quoted) {
+        if (ch === '"' && text[i + 1] === '"') {
+          this.field += '"';
+          i++;
+        } else if (ch === '"') this.quoted = false;
+        else {
+          if (ch === '\n') this.line++;
+          this.field += ch;
+        }
+      } else if (ch === '"' && this.field === '') this.quoted = true;
+      else if (ch === ',') {
+        this.fields.push(this.field);
+        this.field = '';
+      } else if (ch === '\n' || ch === '\r') {
+        if (ch === '\r' && text[i + 1] === '\n') i++;
+        this.fields.push(this.field);
+        if (this.fields.length > 1 || this.fields[0] !== '') yield { line: this.recordLine, fields: this.fields };
+        this.fields = [];
+        this.field = '';
+        this.line++;
+        this.recordLine = this.line;
+      } else this.field += ch;
+    }
   }
 }
 
-function* parseLines(
-  text: string,
-  format: 'ndjson' | 'csv',
-): Generator<{ line: number; value: unknown } | { line: number; error: string }> {
+/** Splits CSV text into records. */
+export function* csvRecords(text: string): Generator<{ line: number; fields: string[] }> {
+  const parser = new CsvParser();
+  yield* parser.push(text);
+  yield* parser.end();
+}
+
+type Parsed = { line: number; value: unknown } | { line: number; error: string };
+
+function parseJsonLine(raw: string, line: number): Parsed {
+  // The shared body rules, per line: no absurd nesting, no escaped NUL (input-guards.ts).
+  const scan = scanJson(Buffer.from(raw), MAX_JSON_DEPTH);
+  if (scan.depth > MAX_JSON_DEPTH) return { line, error: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
+  if (scan.nul) return { line, error: 'contains a NUL character (\\u0000)' };
+  try {
+    return { line, value: JSON.parse(raw) };
+  } catch {
+    return { line, error: 'not valid JSON' };
+  }
+}
+
+/** Lines of NDJSON or records of CSV (as objects keyed by the header), from text that arrives in pieces. */
+async function* parseLines(pieces: AsyncIterable<string>, format: 'ndjson' | 'csv'): AsyncGenerator<Parsed> {
   if (format === 'ndjson') {
-    const lines = text.split(/\r?\n/);
-    for (let i = 0; i < lines.length; i++) {
-      const raw = lines[i]?.trim() ?? '';
-      if (raw === '') continue;
-      try {
-        yield { line: i + 1, value: JSON.parse(raw) };
-      } catch {
-        yield { line: i + 1, error: 'not valid JSON' };
+    let carry = '';
+    let line = 0;
+    for await (const piece of pieces) {
+      const parts = (carry + piece).split('\n');
+      carry = parts.pop() ?? '';
+      for (const part of parts) {
+        line++;
+        const raw = part.trim();
+        if (raw !== '') yield parseJsonLine(raw, line);
       }
     }
+    const raw = carry.trim();
+    if (raw !== '') yield parseJsonLine(raw, line + 1);
     return;
   }
   let header: string[] | null = null;
-  for (const { line, fields } of csvRecords(text)) {
+  const parser = new CsvParser();
+  const records = function* (piece: string | null) {
+    yield* piece === null ? parser.end() : parser.push(piece);
+  };
+  const toEntry = ({ line, fields }: { line: number; fields: string[] }): Parsed | null => {
     if (!header) {
       header = fields.map((h) => h.trim().toLowerCase());
-      continue;
+      return null;
     }
-    if (fields.length !== header.length) {
-      yield { line, error: `expected ${header.length} fields, found ${fields.length}` };
-      continue;
+    if (fields.length !== header.length)
+      return { line, error: `expected ${header.length} fields, found ${fields.length}` };
+    const names = header;
+    return { line, value: Object.fromEntries(names.map((h, i) => [h, fields[i]])) };
+  };
+  for await (const piece of pieces) {
+    for (const record of records(piece)) {
+      const entry = toEntry(record);
+      if (entry) yield entry;
     }
-    yield { line, value: Object.fromEntries(header.map((h, i) => [h, fields[i]])) };
+  }
+  for (const record of records(null)) {
+    const entry = toEntry(record);
+    if (entry) yield entry;
   }
 }
 
-/** Validates and normalizes each line, then upserts the good ones in batches; bad lines are reported. */
-export async function importCalls(tx: Tx, text: string, format: 'ndjson' | 'csv'): Promise<ImportReport> {
+async function* once(text: string): AsyncGenerator<string> {
+  yield text;
+}
+
+/**
+ * Validates and normalizes each line, then upserts the good ones in batches of 1,000; bad lines are reported.
+ * `source` is the whole text, or its pieces as they arrive (a request body, decoded by utf8Text): only a batch
+ * is held in memory, whatever the size of the file. An error thrown by the source (a body over the limit, bytes
+ * that are not UTF-8) ends the import; the caller's transaction then lands none of it.
+ */
+export async function importCalls(
+  tx: Tx,
+  source: string | AsyncIterable<string>,
+  format: 'ndjson' | 'csv',
+): Promise<ImportReport> {
   const report: ImportReport = { received: 0, inserted: 0, updated: 0, unchanged: 0, errors: [] };
   const fail = (line: number, message: string) => {
     if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, message });
@@ -164,7 +238,7 @@ export async function importCalls(tx: Tx, text: string, format: 'ndjson' | 'csv'
     report.unchanged += r.unchanged;
     batch = [];
   };
-  for (const entry of parseLines(text, format)) {
+  for await (const entry of parseLines(typeof source === 'string' ? once(source) : source, format)) {
     report.received++;
     if ('error' in entry) {
       fail(entry.line, entry.error);

@@ -3,17 +3,20 @@
 // that is UTF-8 without NUL and, when it is JSON, not nested absurdly deep.
 import { isUtf8 } from 'node:buffer';
 import type { MiddlewareHandler } from 'hono';
-import { matchedRoutes } from 'hono/route';
 import type { AppEnv } from './context.js';
 import { AppError } from './errors.js';
 
 /** Deeper JSON than this is refused: no request of this API nests more than a few levels. */
 export const MAX_JSON_DEPTH = 64;
 
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The methods whose bodies are read and checked. */
+export const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const invalid = (field: string, problem: string): AppError =>
   new AppError(400, 'invalid_request', `${field}: ${problem}`, { issues: [{ path: field, message: problem }] });
+
+/** The 400 for a body that breaks the shared rules. */
+export const bodyInvalid = (problem: string): AppError => invalid('body', problem);
 
 /** Percent-decodes one URL component; null when an escape is malformed or the bytes are not UTF-8. */
 function decodeComponent(raw: string): string | null {
@@ -28,28 +31,32 @@ function decodeComponent(raw: string): string | null {
 const shorten = (text: string): string => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
 const quote = (text: string): string => JSON.stringify(shorten(text));
 
-/** The query parameters each route declares, keyed "METHOD /hono/path"; routes not listed are not checked. */
-export type DeclaredQueries = ReadonlyMap<string, ReadonlySet<string>>;
-
 /**
- * 400 for a malformed path or query string, a repeated query parameter (`?org_id=a&org_id=b` would otherwise
- * be read one way by authorization and another by validation), or a parameter the route does not declare
- * (a misspelt `orgId=` would otherwise be ignored silently). `declared` is read per request, so it may be
- * filled after the routes are registered.
+ * 400 for an API path whose percent-escapes do not decode to UTF-8 or that holds a NUL: before any route code
+ * (and before authorization, which reads path parameters), since such a path is malformed for every route.
  */
-export function queryGuard(declared: () => DeclaredQueries): MiddlewareHandler<AppEnv> {
+export function pathCheck(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const routes = declared();
-    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
-    const route = matchedRoutes(c).find((r) => r.method === method && routes.has(`${method} ${r.path}`));
-    if (!route) return next();
-    const allowed = routes.get(`${method} ${route.path}`) ?? new Set<string>();
-
     const url = c.req.url;
-    const queryStart = url.indexOf('?');
+    // Without an escape there is nothing to decode (the HTTP parser refuses raw control characters).
+    if (!url.includes('%')) return next();
     const path = decodeComponent(new URL(url).pathname);
     if (path === null) throw invalid('path', 'malformed percent-encoding or invalid UTF-8');
     if (path.includes('\u0000')) throw invalid('path', 'contains a NUL character');
+    return next();
+  };
+}
+
+/**
+ * 400 for a malformed query string, a repeated query parameter (`?org_id=a&org_id=b` would otherwise
+ * be read one way by authorization and another by validation), or a parameter the route does not declare
+ * (a misspelt `orgId=` would otherwise be ignored silently). Part of each route's own chain (route.ts), after
+ * authorization: a caller who may not use the route learns nothing of its parameters.
+ */
+export function queryCheck(allowed: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const url = c.req.url;
+    const queryStart = url.indexOf('?');
     if (queryStart < 0) return next();
 
     const seen = new Set<string>();

@@ -11,6 +11,7 @@ import { type AuthRuntime, authRuntime, clientAddress } from '../auth/runtime.js
 import { type Tx, withPrincipal } from '../db/tenant.js';
 import type { App, AppDeps, AppEnv } from './context.js';
 import { AppError } from './errors.js';
+import { queryCheck } from './input-guards.js';
 
 /** Where a route's org comes from: none, the `:orgId` path parameter, or the optional `?org_id=` query. */
 export type OrgSource = 'none' | 'param' | 'query';
@@ -74,7 +75,7 @@ export function defineRoute<R extends RouteConfig>(
   const route = {
     ...spec.route,
     // Authorization runs before input validation: an unauthorized caller learns nothing about the input rules.
-    middleware: [authorize(app, deps, spec), ...routeMiddleware],
+    middleware: [authorize(app, deps, spec), ...queryRules(path, spec.route), ...routeMiddleware],
     responses: { ...standardErrors(spec), ...spec.route.responses },
     description: [spec.route.description, `Requires permission \`${spec.permission}\`.`].filter(Boolean).join('\n\n'),
     ...(spec.permission === 'public' ? {} : { security: [{ session: [] }, { apiKey: [] }] }),
@@ -86,6 +87,14 @@ export function defineRoute<R extends RouteConfig>(
   };
   // The handlers return plain Responses (CSV, streams, JSON); the declared schemas document them.
   app.openapi(route, run as unknown as RouteHandler<typeof route, AppEnv>);
+}
+
+/** The shared query-string rules for an API route, with the parameters its schema declares. */
+function queryRules(path: string, route: RouteConfig): MiddlewareHandler<AppEnv>[] {
+  if (!path.startsWith('/api/') && !path.startsWith('/s/')) return [];
+  const query = route.request?.query;
+  if (query && !('shape' in query)) return [];
+  return [queryCheck(new Set(query ? Object.keys(query.shape as object) : []))];
 }
 
 /** The error answers the wrapper itself can give, documented on every route. */

@@ -44,10 +44,14 @@ export function isValidTimeZone(timeZone: string): boolean {
 }
 
 // Dashboards ask for the same bucket boundaries on every refresh; Intl formatting is the expensive part.
+// Bounded: cleared whole when full.
 const partsCache = new Map<string, LocalParts>();
 const PARTS_CACHE_LIMIT = 50_000;
 
 export function localParts(instant: Date, timeZone: string): LocalParts {
+  // Only whole minutes (bucket boundaries, local midnights) come back; "now" and call times never do, and
+  // caching them would only fill the cache (a soak run saw it grow by thousands of entries a minute).
+  if (instant.getTime() % 60_000 !== 0) return computeLocalParts(instant, timeZone);
   const key = `${timeZone}|${instant.getTime()}`;
   const hit = partsCache.get(key);
   if (hit) return hit;

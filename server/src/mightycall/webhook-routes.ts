@@ -6,6 +6,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
+import { readLimited, tooLarge } from '../http/body-stream.js';
 import type { App, AppDeps, AppEnv } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { checkBodyBytes } from '../http/input-guards.js';
@@ -146,24 +147,8 @@ export function webhookFastPath(app: App, deps: AppDeps): MiddlewareHandler<AppE
     if (!match) return next();
     const declared = Number(incoming.headers['content-length'] ?? 0);
     if (declared > limit) throw tooLarge(limit);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of incoming as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > limit) throw tooLarge(limit);
-        chunks.push(chunk);
-      }
-    } catch (error) {
-      // The sender went away mid-body: nothing was stored, and nobody is left to answer.
-      if (error instanceof AppError) throw error;
-      throw new AppError(400, 'malformed_request', 'The request body could not be read to its end.');
-    }
-    const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+    const bytes = await readLimited(incoming, limit);
     checkBodyBytes(bytes, incoming.headers['content-type']);
     return c.json(await receiveEvent(app, deps, match[1] as string, match[2] as string, bytes.toString('utf8')), 200);
   };
 }
-
-const tooLarge = (limit: number) =>
-  new AppError(413, 'payload_too_large', `Request bodies here are limited to ${limit} bytes.`);
