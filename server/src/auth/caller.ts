@@ -51,11 +51,9 @@ export function permissionsOf(caller: Caller, orgId: string | null): ReadonlySet
     case 'system':
       return EVERYTHING;
     case 'platform_key':
-      return withPublic(boundedByCreator(scopePermissions(p.scopes), caller.key));
+      return keyPermissions(p.scopes, caller.key);
     case 'org_key':
-      return orgId === p.orgId
-        ? withPublic(boundedByCreator(scopePermissions(p.scopes), caller.key))
-        : new Set(['public', 'self']);
+      return orgId === p.orgId ? keyPermissions(p.scopes, caller.key) : new Set(['public', 'self']);
     case 'user': {
       const held = new Set<Permission>(['public', 'self']);
       if (p.platformAdmin) for (const perm of ALL_PERMISSIONS) held.add(perm);
@@ -65,6 +63,21 @@ export function permissionsOf(caller: Caller, orgId: string | null): ReadonlySet
       return held;
     }
   }
+}
+
+/**
+ * A key's permissions, worked out once per verified key (the key cache hands out the same object until it
+ * fetches the key again, so a changed scope or creator is seen within the key cache time, as before).
+ */
+const perKey = new WeakMap<VerifiedKey, ReadonlySet<Permission>>();
+function keyPermissions(scopes: readonly string[], key: VerifiedKey | null): ReadonlySet<Permission> {
+  if (!key) return withPublic(boundedByCreator(scopePermissions(scopes), key));
+  let held = perKey.get(key);
+  if (!held) {
+    held = withPublic(boundedByCreator(scopePermissions(scopes), key));
+    perKey.set(key, held);
+  }
+  return held;
 }
 
 /** 'self' and 'org:read' come with any working key; everything else must also be the creator's to give. */

@@ -40,11 +40,13 @@ export class KeyVerifier {
   ) {}
 
   async verify(candidate: string, now = Date.now()): Promise<KeyCheck> {
-    if (!parseApiKey(candidate)) return { ok: false, reason: 'malformed' };
-    const hash = sha256(candidate).toString('hex');
+    // A key cached here was well-formed when it was verified, and it is the same string: parsed only on a miss.
+    const digest = sha256(candidate);
+    const hash = digest.toString('hex');
     let entry = this.cache.get(hash);
     if (!entry || now - entry.fetchedAt > this.options.cacheMs) {
-      const key = await this.lookup(sha256(candidate));
+      if (!parseApiKey(candidate)) return { ok: false, reason: 'malformed' };
+      const key = await this.lookup(digest);
       if (!key) {
         this.cache.delete(hash);
         return { ok: false, reason: 'unknown' };

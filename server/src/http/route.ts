@@ -124,7 +124,10 @@ function authorize(
     for (const [name, value] of Object.entries(rate)) c.header(name, value);
     const run = async () => {
       await admitAndRun(c, next, caller, spec, deps, auth);
-      for (const [name, value] of Object.entries(rate)) c.res.headers.set(name, value);
+      // Answers built through the context have them already; a Response the handler made itself does not.
+      if (caller.key && !c.res.headers.has('x-ratelimit-limit')) {
+        for (const [name, value] of Object.entries(rate)) c.res.headers.set(name, value);
+      }
     };
     const p = caller.principal;
     if (p.kind !== 'user' || !p.actingKeyId) return run();
