@@ -27,6 +27,24 @@ async function snapshot(s: Simulator): Promise<unknown[]> {
 }
 
 describe('determinism', () => {
+  it('generates the same calls for a span whether it is asked for whole or in pieces cut mid-hour', () => {
+    const from = Date.parse('2026-04-06T08:00:00Z');
+    const to = from + 2 * 86_400_000;
+    const ids = (windows: Array<[number, number]>) =>
+      windows.flatMap(([a, b]) =>
+        [...generateCalls(demoTopology(), { seed: 42, from: new Date(a), to: new Date(b), volume: 3 })].map(
+          (c) => c.providerCallId,
+        ),
+      );
+    const whole = ids([[from, to]]);
+    expect(whole.length).toBeGreaterThan(100);
+    // Pieces of 48 minutes, as the live mode walks them (100 ms ticks at 8 h per second).
+    const pieces: Array<[number, number]> = [];
+    for (let a = from; a < to; a += 48 * 60_000) pieces.push([a, Math.min(to, a + 48 * 60_000)]);
+    expect(new Set(ids(pieces))).toEqual(new Set(whole));
+    expect(ids(pieces)).toHaveLength(whole.length);
+  });
+
   it('same seed and clock → identical responses', async () => {
     expect(await snapshot(sim(7))).toEqual(await snapshot(sim(7)));
   });
