@@ -58,6 +58,16 @@ export const TARGETS = {
 
 const n = (x: number) => (Number.isFinite(x) ? x.toLocaleString('en-US') : 'n/a');
 
+/** A process's RSS over a scenario: information only. */
+function rssRow(label: string, rss: RssSummary): Row {
+  return {
+    measure: `${label} server RSS min / max / last MB`,
+    value: `${rss.minMb} / ${rss.maxMb} / ${rss.lastMb}`,
+    target: '—',
+    meets: null,
+  };
+}
+
 function mixRows(label: string, m: MixScenario, cores: number): Row[] {
   return [
     {
@@ -84,12 +94,7 @@ function mixRows(label: string, m: MixScenario, cores: number): Row[] {
       target: '—',
       meets: null,
     },
-    {
-      measure: `${label} server RSS min / max / last MB`,
-      value: `${m.rss.minMb} / ${m.rss.maxMb} / ${m.rss.lastMb}`,
-      target: '—',
-      meets: null,
-    },
+    rssRow(label, m.rss),
   ];
 }
 
@@ -181,12 +186,7 @@ function webhookRows(label: string, bursts: string, w: WebhookScenario, r: LoadR
       target: '—',
       meets: null,
     },
-    {
-      measure: `${label} server RSS min / max / last MB`,
-      value: `${w.rss.minMb} / ${w.rss.maxMb} / ${w.rss.lastMb}`,
-      target: '—',
-      meets: null,
-    },
+    rssRow(label, w.rss),
   ];
 }
 

@@ -7,6 +7,7 @@ import { registerAuthRoutes } from './auth/routes.js';
 import { registerCallRoutes } from './calls/routes.js';
 import { registerDocsRoutes } from './docs/routes.js';
 import { registerHealthRoutes } from './health/routes.js';
+import { tooLarge } from './http/body-stream.js';
 import type { App, AppDeps, AppEnv } from './http/context.js';
 import { cors } from './http/cors.js';
 import { dropDashboardCacheOnWrites } from './http/dashboard-cache.js';
@@ -40,8 +41,9 @@ export function createApp(deps: AppDeps): App {
   const limited = (maxSize: number) =>
     bodyLimit({
       maxSize,
-      onError: (c) =>
-        c.json(errorBody('payload_too_large', `Request bodies here are limited to ${maxSize} bytes.`), 413),
+      onError: () => {
+        throw tooLarge(maxSize);
+      },
     });
   // Only requests that may carry a body: looking for one makes @hono/node-server build the full web Request
   // (an AbortSignal and its listeners per request). The call import streams its body and applies the limit and

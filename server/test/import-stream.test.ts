@@ -53,16 +53,19 @@ describe.each(testTargets())('call import as a stream on %s', (target) => {
           .executeTakeFirstOrThrow()
       ).n,
     );
-  const post = (body: ReadableStream<Uint8Array> | string, headers: Record<string, string> = {}) =>
-    admin.json<{ received?: number; inserted?: number; error?: { code: string; message: string } }>(
+  const post = (body: ReadableStream<Uint8Array> | string, headers: Record<string, string> = {}) => {
+    // A stream body needs duplex 'half' (Node's fetch types know it; the DOM's RequestInit does not).
+    const init: RequestInit & { duplex: 'half' } = {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', ...headers },
+      body,
+      duplex: 'half',
+    };
+    return admin.json<{ received?: number; inserted?: number; error?: { code: string; message: string } }>(
       '/api/admin/calls/import',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson', ...headers },
-        body,
-        duplex: 'half',
-      } as RequestInit,
+      init,
     );
+  };
 
   beforeAll(async () => {
     database = await openTestDatabase(target);

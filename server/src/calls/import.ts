@@ -185,30 +185,20 @@ async function* parseLines(pieces: AsyncIterable<string>, format: 'ndjson' | 'cs
     return;
   }
   let header: string[] | null = null;
+  const entries = function* (records: Iterable<{ line: number; fields: string[] }>): Generator<Parsed> {
+    for (const { line, fields } of records) {
+      if (!header) header = fields.map((h) => h.trim().toLowerCase());
+      else if (fields.length !== header.length) {
+        yield { line, error: `expected ${header.length} fields, found ${fields.length}` };
+      } else {
+        const names = header;
+        yield { line, value: Object.fromEntries(names.map((h, i) => [h, fields[i]])) };
+      }
+    }
+  };
   const parser = new CsvParser();
-  const records = function* (piece: string | null) {
-    yield* piece === null ? parser.end() : parser.push(piece);
-  };
-  const toEntry = ({ line, fields }: { line: number; fields: string[] }): Parsed | null => {
-    if (!header) {
-      header = fields.map((h) => h.trim().toLowerCase());
-      return null;
-    }
-    if (fields.length !== header.length)
-      return { line, error: `expected ${header.length} fields, found ${fields.length}` };
-    const names = header;
-    return { line, value: Object.fromEntries(names.map((h, i) => [h, fields[i]])) };
-  };
-  for await (const piece of pieces) {
-    for (const record of records(piece)) {
-      const entry = toEntry(record);
-      if (entry) yield entry;
-    }
-  }
-  for (const record of records(null)) {
-    const entry = toEntry(record);
-    if (entry) yield entry;
-  }
+  for await (const piece of pieces) yield* entries(parser.push(piece));
+  yield* entries(parser.end());
 }
 
 async function* once(text: string): AsyncGenerator<string> {

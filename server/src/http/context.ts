@@ -1,4 +1,5 @@
 // The typed Hono environment every route shares: dependencies, request id and the resolved principal.
+import type { HttpBindings } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
@@ -12,6 +13,8 @@ export interface AppDeps {
 }
 
 export interface AppEnv {
+  /** what @hono/node-server passes (absent under app.request in tests) */
+  Bindings: Partial<HttpBindings>;
   Variables: {
     requestId: string;
     principal: Principal;

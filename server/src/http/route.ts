@@ -93,8 +93,8 @@ export function defineRoute<R extends RouteConfig>(
 function queryRules(path: string, route: RouteConfig): MiddlewareHandler<AppEnv>[] {
   if (!path.startsWith('/api/') && !path.startsWith('/s/')) return [];
   const query = route.request?.query;
-  if (query && !('shape' in query)) return [];
-  return [queryCheck(new Set(query ? Object.keys(query.shape as object) : []))];
+  if (query === undefined) return [queryCheck(new Set())];
+  return query instanceof z.ZodObject ? [queryCheck(new Set(Object.keys(query.shape)))] : [];
 }
 
 /** The error answers the wrapper itself can give, documented on every route. */

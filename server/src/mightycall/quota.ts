@@ -32,6 +32,11 @@ export interface QuotaUsage {
 }
 
 export class QuotaBudget implements RequestBudget {
+  /** requests waiting to be counted, per account and priority */
+  private readonly waiting = new Map<string, Array<{ resolve(): void; reject(error: unknown): void }>>();
+  /** account-and-priority keys with a counting transaction under way */
+  private readonly counting = new Set<string>();
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
@@ -52,10 +57,6 @@ export class QuotaBudget implements RequestBudget {
       if (!this.counting.has(key)) void this.countQueued(key, account, priority);
     });
   }
-
-  private readonly waiting = new Map<string, Array<{ resolve(): void; reject(error: unknown): void }>>();
-  /** account-and-priority keys with a counting transaction under way */
-  private readonly counting = new Set<string>();
 
   private async countQueued(key: string, account: string, priority: Priority): Promise<void> {
     this.counting.add(key);

@@ -1,7 +1,6 @@
 // POST /api/webhooks/mightycall/:connectionId/:token: token + ApiKey checked, event stored durably, 2xx at once.
 // The connection (row and decrypted secrets) comes from a short per-process cache (connection-cache.ts), so an
 // event costs one insert, committed before the answer; concurrent events share the transaction (inbox-writer.ts).
-import type { IncomingMessage } from 'node:http';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { systemPrincipal } from '../auth/principal.js';
@@ -141,7 +140,7 @@ const HOOK_PATH = /^\/api\/webhooks\/mightycall\/([0-9A-Za-z-]{1,64})\/([0-9A-Za
 export function webhookFastPath(app: App, deps: AppDeps): MiddlewareHandler<AppEnv> {
   const limit = deps.config.maxBodyBytes;
   return async (c, next) => {
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    const incoming = c.env?.incoming;
     if (c.req.method !== 'POST' || !incoming?.url) return next();
     const match = HOOK_PATH.exec(incoming.url);
     if (!match) return next();

@@ -60,6 +60,14 @@ function script(i: number): ScriptedCall {
   }
 }
 
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe.each(testTargets())('inbox worker batches on %s', (target) => {
   let database: TestDatabase;
   let sim: RunningSimulator;
@@ -391,13 +399,6 @@ describe.each(testTargets())('inbox worker batches on %s', (target) => {
   }, 120_000);
 
   it('keeps folding while fetches hang, with four fetches in flight at most', async () => {
-    const waitFor = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000) => {
-      const until = Date.now() + timeoutMs;
-      while (!(await check())) {
-        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
     let inFlight = 0;
     let most = 0;
     let release: () => void = () => {};
@@ -442,13 +443,6 @@ describe.each(testTargets())('inbox worker batches on %s', (target) => {
     expect(most).toBe(4);
   }, 60_000);
   it('stands aside while webhooks pour in, and for maxYieldMs at most', async () => {
-    const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
-      const until = Date.now() + timeoutMs;
-      while (!(await check())) {
-        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
     const background = (pressure: () => boolean, maxYieldMs: number) =>
       new InboxWorker({
         db: database.db,
