@@ -88,6 +88,87 @@ describe.skipIf(!url)('prepared statements under row-level security (PostgreSQL)
     expect(named.rows[0]?.n).toBe(1);
   });
 
+  describe('oneStatement: the commit goes out with the statement', () => {
+    const SYSTEM = { kind: 'system', reason: 'one-statement test' } as const;
+    const insertNumber = (db: Database, e164: string) =>
+      withPrincipal(
+        db.db,
+        SYSTEM,
+        (tx) => tx.insertInto('phone_numbers').values({ e164 }).returning('id').executeTakeFirstOrThrow(),
+        { oneStatement: true },
+      );
+    // Seen from a session of its own: only committed rows.
+    const stored = async (e164: string) => {
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      try {
+        const r = await other.query(`select count(*)::int as n from ${schema}.phone_numbers where e164 = $1`, [e164]);
+        return r.rows[0].n as number;
+      } finally {
+        await other.end();
+      }
+    };
+    // No transaction left open on the pool's one connection: a statement there starts a transaction of its own.
+    const fresh = async (db: Database) =>
+      (await sql<{ fresh: boolean }>`select now() = statement_timestamp() as fresh`.execute(db.db)).rows[0]?.fresh;
+
+    for (const prepare of [true, false]) {
+      const db = () => (prepare ? database : unprepared);
+      it(`commits the statement, and a failed one changes nothing (prepared statements ${prepare ? 'on' : 'off'})`, async () => {
+        const e164 = prepare ? '+12125550181' : '+12125550182';
+        const { id } = await insertNumber(db(), e164);
+        // Committed: the owner's own connection sees it.
+        expect(await stored(e164)).toBe(1);
+        expect(id).toMatch(/^[0-9a-f-]{36}$/);
+        // A unique violation: the error reaches the caller, nothing is stored, the connection (the only one) goes on.
+        await expect(insertNumber(db(), e164)).rejects.toThrow(/duplicate key|unique/);
+        expect(await stored(e164)).toBe(1);
+        expect(await count(db(), users.b)).toBe(2);
+        expect(await fresh(db())).toBe(true);
+      });
+    }
+
+    it('runs the statement as the principal: row-level security refuses a user who may not write', async () => {
+      const user = as(users.a);
+      await expect(
+        withPrincipal(
+          database.db,
+          user,
+          (tx) => tx.insertInto('phone_numbers').values({ e164: '+12125550183' }).execute(),
+          {
+            oneStatement: true,
+          },
+        ),
+      ).rejects.toThrow(/row-level security/);
+      expect(await stored('+12125550183')).toBe(0);
+    });
+
+    it('refuses a second statement, which would run outside the transaction as the owner', async () => {
+      await expect(
+        withPrincipal(
+          database.db,
+          SYSTEM,
+          async (tx) => {
+            await tx.insertInto('phone_numbers').values({ e164: '+12125550184' }).execute();
+            await tx.insertInto('phone_numbers').values({ e164: '+12125550185' }).execute();
+          },
+          { oneStatement: true },
+        ),
+      ).rejects.toThrow(/after its transaction was committed/);
+      expect(await stored('+12125550184')).toBe(1);
+      expect(await stored('+12125550185')).toBe(0);
+      // The connection is clean for its next user.
+      expect(await fresh(database)).toBe(true);
+      expect(await count(database, users.a)).toBe(1);
+    });
+
+    it('with no statement reaches nothing and leaves the connection usable', async () => {
+      expect(await withPrincipal(database.db, SYSTEM, async () => 'nothing', { oneStatement: true })).toBe('nothing');
+      expect(await fresh(database)).toBe(true);
+      expect(await count(database, users.b)).toBe(2);
+    });
+  });
+
   it('sends statements unnamed when turned off', async () => {
     expect(await count(unprepared, users.b)).toBe(2);
     const named = await withPrincipal(unprepared.db, as(users.a), (tx) =>

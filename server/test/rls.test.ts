@@ -144,6 +144,26 @@ describe.each(testTargets())('row-level security on %s', (target) => {
     ).rejects.toThrow(/row-level security/);
   });
 
+  it('runs as the application role; only a derived transaction commits without waiting for the disk', async () => {
+    const SYSTEM: Principal = { kind: 'system', reason: 'settings test' };
+    const settings = (options: { derived?: boolean; readOnly?: boolean }) =>
+      withPrincipal(
+        database.db,
+        SYSTEM,
+        async (tx) =>
+          (
+            await sql<{ role: string; sync: string }>`select current_user as role,
+              current_setting('synchronous_commit') as sync`.execute(tx)
+          ).rows[0],
+        options,
+      );
+    expect(await settings({})).toEqual({ role: 'victorysync_app', sync: 'on' });
+    expect(await settings({ readOnly: true })).toEqual({ role: 'victorysync_app', sync: 'on' });
+    expect(await settings({ derived: true })).toEqual({ role: 'victorysync_app', sync: 'off' });
+    // Local to its transaction: the next one waits for the disk again.
+    expect(await settings({})).toEqual({ role: 'victorysync_app', sync: 'on' });
+  });
+
   it('the audit log is append-only for the application role', async () => {
     await withPrincipal(database.db, user(ids.admin, true), (tx) =>
       tx.insertInto('audit_log').values({ action: 'test.event', org_id: ids.orgA }).execute(),

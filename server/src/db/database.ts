@@ -55,6 +55,14 @@ export const DEFERRED_OPENING = '/* vs:deferred-opening */ ';
  * the next user of the connection sends. Elsewhere it is awaited like any statement.
  */
 export const DETACHED_END = '/* vs:detached-end */ rollback';
+/**
+ * Asks that a transaction's COMMIT go out with its next statement, in the same write: a transaction of one
+ * statement then costs one round trip instead of two. The preparing client answers `attached: true`, and after
+ * that statement takes none but a ROLLBACK (answered at once: the transaction has ended) until the connection
+ * is released. Elsewhere (PGlite, prepared statements off) it is a plain select answering false, and the caller
+ * commits as usual.
+ */
+export const COMMIT_WITH_NEXT = '/* vs:commit-with-next */ select false as attached';
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'pglite') {
@@ -165,6 +173,10 @@ class PreparingClient implements PostgresPoolClient {
   private readonly prepared = new Set<string>();
   /** a withPrincipal opening not sent yet: it goes out with the next statement */
   private opening: string | null = null;
+  /** COMMIT_WITH_NEXT was asked for: the next statement goes out with the transaction's COMMIT */
+  private commitWithNext = false;
+  /** the transaction was committed with its statement: nothing more may run on it */
+  private ended = false;
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -178,6 +190,17 @@ class PreparingClient implements PostgresPoolClient {
     parameters: ReadonlyArray<unknown> = [],
   ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof sql !== 'string') throw new Error('streaming queries are not used');
+    if (this.ended) {
+      // The statement that carried the COMMIT failed, and its transaction ended with it: nothing to roll back.
+      if (sql === 'rollback') return Promise.resolve(NOTHING);
+      // Anything else would run outside the transaction, as the connection's own role.
+      return Promise.reject(new Error('a statement after its transaction was committed with the one before'));
+    }
+    if (sql === COMMIT_WITH_NEXT) {
+      if (this.commitWithNext) throw new Error('a commit is already waiting for the next statement');
+      this.commitWithNext = true;
+      return Promise.resolve({ command: 'SELECT', rowCount: 1, rows: [{ attached: true } as R] });
+    }
     if (sql.startsWith(DEFERRED_OPENING)) {
       if (this.opening !== null) throw new Error('a deferred opening is already pending on this connection');
       this.opening = sql;
@@ -186,6 +209,7 @@ class PreparingClient implements PostgresPoolClient {
     if (this.opening !== null && ENDINGS.has(sql)) {
       // The transaction never reached the database: there is nothing to end.
       this.opening = null;
+      this.commitWithNext = false;
       return Promise.resolve(NOTHING);
     }
     if (sql === DETACHED_END) {
@@ -198,38 +222,57 @@ class PreparingClient implements PostgresPoolClient {
   }
 
   release(): void {
-    if (this.opening !== null) {
-      this.opening = null;
+    const { opening, commitWithNext } = this;
+    this.opening = null;
+    this.commitWithNext = false;
+    this.ended = false;
+    if (opening !== null && !commitWithNext) {
       // Released in the middle of a transaction that never reached the database: not reusable as it is.
       this.client.release(new Error('released with a transaction opening still pending'));
       return;
     }
+    if (opening === null && commitWithNext) {
+      // Its transaction was opened and never ended: not reusable.
+      this.client.release(new Error('released with a transaction waiting for its commit'));
+      return;
+    }
+    // (An opening and a commit both still waiting: the transaction ran no statement and never reached the database.)
     this.client.release();
   }
 
   private async send<R>(text: string, values: unknown[]): Promise<PostgresQueryResult<R>> {
     const config = this.namedIfPossible(text, values);
     const opening = this.opening;
+    const commit = this.commitWithNext;
     let result: pg.QueryResult;
-    if (opening === null) {
+    if (opening === null && !commit) {
       result = await this.client.query(config);
     } else {
       this.opening = null;
-      // One write for both; the pipelined connection does not wait for the opening's answer before sending.
+      this.commitWithNext = false;
+      if (commit) this.ended = true;
+      // One write for all; the pipelined connection does not wait for one answer before sending the next.
       const stream = (this.client as unknown as { connection?: { stream?: CorkableStream } }).connection?.stream;
       stream?.cork?.();
-      let opened: Promise<unknown>;
+      let opened: Promise<unknown> = Promise.resolve();
       let answered: Promise<pg.QueryResult>;
+      let committed: Promise<pg.QueryResult | null> = Promise.resolve(null);
       try {
-        opened = this.client.query(opening);
+        if (opening !== null) opened = this.client.query(opening);
         answered = this.client.query(config);
+        // A failed statement leaves its transaction aborted, and this COMMIT then ends it as a ROLLBACK.
+        if (commit) committed = this.client.query('commit');
       } finally {
         stream?.uncork?.();
       }
-      const [o, a] = await Promise.allSettled([opened, answered]);
+      const [o, a, c] = await Promise.allSettled([opened, answered, committed]);
       // The opening's own error explains the statement's (which then ran in an aborted transaction).
       if (o.status === 'rejected') throw o.reason;
       if (a.status === 'rejected') throw a.reason;
+      if (c.status === 'rejected') throw c.reason;
+      if (c.value !== null && c.value.command !== 'COMMIT') {
+        throw new Error(`the transaction did not commit (${c.value.command})`);
+      }
       result = a.value;
     }
     return {

@@ -1,7 +1,7 @@
 // Runs work as a principal: one transaction, the principal's settings, and the non-owner role, so RLS applies.
 import { type Kysely, sql } from 'kysely';
 import { databaseSettings, type Principal } from '../auth/principal.js';
-import { DEFERRED_OPENING, DETACHED_END } from './database.js';
+import { COMMIT_WITH_NEXT, DEFERRED_OPENING, DETACHED_END } from './database.js';
 import type { DB } from './types.js';
 
 export const APP_ROLE = 'victorysync_app';
@@ -22,24 +22,46 @@ function literal(value: string, name: string): string {
  * round trip (a parameterless script runs through the simple protocol on both drivers). JIT compilation costs
  * more than it saves on dashboard-sized queries.
  */
-export function openingScript(principal: Principal, options: { readOnly?: boolean } = {}): string {
+export function openingScript(principal: Principal, options: Omit<PrincipalOptions, 'oneStatement'> = {}): string {
   const s = databaseSettings(principal);
   return `begin${options.readOnly ? ' read only' : ''}; select set_config('vs.user_id', ${literal(s.userId, 'user id')}, true), set_config('vs.is_admin', '${
     s.isAdmin ? 'on' : 'off'
-  }', true), set_config('vs.org_scope', ${literal(s.orgScope, 'org scope')}, true), set_config('role', '${APP_ROLE}', true), set_config('jit', 'off', true)`;
+  }', true), set_config('vs.org_scope', ${literal(s.orgScope, 'org scope')}, true), set_config('role', '${APP_ROLE}', true), set_config('jit', 'off', true)${
+    options.derived ? `, set_config('synchronous_commit', 'off', true)` : ''
+  }`;
+}
+
+export interface PrincipalOptions {
+  readOnly?: boolean;
+  /**
+   * `work` runs one statement at most: on PostgreSQL the COMMIT goes out with it (COMMIT_WITH_NEXT), so the
+   * whole transaction is one write and one round trip. A second statement is refused.
+   */
+  oneStatement?: boolean;
+  /**
+   * What the transaction writes can be derived again from what is stored durably (the webhook inbox): its
+   * COMMIT does not wait for the write-ahead log to reach the disk. A crash of PostgreSQL may then lose the
+   * last fraction of a second of such commits, never half of one, and the work is done again (events not marked
+   * processed are folded again, calls not marked fetched are fetched again). Never for what is acknowledged to
+   * someone as stored.
+   */
+  derived?: boolean;
 }
 
 export async function withPrincipal<T>(
   db: Kysely<DB>,
   principal: Principal,
   work: (tx: Tx) => Promise<T>,
-  options: { readOnly?: boolean } = {},
+  options: PrincipalOptions = {},
 ): Promise<T> {
   const opening = openingScript(principal, options);
   return db.connection().execute(async (conn) => {
     // On PostgreSQL the opening travels with the first statement, and a read-only transaction's end is not
     // waited for (see DEFERRED_OPENING, DETACHED_END): a dashboard read costs one round trip per statement.
     await sql.raw(`${DEFERRED_OPENING}${opening}`).execute(conn);
+    const attached =
+      options.oneStatement === true &&
+      (await sql.raw<{ attached: boolean }>(COMMIT_WITH_NEXT).execute(conn)).rows[0]?.attached === true;
     let result: T;
     try {
       result = await work(conn);
@@ -47,7 +69,8 @@ export async function withPrincipal<T>(
       await sql`rollback`.execute(conn).catch(() => undefined);
       throw error;
     }
-    await sql.raw(options.readOnly ? DETACHED_END : 'commit').execute(conn);
+    // An attached commit went out with the statement (or, with no statement, nothing reached the database).
+    if (!attached) await sql.raw(options.readOnly ? DETACHED_END : 'commit').execute(conn);
     return result;
   });
 }

@@ -31,7 +31,10 @@ const writers = new WeakMap<App, InboxWriter>();
 export function webhookInboxWriter(app: App, deps: AppDeps): InboxWriter {
   let writer = writers.get(app);
   if (!writer) {
-    writer = new InboxWriter((rows) => withPrincipal(deps.database.db, SYSTEM, (tx) => insertInboxRows(tx, rows)));
+    // One INSERT per batch, committed in the same write: a batch costs the database one round trip.
+    writer = new InboxWriter((rows) =>
+      withPrincipal(deps.database.db, SYSTEM, (tx) => insertInboxRows(tx, rows), { oneStatement: true }),
+    );
     writers.set(app, writer);
   }
   return writer;
