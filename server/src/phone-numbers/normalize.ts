@@ -10,7 +10,23 @@ const DEFAULT_COUNTRY = 'US';
  */
 export function toE164(input: string | null | undefined): string | null {
   if (input == null) return null;
-  let text = String(input).trim();
+  const raw = String(input);
+  if (raw.length > MEMO_KEY_MAX) return parseE164(raw);
+  // The same few numbers (an org's lines, its regular callers) arrive over and over: parsing is the costly part.
+  const known = memo.get(raw);
+  if (known !== undefined) return known;
+  const e164 = parseE164(raw);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(raw, e164);
+  return e164;
+}
+
+const MEMO_MAX = 20_000;
+const MEMO_KEY_MAX = 64;
+const memo = new Map<string, string | null>();
+
+function parseE164(input: string): string | null {
+  let text = input.trim();
   if (text === '' || text.length > 40) return null;
   if (/[a-z]/i.test(text.replace(/\s*(ext\.?|x)\s*\d+$/i, ''))) return null;
   if (text.startsWith('00')) text = `+${text.slice(2)}`;
