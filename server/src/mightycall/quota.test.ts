@@ -82,4 +82,50 @@ describe.each(testTargets())('QuotaBudget on %s', (target) => {
     // Per account: the first ask alone, then everything that queued meanwhile.
     expect(locks).toBe(4);
   });
+
+  it('prefund counts a round at once; its requests ask nothing more, and what is not spent goes back', async () => {
+    let locks = 0;
+    const counted = db.db.withPlugin({
+      transformQuery(args) {
+        if (JSON.stringify(args.node).includes('pg_advisory_xact_lock')) locks++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const budget = new QuotaBudget(counted, clock);
+    await budget.setLimit('acct-d', 1000);
+    expect(await budget.prefund('acct-d', 'live', 8)).toBe(8);
+    expect((await budget.usage('acct-d')).used).toBe(8);
+    await Promise.all(Array.from({ length: 5 }, () => budget.acquire('acct-d', 'live')));
+    // Spent from the count already made: one counting transaction in all.
+    expect(locks).toBe(1);
+    expect((await budget.usage('acct-d')).used).toBe(8);
+    // Another priority has no such credit: it is counted as usual.
+    await budget.acquire('acct-d', 'sync');
+    expect(locks).toBe(2);
+    await budget.refund('acct-d', 'live');
+    expect((await budget.usage('acct-d')).used).toBe(6);
+    // Nothing left to spend: the next request is counted again.
+    await budget.acquire('acct-d', 'live');
+    expect(locks).toBe(3);
+    expect((await budget.usage('acct-d')).used).toBe(7);
+    // A second refund has nothing to give back.
+    await budget.refund('acct-d', 'live');
+    expect((await budget.usage('acct-d')).used).toBe(7);
+  });
+
+  it('prefund counts no more than the share allows, and nothing while MightyCall asks us to wait', async () => {
+    const budget = new QuotaBudget(db.db, clock);
+    await budget.setLimit('acct-e', 10);
+    const cap = capFor(10, 'live');
+    expect(await budget.prefund('acct-e', 'live', 50)).toBe(cap);
+    for (let i = 0; i < cap; i++) await budget.acquire('acct-e', 'live');
+    await expect(budget.acquire('acct-e', 'live')).rejects.toBeInstanceOf(QuotaDeferred);
+    expect((await budget.usage('acct-e')).used).toBe(cap);
+
+    await budget.setLimit('acct-f', 1000);
+    await budget.throttled('acct-f', NOW + 60_000, 'sync');
+    expect(await budget.prefund('acct-f', 'live', 5)).toBe(0);
+    await expect(budget.acquire('acct-f', 'live')).rejects.toBeInstanceOf(QuotaDeferred);
+  });
 });

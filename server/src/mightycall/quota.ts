@@ -36,6 +36,8 @@ export class QuotaBudget implements RequestBudget {
   private readonly waiting = new Map<string, Array<{ resolve(): void; reject(error: unknown): void }>>();
   /** account-and-priority keys with a counting transaction under way */
   private readonly counting = new Set<string>();
+  /** requests counted ahead of use (prefund) and not spent yet, per account and priority, by minute bucket */
+  private readonly credits = new Map<string, Array<{ bucket: number; n: number }>>();
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -50,6 +52,12 @@ export class QuotaBudget implements RequestBudget {
    */
   acquire(account: string, priority: Priority): Promise<void> {
     const key = `${account}\u0000${priority}`;
+    const credit = this.credits.get(key)?.find((c) => c.n > 0);
+    if (credit) {
+      // Counted already, by prefund().
+      credit.n--;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve, reject) => {
       const queue = this.waiting.get(key);
       if (queue) queue.push({ resolve, reject });
@@ -78,13 +86,57 @@ export class QuotaBudget implements RequestBudget {
     }
   }
 
+  /**
+   * Counts up to `n` requests in one transaction, for the next acquire() calls of this account and priority to
+   * spend without asking the database: a round of fetches costs one count instead of one per request. What is
+   * not spent goes back with refund(). Counts what the share still allows (none while MightyCall asks us to
+   * wait); the acquire() calls past it ask the database and are deferred there as usual.
+   */
+  async prefund(account: string, priority: Priority, n: number): Promise<number> {
+    if (n <= 0) return 0;
+    let reserved: { granted: number; bucket: number };
+    try {
+      reserved = await this.reserve(account, priority, n);
+    } catch (error) {
+      if (error instanceof QuotaDeferred) return 0;
+      throw error;
+    }
+    if (reserved.granted > 0) {
+      const key = `${account}\u0000${priority}`;
+      const list = this.credits.get(key) ?? [];
+      list.push({ bucket: reserved.bucket, n: reserved.granted });
+      this.credits.set(key, list);
+    }
+    return reserved.granted;
+  }
+
+  /** Gives back what prefund() counted and no request spent: the account's count goes down by as many. */
+  async refund(account: string, priority: Priority): Promise<void> {
+    const key = `${account}\u0000${priority}`;
+    const list = this.credits.get(key);
+    this.credits.delete(key);
+    const unspent = (list ?? []).filter((c) => c.n > 0);
+    if (unspent.length === 0) return;
+    await withPrincipal(this.db, SYSTEM, async (tx) => {
+      for (const c of unspent) {
+        await tx
+          .updateTable('mightycall_quota_usage')
+          .set({ requests: sql`greatest(0, requests - ${c.n})` })
+          .where('provider_account', '=', account)
+          .where('bucket', '=', new Date(c.bucket))
+          .execute();
+      }
+    });
+  }
+
   /** Counts up to `wanted` requests in one transaction; the ones that do not fit get `deferred`. */
   private reserve(
     account: string,
     priority: Priority,
     wanted: number,
-  ): Promise<{ granted: number; deferred: QuotaDeferred | null }> {
+  ): Promise<{ granted: number; deferred: QuotaDeferred | null; bucket: number }> {
     const now = this.clock.now();
+    const bucket = Math.floor(now / BUCKET_MS) * BUCKET_MS;
     return withPrincipal(this.db, SYSTEM, async (tx) => {
       await lockAccount(tx, account);
       const state = await accountState(tx, account);
@@ -103,10 +155,9 @@ export class QuotaBudget implements RequestBudget {
             )
           : null;
       if (granted > 0) {
-        const bucket = new Date(Math.floor(now / BUCKET_MS) * BUCKET_MS);
         await tx
           .insertInto('mightycall_quota_usage')
-          .values({ provider_account: account, bucket, requests: granted })
+          .values({ provider_account: account, bucket: new Date(bucket), requests: granted })
           .onConflict((oc) =>
             oc
               .columns(['provider_account', 'bucket'])
@@ -114,7 +165,7 @@ export class QuotaBudget implements RequestBudget {
           )
           .execute();
       }
-      return { granted, deferred };
+      return { granted, deferred, bucket };
     });
   }
 

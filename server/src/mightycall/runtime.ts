@@ -124,6 +124,7 @@ function createRuntime(deps: AppDeps, options: RuntimeOptions): MightyCallRuntim
     clock,
     logger,
     pressure: () => ingest.busy(),
+    budget,
     clientFor: async (connectionId) => {
       const row = await withPrincipal(database.db, systemPrincipal('mightycall webhooks'), (tx) =>
         tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', connectionId).executeTakeFirst(),

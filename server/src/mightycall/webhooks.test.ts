@@ -194,12 +194,20 @@ describe.each(testTargets())('MightyCall webhooks and live state on %s', (target
 
     // The rest, twice over: calls end, agents are free, each call is fetched once and stored once.
     const fetchesBefore = callFetches();
+    const { provider_account: account } = await database.db
+      .selectFrom('mightycall_connections')
+      .select('provider_account')
+      .where('id', '=', connectionId)
+      .executeTakeFirstOrThrow();
+    const quotaBefore = (await server.runtime.budget.usage(account)).used;
     await deliver([...h.slice(5), ...r.slice(2), ...h, ...r]);
     await server.runtime.worker.drain();
     const done = await snapshot(admin, harbor);
     expect(done.calls).toEqual([]);
     for (const ext of ['101', '102', '103']) expect(agent(done, ext)?.state).toBe('available');
     expect(callFetches() - fetchesBefore).toBe(2);
+    // The round counted its fetches at once and gave back what it did not spend: the quota shows the two made.
+    expect((await server.runtime.budget.usage(account)).used - quotaBefore).toBe(2);
     const rows = await callRows(database, 'sim-demo');
     for (const result of [hunt, ringing]) {
       const { updated_at: _u, ...row } = rows.get(result.callId) ?? { updated_at: null };

@@ -17,6 +17,7 @@ import type { MightyCallClient } from './client.js';
 import { type CallFold, foldCall, type LiveEvent } from './live-fold.js';
 import { bumpLiveVersion, expireStale, type FoldWrite, writeFolds } from './live-store.js';
 import { callFromCallsApi, callFromJournal, PROVIDER } from './mapping.js';
+import type { QuotaBudget } from './quota.js';
 import { type Clock, QuotaDeferred } from './transport.js';
 
 const SYSTEM = systemPrincipal('mightycall webhooks');
@@ -67,6 +68,8 @@ export interface WorkerDeps {
   pressure?: () => boolean;
   /** the longest a background cycle or fetch loop waits for pressure to pass (default 1,000 ms) */
   maxYieldMs?: number;
+  /** the quota budget the clients count against: a fetch round counts its requests at once (prefund) */
+  budget?: Pick<QuotaBudget, 'prefund' | 'refund'>;
 }
 
 interface PendingFetch {
@@ -124,8 +127,12 @@ export class InboxWorker {
 
   constructor(private readonly deps: WorkerDeps) {}
 
+  /**
+   * The worker's transactions write state derived from the inbox (live state, processed marks, fetched calls,
+   * claims): their commits need not wait for the disk, since a lost one is redone from the inbox (`derived`).
+   */
   private run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return withPrincipal(this.deps.db, SYSTEM, work);
+    return withPrincipal(this.deps.db, SYSTEM, work, { derived: true });
   }
 
   start(): void {
@@ -405,24 +412,39 @@ export class InboxWorker {
       return new Set(rows.rows.map(keyOf));
     });
     const rest = claimed.filter((r) => !known.has(keyOf(r)));
-    const targets = new Map<string, Promise<FetchTarget | null>>();
+    if (rest.length === 0) return known.size;
+    const targets = new Map<string, FetchTarget | null>();
+    for (const id of new Set(rest.map((r) => r.connection_id))) targets.set(id, await this.deps.clientFor(id));
     /** connection → when its quota lets it go on: its other calls wait without asking */
     const deferred = new Map<string, number>();
     const outcomes: FetchOutcome[] = [];
     let next = 0;
     const lane = async () => {
       for (let row = rest[next++]; row; row = rest[next++]) {
-        let target = targets.get(row.connection_id);
-        if (!target) {
-          target = this.deps.clientFor(row.connection_id);
-          targets.set(row.connection_id, target);
-        }
-        outcomes.push(await this.fetchOne(row, await target, deferred));
+        outcomes.push(await this.fetchOne(row, targets.get(row.connection_id) ?? null, deferred));
       }
     };
     const lanes = Math.max(1, Math.min(this.deps.fetchConcurrency ?? DEFAULT_FETCH_CONCURRENCY, rest.length));
+    // The round's requests are counted against each account's quota at once, one request per call; a call that
+    // needs more (a retry, the journal) counts its extra requests as it goes, and what is not spent goes back.
+    const perAccount = new Map<string, number>();
+    for (const row of rest) {
+      const account = targets.get(row.connection_id)?.account;
+      if (account !== undefined) perAccount.set(account, (perAccount.get(account) ?? 0) + 1);
+    }
+    const budget = this.deps.budget;
+    if (budget) await Promise.all([...perAccount].map(([account, n]) => budget.prefund(account, 'live', n)));
     // Every lane finishes before the round does (an error in one must not leave the others running unseen).
     const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
+    if (budget) {
+      for (const account of perAccount.keys()) {
+        await budget
+          .refund(account, 'live')
+          .catch((error: unknown) =>
+            this.deps.logger.warn('mightycall quota refund failed', { account, error: messageOf(error) }),
+          );
+      }
+    }
     // What was fetched is written even when a lane failed: those calls' claims run out and they are fetched again.
     await this.settle(outcomes);
     for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
