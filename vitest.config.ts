@@ -12,6 +12,7 @@ export default defineConfig({
             'server/src/**/*.test.ts',
             'server/test/**/*.test.ts',
             'mightycall-sim/src/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           environment: 'node',
           testTimeout: 60_000,

@@ -1,10 +1,10 @@
 // Webhook ingestion under load: simulator calls delivered to the real webhook endpoint at a steady rate plus
 // bursts, each answer timed (acknowledgement), each call timed until its row is in `calls` (processing), then
 // every call checked against the simulator: present once, with the right figures; every event stored once.
-import http from 'node:http';
 import type { RunningSimulator, ScriptedCall } from '@victorysync/mightycall-sim';
 import type pg from 'pg';
 import { INGEST_NUMBERS, SIM_API_KEY, SIM_EXTENSIONS } from './fixtures.js';
+import { RawHttpPool } from './raw-http.js';
 import { type Percentiles, percentiles, round, Samples } from './stats.js';
 
 type SimCall = NonNullable<ReturnType<ReturnType<RunningSimulator['accounts']['require']>['callsById']['get']>>;
@@ -151,47 +151,17 @@ interface Answer {
   error?: 'timeout' | 'network';
 }
 
-function post(agent: http.Agent, target: URL, body: string, timeoutMs: number): Promise<Answer> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const req = http.request(
-      {
-        agent,
-        hostname: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        timeout: timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const ms = performance.now() - started;
-          let duplicate: boolean | null = null;
-          try {
-            duplicate =
-              (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { duplicate?: boolean }).duplicate ?? null;
-          } catch {
-            // not JSON: the status says enough
-          }
-          resolve({ status: res.statusCode ?? null, ms, duplicate });
-        });
-        res.on('error', () =>
-          resolve({ status: null, ms: performance.now() - started, duplicate: null, error: 'network' }),
-        );
-      },
-    );
-    req.on('timeout', () => {
-      req.destroy();
-      resolve({ status: null, ms: performance.now() - started, duplicate: null, error: 'timeout' });
-    });
-    req.on('error', () =>
-      resolve({ status: null, ms: performance.now() - started, duplicate: null, error: 'network' }),
-    );
-    req.end(body);
-  });
+/** One delivery through the target's pool; `duplicate` is read from the receiver's JSON answer. */
+async function post(pool: RawHttpPool, target: URL, body: string, timeoutMs: number): Promise<Answer> {
+  const a = await pool.post(target.pathname, body, timeoutMs);
+  if (a.error) return { status: null, ms: a.ms, duplicate: null, error: a.error };
+  let duplicate: boolean | null = null;
+  try {
+    duplicate = (JSON.parse(a.body) as { duplicate?: boolean }).duplicate ?? null;
+  } catch {
+    // not JSON: the status says enough
+  }
+  return { status: a.status, ms: a.ms, duplicate };
 }
 
 const iso = (d: Date | string | number | null) => (d === null ? null : new Date(d).toISOString());
@@ -212,10 +182,12 @@ function expectedRow(call: SimCall) {
 }
 
 export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const urls = o.targets.map((t) => new URL(`${t}${o.hookPath}`));
+  // 256 kept-alive sockets per server, as an http.Agent with maxSockets 256 would open.
+  const pools = new Map(urls.map((u) => [u, new RawHttpPool(u.hostname, Number(u.port), 256)]));
   let turn = 0;
   const nextUrl = () => urls[turn++ % urls.length] as URL;
+  const send = (target: URL, body: string) => post(pools.get(target) as RawHttpPool, target, body, 10_000);
 
   o.log(`  scripting ${o.rate * o.seconds + o.burstSize * o.bursts} events in the simulator…`);
   const steady = await scriptCalls(o.sim, 'steady', Math.ceil(o.rate * o.seconds), 0);
@@ -253,7 +225,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
     call.lastSentAt = Date.now();
     sent[call.phase]++;
     const sentAt = performance.now();
-    const p = post(agent, nextUrl(), event.body, 10_000).then((a) => {
+    const p = send(nextUrl(), event.body).then((a) => {
       ack[call.phase].push(a.ms);
       timed.push({ phase: call.phase, sentAt, ms: a.ms });
       count(a);
@@ -268,7 +240,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
   };
   const redeliver = (event: QueuedEvent) => {
     sent.duplicate++;
-    const p = post(agent, nextUrl(), event.body, 10_000).then((a) => {
+    const p = send(nextUrl(), event.body).then((a) => {
       ack.duplicate.push(a.ms);
       count(a);
       if (a.duplicate === true) answeredDuplicate++;
@@ -393,7 +365,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
   }
   polling = false;
   await poller;
-  agent.destroy();
+  for (const pool of pools.values()) pool.close();
 
   // Verification against the simulator and the inbox.
   const complete = allCalls.filter((c) => c.acked === c.events);
