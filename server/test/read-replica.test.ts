@@ -42,7 +42,11 @@ describe.skipIf(!url)('dashboard reads on a read connection (PostgreSQL)', () =>
     const b = await createNumber(w.database, '+13105550102');
     await assignNumber(w.database, w.orgA, a);
     await assignNumber(w.database, w.orgB, b);
-    const at = new Date(Date.now() - 3_600_000);
+    // Today in the org's zone (UTC), as range=day reads it: an hour ago, or halfway since midnight when the
+    // test runs in the first hour of the day.
+    const now = Date.now();
+    const midnight = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
+    const at = new Date(now - Math.min(3_600_000, (now - midnight) / 2));
     await insertCalls(w.database, [
       aCall({ businessNumber: '+12125550101', startedAt: at }),
       aCall({ businessNumber: '+12125550101', startedAt: at, status: 'missed' }),
