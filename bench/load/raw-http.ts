@@ -158,7 +158,7 @@ export class RawHttpPool {
   }
 
   private pump(): void {
-    while (this.queue.length > 0) {
+    for (let next = this.queue[0]; next; next = this.queue[0]) {
       let connection = this.free.pop();
       if (!connection) {
         if (this.connections.size >= this.maxConnections) return;
@@ -166,7 +166,8 @@ export class RawHttpPool {
         this.connections.add(connection);
       }
       if (!connection.alive || connection.busy) continue;
-      connection.send(this.queue.shift() as Pending);
+      this.queue.shift();
+      connection.send(next);
     }
   }
 }

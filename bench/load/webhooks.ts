@@ -184,10 +184,13 @@ function expectedRow(call: SimCall) {
 export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
   const urls = o.targets.map((t) => new URL(`${t}${o.hookPath}`));
   // 256 kept-alive sockets per server, as an http.Agent with maxSockets 256 would open.
-  const pools = new Map(urls.map((u) => [u, new RawHttpPool(u.hostname, Number(u.port), 256)]));
+  const targets = urls.map((url) => ({ url, pool: new RawHttpPool(url.hostname, Number(url.port), 256) }));
   let turn = 0;
-  const nextUrl = () => urls[turn++ % urls.length] as URL;
-  const send = (target: URL, body: string) => post(pools.get(target) as RawHttpPool, target, body, 10_000);
+  const send = (body: string) => {
+    const target = targets[turn++ % targets.length];
+    if (!target) throw new Error('runWebhooks: no target server');
+    return post(target.pool, target.url, body, 10_000);
+  };
 
   o.log(`  scripting ${o.rate * o.seconds + o.burstSize * o.bursts} events in the simulator…`);
   const steady = await scriptCalls(o.sim, 'steady', Math.ceil(o.rate * o.seconds), 0);
@@ -225,7 +228,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
     call.lastSentAt = Date.now();
     sent[call.phase]++;
     const sentAt = performance.now();
-    const p = send(nextUrl(), event.body).then((a) => {
+    const p = send(event.body).then((a) => {
       ack[call.phase].push(a.ms);
       timed.push({ phase: call.phase, sentAt, ms: a.ms });
       count(a);
@@ -240,7 +243,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
   };
   const redeliver = (event: QueuedEvent) => {
     sent.duplicate++;
-    const p = send(nextUrl(), event.body).then((a) => {
+    const p = send(event.body).then((a) => {
       ack.duplicate.push(a.ms);
       count(a);
       if (a.duplicate === true) answeredDuplicate++;
@@ -365,7 +368,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
   }
   polling = false;
   await poller;
-  for (const pool of pools.values()) pool.close();
+  for (const target of targets) target.pool.close();
 
   // Verification against the simulator and the inbox.
   const complete = allCalls.filter((c) => c.acked === c.events);

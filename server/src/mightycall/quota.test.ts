@@ -17,6 +17,18 @@ describe.each(testTargets())('QuotaBudget on %s', (target) => {
   afterAll(async () => {
     await db?.close();
   });
+  /** A budget whose account locks are counted: one per counting transaction. */
+  const lockCountingBudget = () => {
+    let taken = 0;
+    const counted = db.db.withPlugin({
+      transformQuery(args) {
+        if (JSON.stringify(args.node).includes('pg_advisory_xact_lock')) taken++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    return { budget: new QuotaBudget(counted, clock), locks: () => taken };
+  };
 
   it('counts concurrent requests together and defers those past the share, in the order asked', async () => {
     const budget = new QuotaBudget(db.db, clock);
@@ -54,16 +66,7 @@ describe.each(testTargets())('QuotaBudget on %s', (target) => {
   });
 
   it('keeps accounts apart, and counts the requests that queued behind a count in one transaction', async () => {
-    // Counts the account locks taken: one per counting transaction.
-    let locks = 0;
-    const counted = db.db.withPlugin({
-      transformQuery(args) {
-        if (JSON.stringify(args.node).includes('pg_advisory_xact_lock')) locks++;
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    });
-    const budget = new QuotaBudget(counted, clock);
+    const { budget, locks } = lockCountingBudget();
     await budget.setLimit('acct-b', 1000);
     await budget.setLimit('acct-c', 1000);
     await Promise.all([
@@ -80,34 +83,26 @@ describe.each(testTargets())('QuotaBudget on %s', (target) => {
       .execute();
     expect(rows).toEqual([{ provider_account: 'acct-b', requests: 25 }]);
     // Per account: the first ask alone, then everything that queued meanwhile.
-    expect(locks).toBe(4);
+    expect(locks()).toBe(4);
   });
 
   it('prefund counts a round at once; its requests ask nothing more, and what is not spent goes back', async () => {
-    let locks = 0;
-    const counted = db.db.withPlugin({
-      transformQuery(args) {
-        if (JSON.stringify(args.node).includes('pg_advisory_xact_lock')) locks++;
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    });
-    const budget = new QuotaBudget(counted, clock);
+    const { budget, locks } = lockCountingBudget();
     await budget.setLimit('acct-d', 1000);
     expect(await budget.prefund('acct-d', 'live', 8)).toBe(8);
     expect((await budget.usage('acct-d')).used).toBe(8);
     await Promise.all(Array.from({ length: 5 }, () => budget.acquire('acct-d', 'live')));
     // Spent from the count already made: one counting transaction in all.
-    expect(locks).toBe(1);
+    expect(locks()).toBe(1);
     expect((await budget.usage('acct-d')).used).toBe(8);
     // Another priority has no such credit: it is counted as usual.
     await budget.acquire('acct-d', 'sync');
-    expect(locks).toBe(2);
+    expect(locks()).toBe(2);
     await budget.refund('acct-d', 'live');
     expect((await budget.usage('acct-d')).used).toBe(6);
     // Nothing left to spend: the next request is counted again.
     await budget.acquire('acct-d', 'live');
-    expect(locks).toBe(3);
+    expect(locks()).toBe(3);
     expect((await budget.usage('acct-d')).used).toBe(7);
     // A second refund has nothing to give back.
     await budget.refund('acct-d', 'live');

@@ -31,6 +31,9 @@ export interface QuotaUsage {
   throttledCount: number;
 }
 
+/** Waiting requests and credits are kept per account and priority. */
+const budgetKey = (account: string, priority: Priority) => `${account}\u0000${priority}`;
+
 export class QuotaBudget implements RequestBudget {
   /** requests waiting to be counted, per account and priority */
   private readonly waiting = new Map<string, Array<{ resolve(): void; reject(error: unknown): void }>>();
@@ -51,7 +54,7 @@ export class QuotaBudget implements RequestBudget {
    * lock. When fewer remain than were asked for, the first ones asked go on and the rest are deferred.
    */
   acquire(account: string, priority: Priority): Promise<void> {
-    const key = `${account}\u0000${priority}`;
+    const key = budgetKey(account, priority);
     const credit = this.credits.get(key)?.find((c) => c.n > 0);
     if (credit) {
       // Counted already, by prefund().
@@ -102,7 +105,7 @@ export class QuotaBudget implements RequestBudget {
       throw error;
     }
     if (reserved.granted > 0) {
-      const key = `${account}\u0000${priority}`;
+      const key = budgetKey(account, priority);
       const list = this.credits.get(key) ?? [];
       list.push({ bucket: reserved.bucket, n: reserved.granted });
       this.credits.set(key, list);
@@ -112,7 +115,7 @@ export class QuotaBudget implements RequestBudget {
 
   /** Gives back what prefund() counted and no request spent: the account's count goes down by as many. */
   async refund(account: string, priority: Priority): Promise<void> {
-    const key = `${account}\u0000${priority}`;
+    const key = budgetKey(account, priority);
     const list = this.credits.get(key);
     this.credits.delete(key);
     const unspent = (list ?? []).filter((c) => c.n > 0);
