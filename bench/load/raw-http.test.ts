@@ -47,6 +47,18 @@ describe('RawHttpPool', () => {
       req.on('end', () => {
         seen.push(body);
         if (req.url === '/hang') return;
+        if (req.url === '/empty') {
+          res.writeHead(204);
+          res.end();
+          return;
+        }
+        if (req.url?.startsWith('/headers')) {
+          const { cookie, 'x-test': test } = req.headers;
+          const answer = JSON.stringify({ method: req.method, url: req.url, cookie, test });
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+          res.end(answer);
+          return;
+        }
         if (req.url === '/reset') {
           req.socket.destroy();
           return;
@@ -83,9 +95,29 @@ describe('RawHttpPool', () => {
       expect(a.status).toBe(i % 2 ? 201 : 200);
       expect(JSON.parse(a.body)).toEqual({ echo: bodies[i] });
       expect(a.ms).toBeGreaterThan(0);
+      // Timed from its write, it excludes the wait for one of the 3 sockets, which most of the 40 requests had.
+      expect(a.wireMs).not.toBeNull();
+      expect(a.wireMs ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(a.ms);
     });
+    const queuedFor = answers.map((a) => a.ms - (a.wireMs ?? 0));
+    // Half the answers take 5 ms (chunked), so requests behind them waited at least that long for a socket.
+    expect(Math.max(...queuedFor)).toBeGreaterThanOrEqual(4);
     expect([...seen].sort()).toEqual([...bodies].sort());
     expect(open).toBeLessThanOrEqual(3);
+    pool.close();
+  });
+
+  it('sends a GET with its header lines, and reads an answer without a body', async () => {
+    const pool = new RawHttpPool('127.0.0.1', port, 1);
+    const answer = await pool.get('/headers?x=1', { cookie: 'vs_session=abc', 'x-test': 'yes' }, 5_000);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({
+      method: 'GET',
+      url: '/headers?x=1',
+      cookie: 'vs_session=abc',
+      test: 'yes',
+    });
+    expect((await pool.get('/empty', {}, 5_000)).status).toBe(204);
     pool.close();
   });
 

@@ -9,6 +9,11 @@ export interface RawAnswer {
   status: number | null;
   /** from the request being queued to the last byte of its answer */
   ms: number;
+  /**
+   * from the request being written on its connection to the last byte of its answer, as autocannon and wrk time
+   * a request; null when it never got a connection
+   */
+  wireMs: number | null;
   body: string;
   error?: 'timeout' | 'network';
 }
@@ -16,6 +21,8 @@ export interface RawAnswer {
 interface Pending {
   bytes: Buffer;
   queuedAt: number;
+  /** when a connection wrote it */
+  writtenAt: number | null;
   timeoutMs: number;
   resolve(answer: RawAnswer): void;
 }
@@ -46,6 +53,7 @@ class Connection {
 
   send(p: Pending): void {
     this.current = p;
+    p.writtenAt = performance.now();
     this.timer = setTimeout(() => this.fail('timeout'), p.timeoutMs);
     this.socket.write(p.bytes);
   }
@@ -65,7 +73,10 @@ class Connection {
       this.socket.destroy();
       this.pool.dropped(this);
     }
-    p?.resolve({ status: null, ms: performance.now() - p.queuedAt, body: '', error });
+    if (p) {
+      const now = performance.now();
+      p.resolve({ status: null, ms: now - p.queuedAt, wireMs: wireTime(p, now), body: '', error });
+    }
   }
 
   private onData(chunk: Buffer): void {
@@ -77,10 +88,15 @@ class Connection {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.buffer = this.buffer.subarray(parsed.length);
-    p?.resolve({ status: parsed.status, ms: performance.now() - (p?.queuedAt ?? 0), body: parsed.body });
+    if (p) {
+      const now = performance.now();
+      p.resolve({ status: parsed.status, ms: now - p.queuedAt, wireMs: wireTime(p, now), body: parsed.body });
+    }
     this.pool.idle(this);
   }
 }
+
+const wireTime = (p: Pending, now: number) => (p.writtenAt === null ? null : now - p.writtenAt);
 
 /** One complete response at the start of `buf`, or null while bytes are missing. */
 export function parseResponse(buf: Buffer): { status: number; body: string; length: number } | null {
@@ -130,8 +146,25 @@ export class RawHttpPool {
       `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`,
       'latin1',
     );
+    return this.send(Buffer.concat([head, payload]), timeoutMs);
+  }
+
+  /** A GET with extra header lines (a cookie, say); the answer's body as text. */
+  get(path: string, headers: Record<string, string>, timeoutMs: number): Promise<RawAnswer> {
+    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    const head = `GET ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n${lines.join('')}\r\n`;
+    return this.send(Buffer.from(head, 'latin1'), timeoutMs);
+  }
+
+  private send(bytes: Buffer, timeoutMs: number): Promise<RawAnswer> {
     return new Promise<RawAnswer>((resolve) => {
-      this.queue.push({ bytes: Buffer.concat([head, payload]), queuedAt: performance.now(), timeoutMs, resolve });
+      this.queue.push({
+        bytes,
+        queuedAt: performance.now(),
+        writtenAt: null,
+        timeoutMs,
+        resolve,
+      });
       this.pump();
     });
   }

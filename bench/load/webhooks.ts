@@ -66,6 +66,12 @@ export interface WebhookResult {
     all: Percentiles;
     duplicate: Percentiles;
   };
+  /**
+   * The same acknowledgements timed from the moment the request was written on one of the sender's 256
+   * connections, as autocannon and wrk time a request: what a sender's per-request timeout sees. `ackMs` also
+   * counts the wait for a free connection, which for a burst sent at once is the sender's own queue.
+   */
+  wireAckMs: { steady: Percentiles; burst: Percentiles; all: Percentiles };
   /** how many steady events were sent while no burst was being answered */
   steadyBetweenBurstsSent: number;
   /** from a burst's first send to its last acknowledgement, ms each */
@@ -147,6 +153,8 @@ async function scriptCalls(
 interface Answer {
   status: number | null;
   ms: number;
+  /** from being written on its connection (see RawAnswer.wireMs) */
+  wireMs: number | null;
   duplicate: boolean | null;
   error?: 'timeout' | 'network';
 }
@@ -154,14 +162,14 @@ interface Answer {
 /** One delivery through the target's pool; `duplicate` is read from the receiver's JSON answer. */
 async function post(pool: RawHttpPool, target: URL, body: string, timeoutMs: number): Promise<Answer> {
   const a = await pool.post(target.pathname, body, timeoutMs);
-  if (a.error) return { status: null, ms: a.ms, duplicate: null, error: a.error };
+  if (a.error) return { status: null, ms: a.ms, wireMs: a.wireMs, duplicate: null, error: a.error };
   let duplicate: boolean | null = null;
   try {
     duplicate = (JSON.parse(a.body) as { duplicate?: boolean }).duplicate ?? null;
   } catch {
     // not JSON: the status says enough
   }
-  return { status: a.status, ms: a.ms, duplicate };
+  return { status: a.status, ms: a.ms, wireMs: a.wireMs, duplicate };
 }
 
 const iso = (d: Date | string | number | null) => (d === null ? null : new Date(d).toISOString());
@@ -200,6 +208,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
   const byId = new Map(allCalls.map((c) => [c.id, c]));
 
   const ack = { steady: new Samples(), burst: new Samples(), duplicate: new Samples() };
+  const wire = { steady: new Samples(), burst: new Samples() };
   const statusCodes: Record<string, number> = {};
   let non2xx = 0;
   let timeouts = 0;
@@ -230,6 +239,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
     const sentAt = performance.now();
     const p = send(event.body).then((a) => {
       ack[call.phase].push(a.ms);
+      if (a.wireMs !== null) wire[call.phase].push(a.wireMs);
       timed.push({ phase: call.phase, sentAt, ms: a.ms });
       count(a);
       if (a.status !== null && a.status >= 200 && a.status <= 299) {
@@ -447,6 +457,8 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
   for (const ms of seen) if (ms <= 5000) within++;
   const all = new Samples();
   for (const s of [ack.steady, ack.burst]) for (const v of s.values()) all.push(v);
+  const allWire = new Samples();
+  for (const s of [wire.steady, wire.burst]) for (const v of s.values()) allWire.push(v);
   return {
     seconds: round(sendSeconds, 1),
     targetRate: o.rate,
@@ -458,6 +470,11 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
       burst: percentiles(ack.burst.values()),
       all: percentiles(all.values()),
       duplicate: percentiles(ack.duplicate.values()),
+    },
+    wireAckMs: {
+      steady: percentiles(wire.steady.values()),
+      burst: percentiles(wire.burst.values()),
+      all: percentiles(allWire.values()),
     },
     steadyBetweenBurstsSent: quiet.length,
     burstWindowsMs: windows.map((w) => round(w.end - w.start, 0)),

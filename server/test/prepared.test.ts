@@ -169,6 +169,52 @@ describe.skipIf(!url)('prepared statements under row-level security (PostgreSQL)
     });
   });
 
+  describe('the end of a read-only transaction', () => {
+    const backend = () =>
+      database.db.connection().execute(async (conn) => {
+        const r = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(conn);
+        return r.rows[0]?.pid;
+      });
+    const stateOf = async (pid: number | undefined) => {
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      try {
+        const r = await other.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid]);
+        return r.rows[0]?.state;
+      } finally {
+        await other.end();
+      }
+    };
+    const readAs = (userId: string) =>
+      withPrincipal(database.db, as(userId), (tx) => sql`SELECT count(*) FROM calls`.execute(tx), { readOnly: true });
+
+    it('goes out before the next statement on the connection: the owner is itself again, and may write', async () => {
+      const pid = await backend();
+      await readAs(users.a);
+      // Right away, on the same (only) connection: had the ROLLBACK not gone first, this would run inside the
+      // read-only transaction as victorysync_app and the insert would be refused.
+      const who = await database.db.connection().execute(async (conn) => {
+        const r = await sql<{ role: string; user: string; pid: number }>`
+          SELECT current_user AS role, current_setting('vs.user_id', true) AS user, pg_backend_pid() AS pid`.execute(
+          conn,
+        );
+        await sql`CREATE TEMP TABLE IF NOT EXISTS after_read (n int)`.execute(conn);
+        await sql`INSERT INTO after_read VALUES (1)`.execute(conn);
+        return r.rows[0];
+      });
+      expect(who?.pid).toBe(pid);
+      expect(who?.role).not.toBe('victorysync_app');
+      expect(who?.user ?? '').toBe('');
+    });
+
+    it('goes out by itself soon when nobody uses the connection: it does not sit idle in its transaction', async () => {
+      const pid = await backend();
+      await readAs(users.b);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await stateOf(pid)).toBe('idle');
+    });
+  });
+
   it('sends statements unnamed when turned off', async () => {
     expect(await count(unprepared, users.b)).toBe(2);
     const named = await withPrincipal(unprepared.db, as(users.a), (tx) =>

@@ -61,8 +61,33 @@ function unionAll<R>(parts: RawBuilder<R>[]): RawBuilder<R> {
 
 /**
  * The sums of several windows (e.g. a range and its previous period) in one statement: each window's whole
- * local days from the rollups and its partial edge days from raw calls, summed per window.
+ * local days from the rollups and its partial edge days from raw calls, one row per part tagged with its window.
  */
+export function rangeTotalsSql(
+  orgId: string | null,
+  windows: Window[],
+  tz: string,
+  t: Thresholds,
+): RawBuilder<Sums & { part: number }> {
+  const parts: RawBuilder<Sums & { part: number }>[] = [];
+  windows.forEach((window, i) => {
+    const plan = planRead(orgId, window, tz);
+    if (plan.days && orgId) parts.push(rollupTotalsSql(orgId, plan.days.fromDay, plan.days.toDay, i));
+    for (const w of plan.raw) parts.push(totalsSql({ orgId, from: w.from, to: w.to }, t, i));
+  });
+  return unionAll(parts);
+}
+
+/** rangeTotalsSql's rows summed per window, in the windows' order. */
+export function totalsOfWindows(rows: ReadonlyArray<Sums & { part: number }>, windows: number): Sums[] {
+  return Array.from({ length: windows }, (_, i) =>
+    rows
+      .filter((r) => r.part === i)
+      .map(({ part: _part, ...sums }) => sums)
+      .reduce(addSums),
+  );
+}
+
 export async function rangeTotalsMany(
   tx: Tx,
   orgId: string | null,
@@ -70,19 +95,8 @@ export async function rangeTotalsMany(
   tz: string,
   t: Thresholds,
 ): Promise<Sums[]> {
-  const parts: RawBuilder<Sums & { part: number }>[] = [];
-  windows.forEach((window, i) => {
-    const plan = planRead(orgId, window, tz);
-    if (plan.days && orgId) parts.push(rollupTotalsSql(orgId, plan.days.fromDay, plan.days.toDay, i));
-    for (const w of plan.raw) parts.push(totalsSql({ orgId, from: w.from, to: w.to }, t, i));
-  });
-  const rows = (await unionAll(parts).execute(tx)).rows;
-  return windows.map((_, i) =>
-    rows
-      .filter((r) => r.part === i)
-      .map(({ part: _part, ...sums }) => sums)
-      .reduce(addSums),
-  );
+  const rows = (await rangeTotalsSql(orgId, windows, tz, t).execute(tx)).rows;
+  return totalsOfWindows(rows, windows.length);
 }
 
 export async function rangeTotals(
@@ -97,13 +111,12 @@ export async function rangeTotals(
   return sums;
 }
 
-/** Sums per bucket of the range, rollups and raw edges in one statement; keys index `range.buckets`. */
-export async function rangeBuckets(
-  tx: Tx,
+/** Sums per bucket of the range, rollups and raw edges in one statement; `bucket` indexes `range.buckets`. */
+export function rangeBucketsSql(
   orgId: string | null,
   range: ResolvedRange,
   t: Thresholds,
-): Promise<Map<number, Sums>> {
+): RawBuilder<Sums & { bucket: number }> {
   // Daily rollups can fill day, week and month buckets, never hours.
   const plan =
     range.interval === 'hour'
@@ -114,10 +127,24 @@ export async function rangeBuckets(
     parts.push(rollupBucketedSql(orgId, plan.days.fromDay, plan.days.toDay, range.timezone, range.buckets));
   }
   for (const w of plan.raw) parts.push(bucketedSql({ orgId, from: w.from, to: w.to }, t, range.buckets));
+  return unionAll(parts);
+}
+
+/** rangeBucketsSql's rows summed per bucket. */
+export function sumsByBucket(rows: ReadonlyArray<Sums & { bucket: number }>): Map<number, Sums> {
   const out = new Map<number, Sums>();
-  for (const { bucket, ...s } of (await unionAll(parts).execute(tx)).rows) {
+  for (const { bucket, ...s } of rows) {
     const prev = out.get(bucket);
     out.set(bucket, prev ? addSums(prev, s) : s);
   }
   return out;
+}
+
+export async function rangeBuckets(
+  tx: Tx,
+  orgId: string | null,
+  range: ResolvedRange,
+  t: Thresholds,
+): Promise<Map<number, Sums>> {
+  return sumsByBucket((await rangeBucketsSql(orgId, range, t).execute(tx)).rows);
 }

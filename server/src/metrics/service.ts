@@ -1,8 +1,9 @@
 // The metrics pipeline: query → org settings and range in its time zone → SQL sums → derived figures (+ previous period).
+import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
 import { type Change, compareMetrics, deriveMetrics, EMPTY_SUMS, type Metrics, ratio, round1 } from './derive.js';
-import { rangeBuckets, rangeTotalsMany } from './plan.js';
+import { rangeBucketsSql, rangeTotalsSql, sumsByBucket, totalsOfWindows } from './plan.js';
 import { byAgent, byNumber, byQueue, type Scope, type Thresholds } from './queries.js';
 import { previousRange, type RangeRequest, type ResolvedRange, resolveRange } from './range.js';
 import { isoWithOffset } from './zoned.js';
@@ -21,26 +22,133 @@ export interface OrgContext {
   slTargetPct: number;
 }
 
+const platformContext = (tz?: string): OrgContext => ({
+  orgId: null,
+  timezone: tz ?? 'UTC',
+  thresholds: { slThresholdSeconds: 20, shortAbandonSeconds: 10 },
+  slTargetPct: 80,
+});
+
+const orgNotFound = () => new AppError(404, 'org_not_found', 'Organization not found');
+
+interface SettingsRow {
+  timezone: string;
+  sl_threshold_seconds: number;
+  sl_target_pct: string | number;
+  short_abandon_seconds: number;
+}
+
+const contextOf = (orgId: string, org: SettingsRow): OrgContext => ({
+  orgId,
+  timezone: org.timezone,
+  thresholds: { slThresholdSeconds: org.sl_threshold_seconds, shortAbandonSeconds: org.short_abandon_seconds },
+  slTargetPct: Number(org.sl_target_pct),
+});
+
 export async function orgContext(tx: Tx, orgId: string | null, tz?: string): Promise<OrgContext> {
-  if (orgId === null) {
-    return {
-      orgId,
-      timezone: tz ?? 'UTC',
-      thresholds: { slThresholdSeconds: 20, shortAbandonSeconds: 10 },
-      slTargetPct: 80,
-    };
-  }
+  if (orgId === null) return platformContext(tz);
   const org = await tx
     .selectFrom('organizations')
     .select(['timezone', 'sl_threshold_seconds', 'sl_target_pct', 'short_abandon_seconds'])
     .where('id', '=', orgId)
     .executeTakeFirst();
-  if (!org) throw new AppError(404, 'org_not_found', 'Organization not found');
-  return {
-    orgId,
-    timezone: org.timezone,
-    thresholds: { slThresholdSeconds: org.sl_threshold_seconds, shortAbandonSeconds: org.short_abandon_seconds },
-    slTargetPct: Number(org.sl_target_pct),
+  if (!org) throw orgNotFound();
+  return contextOf(orgId, org);
+}
+
+/**
+ * The settings each org had when this process last read them. Only a guess: readWithSettings checks it against
+ * the org's row in the same statement that uses it, so a stale entry (a change made through another process,
+ * say) costs a second statement, never a wrong figure. Bounded; cleared when full.
+ */
+const lastSettings = new Map<string, OrgContext>();
+const LAST_SETTINGS_MAX = 10_000;
+
+function remember(ctx: OrgContext & { orgId: string }): void {
+  if (lastSettings.size >= LAST_SETTINGS_MAX && !lastSettings.has(ctx.orgId)) lastSettings.clear();
+  lastSettings.set(ctx.orgId, ctx);
+}
+
+const sameSettings = (a: OrgContext, b: OrgContext) =>
+  a.timezone === b.timezone &&
+  a.slTargetPct === b.slTargetPct &&
+  a.thresholds.slThresholdSeconds === b.thresholds.slThresholdSeconds &&
+  a.thresholds.shortAbandonSeconds === b.thresholds.shortAbandonSeconds;
+
+interface SettingsColumns {
+  vs_org_timezone: string;
+  vs_org_sl_threshold_seconds: number;
+  vs_org_sl_target_pct: string | number;
+  vs_org_short_abandon_seconds: number;
+}
+
+/**
+ * Runs a statement that depends on the org's settings (time zone, thresholds) and reads those settings in the
+ * same statement, so a dashboard read is one round trip. The statement is built for the settings last seen; the
+ * org's row comes back beside its rows, and when the two differ the statement is built again for the row's
+ * settings and run again. `key` is a column every real row has (not null): the org's row alone, when the
+ * statement finds nothing, has it null. An org the caller cannot see (row-level security) is a 404.
+ */
+export async function readWithSettings<R extends object>(
+  tx: Tx,
+  orgId: string | null,
+  tz: string | undefined,
+  key: keyof R & string,
+  build: (ctx: OrgContext) => RawBuilder<R>,
+): Promise<{ ctx: OrgContext; rows: R[] }> {
+  if (orgId === null) {
+    const ctx = platformContext(tz);
+    return { ctx, rows: (await build(ctx).execute(tx)).rows };
+  }
+  let ctx = lastSettings.get(orgId) ?? (await orgContext(tx, orgId));
+  // A third differing answer means the settings changed between each of three statements: give up loudly.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const result = await sql<R & SettingsColumns>`
+      SELECT o.timezone AS vs_org_timezone, o.sl_threshold_seconds AS vs_org_sl_threshold_seconds,
+        o.sl_target_pct AS vs_org_sl_target_pct, o.short_abandon_seconds AS vs_org_short_abandon_seconds, q.*
+      FROM organizations o LEFT JOIN LATERAL (${build(ctx)}) q ON true
+      WHERE o.id = ${orgId}`.execute(tx);
+    const first = result.rows[0];
+    if (!first) {
+      lastSettings.delete(orgId);
+      throw orgNotFound();
+    }
+    const current = contextOf(orgId, {
+      timezone: first.vs_org_timezone,
+      sl_threshold_seconds: first.vs_org_sl_threshold_seconds,
+      sl_target_pct: first.vs_org_sl_target_pct,
+      short_abandon_seconds: first.vs_org_short_abandon_seconds,
+    });
+    remember({ ...current, orgId });
+    if (sameSettings(current, ctx)) {
+      const rows: R[] = [];
+      for (const row of result.rows) {
+        if (row[key] === null) continue;
+        const {
+          vs_org_timezone: _tz,
+          vs_org_sl_threshold_seconds: _sl,
+          vs_org_sl_target_pct: _target,
+          vs_org_short_abandon_seconds: _short,
+          ...rest
+        } = row;
+        rows.push(rest as unknown as R);
+      }
+      return { ctx, rows };
+    }
+    ctx = current;
+  }
+  throw new Error(`readWithSettings: the settings of org ${orgId} changed during three statements in a row`);
+}
+
+/**
+ * `derive` computed once per settings object: readWithSettings builds its statement with one and answers with
+ * the same object, so what the statement was built from is not computed again afterwards.
+ */
+function perSettings<T>(derive: (ctx: OrgContext) => T): (ctx: OrgContext) => T {
+  const done = new Map<OrgContext, T>();
+  return (ctx) => {
+    if (!done.has(ctx)) done.set(ctx, derive(ctx));
+    return done.get(ctx) as T;
   };
 }
 
@@ -72,16 +180,23 @@ export interface ClientMetrics {
 }
 
 export async function clientMetrics(tx: Tx, query: MetricsQuery, now = new Date()): Promise<ClientMetrics> {
-  const ctx = await orgContext(tx, query.orgId, query.tz);
-  const range = resolveRange(query, ctx.timezone, now);
+  const windowsFor = perSettings((ctx) => {
+    const range = resolveRange(query, ctx.timezone, now);
+    return query.compare === false ? [range] : [range, previousRange(range)];
+  });
+  const { ctx, rows } = await readWithSettings(tx, query.orgId, query.tz, 'part', (c) =>
+    rangeTotalsSql(c.orgId, windowsFor(c), c.timezone, c.thresholds),
+  );
+  const windows = windowsFor(ctx);
+  const range = windows[0];
+  if (!range) throw new Error('clientMetrics: no range');
   const decorate = (m: Metrics): MetricsWithOrg => ({
     org_id: ctx.orgId,
     ...m,
     service_level_threshold_seconds: ctx.thresholds.slThresholdSeconds,
     service_level_target_pct: ctx.slTargetPct,
   });
-  const windows = query.compare === false ? [range] : [range, previousRange(range)];
-  const [sums, before] = await rangeTotalsMany(tx, ctx.orgId, windows, ctx.timezone, ctx.thresholds);
+  const [sums, before] = totalsOfWindows(rows, windows.length);
   if (!sums) throw new Error('clientMetrics: no sums');
   const current = deriveMetrics(sums);
   if (!before) return { range: describeRange(range), metrics: decorate(current), previous: null, change: null };
@@ -107,9 +222,12 @@ export interface SeriesPoint {
 }
 
 export async function series(tx: Tx, query: MetricsQuery, now = new Date()) {
-  const ctx = await orgContext(tx, query.orgId, query.tz);
-  const range = resolveRange(query, ctx.timezone, now);
-  const byBucket = await rangeBuckets(tx, ctx.orgId, range, ctx.thresholds);
+  const rangeFor = perSettings((ctx) => resolveRange(query, ctx.timezone, now));
+  const { ctx, rows } = await readWithSettings(tx, query.orgId, query.tz, 'bucket', (c) =>
+    rangeBucketsSql(c.orgId, rangeFor(c), c.thresholds),
+  );
+  const range = rangeFor(ctx);
+  const byBucket = sumsByBucket(rows);
   // Every bucket is present, empty ones with zeros.
   const points: SeriesPoint[] = range.buckets.map((start, i) => {
     const m = deriveMetrics(byBucket.get(i) ?? EMPTY_SUMS);

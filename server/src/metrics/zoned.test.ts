@@ -1,7 +1,7 @@
 // Local midnights and bucket boundaries across daylight-saving changes, north and south, hour and midnight shifts.
 import { describe, expect, it } from 'vitest';
 import { bucketStarts, resolveRange } from './range.js';
-import { isoWithOffset, zonedInstant } from './zoned.js';
+import { isoWithOffset, localParts, zonedInstant } from './zoned.js';
 
 const local = (y: number, m: number, d: number, h: number, tz: string) =>
   isoWithOffset(zonedInstant(y, m, d, h, tz), tz);
@@ -50,5 +50,62 @@ describe('bucketStarts across changes', () => {
     expect(month.buckets).toHaveLength(30);
     expect(isoWithOffset(month.buckets[0] as Date, 'Australia/Sydney')).toBe('2026-09-06T00:00:00+10:00');
     expect(resolveRange({ range: 'year' }, 'Australia/Sydney', now).buckets).toHaveLength(12);
+  });
+});
+
+describe('localParts between whole minutes', () => {
+  // What Intl itself says, read independently of zoned.ts.
+  const reference = (t: number, timeZone: string) => {
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+      hourCycle: 'h23',
+    }).formatToParts(new Date(t));
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1;
+    return {
+      year: Number(get('year')),
+      month: Number(get('month')),
+      day: Number(get('day')),
+      hour: Number(get('hour')),
+      minute: Number(get('minute')),
+      second: Number(get('second')),
+      isoWeekday: weekday,
+    };
+  };
+
+  it('agrees with Intl at instants with seconds, across offset changes, odd offsets and old local mean time', () => {
+    const zones = [
+      'UTC',
+      'America/New_York',
+      'Europe/London',
+      'Asia/Kathmandu',
+      'Australia/Lord_Howe',
+      'Africa/Monrovia',
+    ];
+    const instants = [
+      Date.parse('2026-03-08T06:59:59.999Z'), // a second before New York springs forward
+      Date.parse('2026-03-08T07:00:00.500Z'),
+      Date.parse('2026-11-01T05:59:30.250Z'), // inside New York's repeated hour
+      Date.parse('2026-03-29T00:59:59.001Z'), // London springs forward at 01:00Z
+      Date.parse('2026-10-03T15:29:45Z'), // Lord Howe moves by half an hour at 15:30Z
+      Date.parse('1972-01-07T00:44:29.500Z'), // Monrovia leaves -00:44:30 at 00:44:30Z, inside a minute
+      Date.parse('1972-01-07T00:44:40Z'),
+      Date.parse('2026-11-25T01:37:12.345Z'),
+    ];
+    for (let k = 0; k < 200; k++) instants.push(Date.UTC(2026, 0, 1) + Math.floor(((k * 7919) % 997) * 31_622_777.3));
+    for (const timeZone of zones) {
+      for (const t of instants) {
+        expect(localParts(new Date(t), timeZone), `${timeZone} ${new Date(t).toISOString()}`).toEqual(
+          reference(t, timeZone),
+        );
+      }
+    }
   });
 });

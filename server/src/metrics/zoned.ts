@@ -49,13 +49,37 @@ const partsCache = new Map<string, LocalParts>();
 const PARTS_CACHE_LIMIT = 50_000;
 
 export function localParts(instant: Date, timeZone: string): LocalParts {
-  // Only whole minutes (bucket boundaries, local midnights) come back; "now" and call times never do, and
-  // caching them would only fill the cache (a soak run saw it grow by thousands of entries a minute).
-  if (instant.getTime() % 60_000 !== 0) return computeLocalParts(instant, timeZone);
-  const key = `${timeZone}|${instant.getTime()}`;
+  const t = instant.getTime();
+  if (t % 60_000 === 0) return minuteParts(t, timeZone);
+  // "Now" and the ends of ranges that stop now: the local time of the whole minute before, plus the seconds.
+  // Valid when the offset is the same at both ends of the minute (a change inside it falls back to Intl), and
+  // only whole minutes are cached (two per minute that "now" passes through, not one per instant).
+  const floor = t - (((t % 60_000) + 60_000) % 60_000);
+  const before = minuteParts(floor, timeZone);
+  const offset = wallClockMs(before) - floor;
+  if (before.year < 100 || wallClockMs(minuteParts(floor + 60_000, timeZone)) - (floor + 60_000) !== offset) {
+    return computeLocalParts(instant, timeZone);
+  }
+  const wall = new Date(t + offset);
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+    isoWeekday: wall.getUTCDay() === 0 ? 7 : wall.getUTCDay(),
+  };
+}
+
+/** The local wall-clock reading as if it were UTC, in ms (years from 100: Date.UTC maps 0–99 to 1900–1999). */
+const wallClockMs = (p: LocalParts) => Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+
+function minuteParts(t: number, timeZone: string): LocalParts {
+  const key = `${timeZone}|${t}`;
   const hit = partsCache.get(key);
   if (hit) return hit;
-  const parts = Object.freeze(computeLocalParts(instant, timeZone));
+  const parts = Object.freeze(computeLocalParts(new Date(t), timeZone));
   if (partsCache.size >= PARTS_CACHE_LIMIT) partsCache.clear();
   partsCache.set(key, parts);
   return parts;
