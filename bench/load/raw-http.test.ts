@@ -104,6 +104,8 @@ describe('RawHttpPool', () => {
     expect(Math.max(...queuedFor)).toBeGreaterThanOrEqual(4);
     expect([...seen].sort()).toEqual([...bodies].sort());
     expect(open).toBeLessThanOrEqual(3);
+    // One first request per connection the pool opened (3), the rest on kept-alive connections.
+    expect(answers.filter((a) => a.fresh)).toHaveLength(3);
     pool.close();
   });
 

@@ -14,6 +14,8 @@ export interface RawAnswer {
    * a request; null when it never got a connection
    */
   wireMs: number | null;
+  /** the first request on a new connection: its time includes the server accepting the connection */
+  fresh: boolean;
   body: string;
   error?: 'timeout' | 'network';
 }
@@ -23,6 +25,8 @@ interface Pending {
   queuedAt: number;
   /** when a connection wrote it */
   writtenAt: number | null;
+  /** written as the first request of a new connection */
+  fresh: boolean;
   timeoutMs: number;
   resolve(answer: RawAnswer): void;
 }
@@ -34,6 +38,7 @@ class Connection {
   private buffer: Buffer = Buffer.alloc(0);
   private current: Pending | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private requests = 0;
   alive = true;
 
   constructor(
@@ -54,6 +59,7 @@ class Connection {
   send(p: Pending): void {
     this.current = p;
     p.writtenAt = performance.now();
+    p.fresh = this.requests++ === 0;
     this.timer = setTimeout(() => this.fail('timeout'), p.timeoutMs);
     this.socket.write(p.bytes);
   }
@@ -75,7 +81,7 @@ class Connection {
     }
     if (p) {
       const now = performance.now();
-      p.resolve({ status: null, ms: now - p.queuedAt, wireMs: wireTime(p, now), body: '', error });
+      p.resolve({ status: null, ms: now - p.queuedAt, wireMs: wireTime(p, now), fresh: p.fresh, body: '', error });
     }
   }
 
@@ -90,7 +96,13 @@ class Connection {
     this.buffer = this.buffer.subarray(parsed.length);
     if (p) {
       const now = performance.now();
-      p.resolve({ status: parsed.status, ms: now - p.queuedAt, wireMs: wireTime(p, now), body: parsed.body });
+      p.resolve({
+        status: parsed.status,
+        ms: now - p.queuedAt,
+        wireMs: wireTime(p, now),
+        fresh: p.fresh,
+        body: parsed.body,
+      });
     }
     this.pool.idle(this);
   }
@@ -162,6 +174,7 @@ export class RawHttpPool {
         bytes,
         queuedAt: performance.now(),
         writtenAt: null,
+        fresh: false,
         timeoutMs,
         resolve,
       });

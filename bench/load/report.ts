@@ -144,6 +144,12 @@ function webhookRows(label: string, bursts: string, w: WebhookScenario, r: LoadR
       meets: w.eventsSent.burst === 0 ? null : w.wireAckMs.burst.p99 <= TARGETS.ackP99Ms,
     },
     {
+      measure: `${label} of which on connections the sender already had (${n(w.wireAckMs.burstOnKeptAliveConnections.n)}) / on new connections, the first request of each (${n(w.wireAckMs.burstOnNewConnections.n)}): p99 ms`,
+      value: `${w.wireAckMs.burstOnKeptAliveConnections.p99} / ${w.wireAckMs.burstOnNewConnections.p99}`,
+      target: '—',
+      meets: null,
+    },
+    {
       measure: `${label} ack on the connection p99 ms, every event`,
       value: `${w.wireAckMs.all.p99}`,
       target: `≤ ${TARGETS.ackP99Ms}`,

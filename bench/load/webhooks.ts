@@ -71,7 +71,14 @@ export interface WebhookResult {
    * connections, as autocannon and wrk time a request: what a sender's per-request timeout sees. `ackMs` also
    * counts the wait for a free connection, which for a burst sent at once is the sender's own queue.
    */
-  wireAckMs: { steady: Percentiles; burst: Percentiles; all: Percentiles };
+  wireAckMs: {
+    steady: Percentiles;
+    burst: Percentiles;
+    all: Percentiles;
+    /** burst events that were the first request of a new connection (the server accepted it first) */
+    burstOnNewConnections: Percentiles;
+    burstOnKeptAliveConnections: Percentiles;
+  };
   /** how many steady events were sent while no burst was being answered */
   steadyBetweenBurstsSent: number;
   /** from a burst's first send to its last acknowledgement, ms each */
@@ -155,6 +162,7 @@ interface Answer {
   ms: number;
   /** from being written on its connection (see RawAnswer.wireMs) */
   wireMs: number | null;
+  fresh: boolean;
   duplicate: boolean | null;
   error?: 'timeout' | 'network';
 }
@@ -162,14 +170,14 @@ interface Answer {
 /** One delivery through the target's pool; `duplicate` is read from the receiver's JSON answer. */
 async function post(pool: RawHttpPool, target: URL, body: string, timeoutMs: number): Promise<Answer> {
   const a = await pool.post(target.pathname, body, timeoutMs);
-  if (a.error) return { status: null, ms: a.ms, wireMs: a.wireMs, duplicate: null, error: a.error };
+  if (a.error) return { status: null, ms: a.ms, wireMs: a.wireMs, fresh: a.fresh, duplicate: null, error: a.error };
   let duplicate: boolean | null = null;
   try {
     duplicate = (JSON.parse(a.body) as { duplicate?: boolean }).duplicate ?? null;
   } catch {
     // not JSON: the status says enough
   }
-  return { status: a.status, ms: a.ms, wireMs: a.wireMs, duplicate };
+  return { status: a.status, ms: a.ms, wireMs: a.wireMs, fresh: a.fresh, duplicate };
 }
 
 const iso = (d: Date | string | number | null) => (d === null ? null : new Date(d).toISOString());
@@ -208,7 +216,7 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
   const byId = new Map(allCalls.map((c) => [c.id, c]));
 
   const ack = { steady: new Samples(), burst: new Samples(), duplicate: new Samples() };
-  const wire = { steady: new Samples(), burst: new Samples() };
+  const wire = { steady: new Samples(), burst: new Samples(), burstFresh: new Samples(), burstReused: new Samples() };
   const statusCodes: Record<string, number> = {};
   let non2xx = 0;
   let timeouts = 0;
@@ -239,7 +247,10 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
     const sentAt = performance.now();
     const p = send(event.body).then((a) => {
       ack[call.phase].push(a.ms);
-      if (a.wireMs !== null) wire[call.phase].push(a.wireMs);
+      if (a.wireMs !== null) {
+        wire[call.phase].push(a.wireMs);
+        if (call.phase === 'burst') (a.fresh ? wire.burstFresh : wire.burstReused).push(a.wireMs);
+      }
       timed.push({ phase: call.phase, sentAt, ms: a.ms });
       count(a);
       if (a.status !== null && a.status >= 200 && a.status <= 299) {
@@ -475,6 +486,8 @@ export async function runWebhooks(o: WebhookOptions): Promise<WebhookResult> {
       steady: percentiles(wire.steady.values()),
       burst: percentiles(wire.burst.values()),
       all: percentiles(allWire.values()),
+      burstOnNewConnections: percentiles(wire.burstFresh.values()),
+      burstOnKeptAliveConnections: percentiles(wire.burstReused.values()),
     },
     steadyBetweenBurstsSent: quiet.length,
     burstWindowsMs: windows.map((w) => round(w.end - w.start, 0)),

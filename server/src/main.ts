@@ -71,6 +71,11 @@ async function main(): Promise<void> {
       );
     }
   }) as Server;
+  // Idle kept-alive connections stay open a little over a minute (Node's default is 5 s): a webhook sender or a
+  // balancer reuses them for its next burst instead of opening hundreds at once, each costing the one thread an
+  // accept; longer than the usual balancer idle timeout (60 s), so the balancer is the side that closes them.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   let stopping = false;
   const shutdown = (signal: string) => {

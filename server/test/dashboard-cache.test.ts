@@ -14,24 +14,36 @@ describe('DashboardCache', () => {
       await new Promise((r) => setTimeout(r, 20));
       return { runs };
     };
-    const [a, b] = await Promise.all([cache.json('k', compute), cache.json('k', compute)]);
+    const [a, b] = await Promise.all([cache.json(() => 'k', compute), cache.json(() => 'k', compute)]);
     expect(runs).toBe(1);
     expect(a).toEqual({ body: '{"runs":1}', cached: false });
     expect(b).toEqual({ body: '{"runs":1}', cached: true });
-    expect(await cache.json('k', compute)).toEqual({ body: '{"runs":1}', cached: true });
-    expect((await cache.json('other', compute)).body).toBe('{"runs":2}');
-    await expect(cache.json('bad', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect((await cache.json('bad', compute)).cached).toBe(false);
+    expect(await cache.json(() => 'k', compute)).toEqual({ body: '{"runs":1}', cached: true });
+    expect((await cache.json(() => 'other', compute)).body).toBe('{"runs":2}');
+    await expect(
+      cache.json(
+        () => 'bad',
+        async () => Promise.reject(new Error('boom')),
+      ),
+    ).rejects.toThrow('boom');
+    expect((await cache.json(() => 'bad', compute)).cached).toBe(false);
     cache.clear();
-    expect((await cache.json('k', compute)).body).toBe('{"runs":4}');
+    expect((await cache.json(() => 'k', compute)).body).toBe('{"runs":4}');
   });
 
   it('with a cache time of 0 computes every time', async () => {
     const cache = new DashboardCache(0);
     let runs = 0;
-    await cache.json('k', async () => ++runs);
-    await cache.json('k', async () => ++runs);
+    let keys = 0;
+    const key = () => {
+      keys++;
+      return 'k';
+    };
+    await cache.json(key, async () => ++runs);
+    await cache.json(key, async () => ++runs);
     expect(runs).toBe(2);
+    // Nothing is cached, so no key is worked out.
+    expect(keys).toBe(0);
   });
 
   it('keys on the route, every query parameter in a stable order, and the resolved org', () => {

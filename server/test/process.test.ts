@@ -2,7 +2,7 @@
 // and refuse to start when an applied migration no longer matches its file.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -85,6 +85,36 @@ async function orgNames(port: number): Promise<string[]> {
   return body.orgs.map((o) => o.name).sort();
 }
 
+/** Two GETs of /health on one TCP connection, `idleMs` apart: the statuses, or null where the socket had closed. */
+async function twoOnOneConnection(port: number, idleMs: number): Promise<Array<number | null>> {
+  const socket = connect({ host: '127.0.0.1', port });
+  let text = '';
+  let closed = false;
+  socket.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1');
+  });
+  socket.on('close', () => {
+    closed = true;
+  });
+  socket.on('error', () => {});
+  const ask = async () => {
+    const before = (text.match(/HTTP\/1\.1 (\d{3})/g) ?? []).length;
+    if (closed) return null;
+    socket.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    for (let i = 0; i < 100 && !closed; i++) {
+      const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+      if (statuses.length > before) return statuses[statuses.length - 1] ?? null;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return null;
+  };
+  const first = await ask();
+  await new Promise((r) => setTimeout(r, idleMs));
+  const second = await ask();
+  socket.destroy();
+  return [first, second];
+}
+
 describe('the server process on the embedded database', () => {
   let dataDir: string;
   beforeAll(async () => {
@@ -104,6 +134,8 @@ describe('the server process on the embedded database', () => {
     expect(health.body.migrationVersion).toMatch(/^\d{4}$/);
     const before = await orgNames(port);
     expect(before).toEqual(['Harbor Dental Group', 'Sunset Plumbing', 'Thames Lettings']);
+    // An idle kept-alive connection outlives Node's default 5 s (a sender reuses it for its next burst).
+    expect(await twoOnOneConnection(port, 6_000)).toEqual([200, 200]);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 

@@ -69,7 +69,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
       async (c, ctx) => {
         const { limit } = c.req.valid('query');
         const answer = await dashboardCache(app, deps).json(
-          dashboardKey(c.req.routePath, c.req.url, ctx.orgId),
+          () => dashboardKey(c.req.routePath, c.req.url, ctx.orgId),
           async () => ({
             items: await ctx.read((tx) => recentCalls(tx, ctx.orgId, limit)),
           }),

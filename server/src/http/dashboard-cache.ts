@@ -19,9 +19,13 @@ export class DashboardCache {
     private readonly maxEntries = 5_000,
   ) {}
 
-  /** The JSON text for `key`: cached, joined to a computation already running, or computed now. */
-  async json(key: string, compute: () => Promise<unknown>): Promise<{ body: string; cached: boolean }> {
+  /**
+   * The JSON text for the key: cached, joined to a computation already running, or computed now. The key is
+   * asked for only when the cache is on.
+   */
+  async json(keyOf: () => string, compute: () => Promise<unknown>): Promise<{ body: string; cached: boolean }> {
     if (this.ttlMs <= 0) return { body: JSON.stringify(await compute()), cached: false };
+    const key = keyOf();
     const now = Date.now();
     const entry = this.entries.get(key);
     if (entry && now - entry.at < this.ttlMs) return { body: entry.body, cached: true };

@@ -132,7 +132,7 @@ export function registerMetricsRoutes(app: App, deps: AppDeps): void {
             throw new AppError(400, 'invalid_request', 'sort: this endpoint is not sortable', { field: 'sort' });
           }
           const metricsQuery = toMetricsQuery(query, ctx.orgId);
-          const key = dashboardKey(c.req.routePath, c.req.url, ctx.orgId);
+          const key = () => dashboardKey(c.req.routePath, c.req.url, ctx.orgId);
           const answer = await dashboardCache(app, deps).json(key, async () => {
             const result = await ctx.read((tx) => endpoint.run(tx, metricsQuery));
             if (sort && fields && 'items' in result && Array.isArray(result.items)) {
