@@ -207,6 +207,29 @@ describe.skipIf(!url)('prepared statements under row-level security (PostgreSQL)
       expect(who?.user ?? '').toBe('');
     });
 
+    it("goes out with the next principal's opening: the next read is a transaction of its own", async () => {
+      const read = (userId: string) =>
+        withPrincipal(
+          database.db,
+          as(userId),
+          async (tx) => {
+            const r = await sql<{ started: Date; pid: number; n: number }>`
+              SELECT transaction_timestamp() AS started, pg_backend_pid() AS pid, count(*)::int AS n FROM calls`.execute(
+              tx,
+            );
+            return r.rows[0];
+          },
+          { readOnly: true },
+        );
+      const first = await read(users.a);
+      // Well within the 20 ms after which the ROLLBACK would go out alone.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const second = await read(users.b);
+      expect(second?.pid).toBe(first?.pid);
+      expect(second?.started.getTime()).toBeGreaterThan(first?.started.getTime() ?? Number.POSITIVE_INFINITY);
+      expect([first?.n, second?.n]).toEqual([1, 2]);
+    });
+
     it('goes out by itself soon when nobody uses the connection: it does not sit idle in its transaction', async () => {
       const pid = await backend();
       await readAs(users.b);
