@@ -259,9 +259,9 @@ class PreparingClient implements PostgresPoolClient {
 
   /**
    * Runs `queue` (which queues statements on the pipelined connection) and sends every message it queued as one
-   * buffer in one write, a pending ROLLBACK first. pg writes each protocol message as its own chunk, which a
-   * corked socket sends as one writev of as many pieces; one whole buffer costs this machine about half as much.
-   * The ROLLBACK joins an opening in `queue` when there is one (see send), else it goes as a statement of its own.
+   * buffer in one write (pg writes each protocol message as a piece of its own). `queue` is handed the pending
+   * read-only end, if any, to send first: inside an opening's script when there is one (see send), else as a
+   * statement of its own (endAlone).
    */
   private oneWrite<T>(queue: (end: string) => T): T {
     const end = this.endPending ? 'rollback; ' : '';
