@@ -167,10 +167,6 @@ const ENDINGS = new Set(['commit', 'rollback', DETACHED_END]);
 /** How long a read-only transaction's ROLLBACK may wait for the connection's next statement (DETACHED_END). */
 const END_FLUSH_MS = 20;
 
-interface WritableStream {
-  write(chunk: Uint8Array): boolean;
-}
-
 /** One pooled connection, sending parameterized statements by name (see `preparing`). */
 class PreparingClient implements PostgresPoolClient {
   private readonly prepared = new Set<string>();
@@ -270,7 +266,7 @@ class PreparingClient implements PostgresPoolClient {
       if (this.endTimer) clearTimeout(this.endTimer);
       this.endTimer = null;
     }
-    const stream = (this.client as unknown as { connection?: { stream?: WritableStream } }).connection?.stream;
+    const stream = this.client.connection?.stream;
     if (!stream) return queue(end);
     const chunks: Uint8Array[] = [];
     const own = Object.hasOwn(stream, 'write');
@@ -283,8 +279,9 @@ class PreparingClient implements PostgresPoolClient {
       return queue(end);
     } finally {
       if (own) stream.write = write;
-      else delete (stream as Partial<WritableStream>).write;
-      if (chunks.length > 0) stream.write(chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks));
+      else Reflect.deleteProperty(stream, 'write');
+      const [only] = chunks;
+      if (only) stream.write(chunks.length === 1 ? only : Buffer.concat(chunks));
     }
   }
 

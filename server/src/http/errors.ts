@@ -43,3 +43,6 @@ export function validationError(error: ZodError, target: 'body' | 'query' | 'pat
 }
 
 export const notFound = (what: string, code = 'not_found'): AppError => new AppError(404, code, `${what} not found`);
+
+/** An org that does not exist, or that the caller does not reach: the same answer for both. */
+export const orgNotFound = (): AppError => notFound('Organization', 'org_not_found');

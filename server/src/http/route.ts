@@ -10,7 +10,7 @@ import { resolveCaller, unauthenticated } from '../auth/resolve.js';
 import { type AuthRuntime, authRuntime, clientAddress } from '../auth/runtime.js';
 import { type Tx, withPrincipal } from '../db/tenant.js';
 import type { App, AppDeps, AppEnv } from './context.js';
-import { AppError } from './errors.js';
+import { AppError, orgNotFound } from './errors.js';
 import { queryCheck } from './input-guards.js';
 
 /** Where a route's org comes from: none, the `:orgId` path parameter, or the optional `?org_id=` query. */
@@ -212,8 +212,6 @@ function consumeRate(auth: AuthRuntime, keyId: string): Record<string, string> {
   }
   return headers;
 }
-
-const orgNotFound = () => new AppError(404, 'org_not_found', 'Organization not found');
 
 /** The org the request is about, checked against what the caller reaches; 404 hides orgs it does not. */
 async function resolveOrg(

@@ -1,7 +1,7 @@
 // The metrics pipeline: query → org settings and range in its time zone → SQL sums → derived figures (+ previous period).
 import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
-import { AppError } from '../http/errors.js';
+import { orgNotFound } from '../http/errors.js';
 import { type Change, compareMetrics, deriveMetrics, EMPTY_SUMS, type Metrics, ratio, round1 } from './derive.js';
 import { rangeBucketsSql, rangeTotalsSql, sumsByBucket, totalsOfWindows } from './plan.js';
 import { byAgent, byNumber, byQueue, type Scope, type Thresholds } from './queries.js';
@@ -28,8 +28,6 @@ const platformContext = (tz?: string): OrgContext => ({
   thresholds: { slThresholdSeconds: 20, shortAbandonSeconds: 10 },
   slTargetPct: 80,
 });
-
-const orgNotFound = () => new AppError(404, 'org_not_found', 'Organization not found');
 
 interface SettingsRow {
   timezone: string;
@@ -121,18 +119,8 @@ export async function readWithSettings<R extends object>(
     });
     remember({ ...current, orgId });
     if (sameSettings(current, ctx)) {
-      const rows: R[] = [];
-      for (const row of result.rows) {
-        if (row[key] === null) continue;
-        const {
-          vs_org_timezone: _tz,
-          vs_org_sl_threshold_seconds: _sl,
-          vs_org_sl_target_pct: _target,
-          vs_org_short_abandon_seconds: _short,
-          ...rest
-        } = row;
-        rows.push(rest as unknown as R);
-      }
+      // The settings columns stay on each row (callers read their own columns); the org's row alone is dropped.
+      const rows: R[] = result.rows.filter((row) => row[key] !== null);
       return { ctx, rows };
     }
     ctx = current;

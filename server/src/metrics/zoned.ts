@@ -14,20 +14,22 @@ export interface LocalParts {
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
+/** Every local field of an instant, numeric, 24-hour clock, English weekday names: what localParts reads. */
+export const LOCAL_PARTS_FORMAT: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+  weekday: 'short',
+  hourCycle: 'h23',
+};
+
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      weekday: 'short',
-      hourCycle: 'h23',
-    });
+    f = new Intl.DateTimeFormat('en-US', { ...LOCAL_PARTS_FORMAT, timeZone });
     formatters.set(timeZone, f);
   }
   return f;

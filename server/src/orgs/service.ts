@@ -2,7 +2,7 @@
 import { sql, type Updateable } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import type { OrganizationsTable } from '../db/types.js';
-import { AppError, notFound } from '../http/errors.js';
+import { AppError, orgNotFound } from '../http/errors.js';
 import type { OrgChanges, OrgView } from './schema.js';
 
 const COLUMNS = [
@@ -42,8 +42,6 @@ export function toOrgView(row: OrgRow): OrgView {
     updatedAt: row.updated_at.toISOString(),
   };
 }
-
-export const orgNotFound = () => notFound('Organization', 'org_not_found');
 
 export function slugify(name: string): string {
   const base = name

@@ -1,7 +1,7 @@
 // Phone-number inventory and effective-dated, many-to-many assignment of numbers to orgs.
 import { sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
-import { AppError } from '../http/errors.js';
+import { AppError, orgNotFound } from '../http/errors.js';
 import { toE164 } from './normalize.js';
 
 export interface Assignment {
@@ -120,7 +120,7 @@ export async function assignNumbers(
   actorUserId: string | null,
 ): Promise<AssignResult[]> {
   const org = await tx.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
-  if (!org) throw new AppError(404, 'org_not_found', 'Organization not found');
+  if (!org) throw orgNotFound();
   const ids = [...new Set(phoneNumberIds)];
   // Lock the numbers so two admins assigning at once cannot open overlapping windows.
   const numbers = await tx
