@@ -62,9 +62,9 @@ export async function orgContext(tx: Tx, orgId: string | null, tz?: string): Pro
 const lastSettings = new Map<string, OrgContext>();
 const LAST_SETTINGS_MAX = 10_000;
 
-function remember(ctx: OrgContext & { orgId: string }): void {
-  if (lastSettings.size >= LAST_SETTINGS_MAX && !lastSettings.has(ctx.orgId)) lastSettings.clear();
-  lastSettings.set(ctx.orgId, ctx);
+function remember(orgId: string, ctx: OrgContext): void {
+  if (lastSettings.size >= LAST_SETTINGS_MAX && !lastSettings.has(orgId)) lastSettings.clear();
+  lastSettings.set(orgId, ctx);
 }
 
 const sameSettings = (a: OrgContext, b: OrgContext) =>
@@ -117,7 +117,7 @@ export async function readWithSettings<R extends object>(
       sl_target_pct: first.vs_org_sl_target_pct,
       short_abandon_seconds: first.vs_org_short_abandon_seconds,
     });
-    remember({ ...current, orgId });
+    remember(orgId, current);
     if (sameSettings(current, ctx)) {
       // The settings columns stay on each row (callers read their own columns); the org's row alone is dropped.
       const rows: R[] = result.rows.filter((row) => row[key] !== null);
