@@ -6,6 +6,7 @@ import { openTestDatabase, type TestDatabase, testTargets } from '../../test/sup
 import { createUser } from '../../test/support/fixtures.js';
 import { ConnectionCache, connectionChanged, type WebhookConnection } from './connection-cache.js';
 import type { ConnectionRow } from './connections.js';
+import { secretDigest } from './secrets.js';
 import { createConnection, mightyCallApp, type TestServer } from './test-support.js';
 import { configureWebhookCache, webhookConnectionCache } from './webhook-routes.js';
 
@@ -14,8 +15,8 @@ const API_KEY = 'cache-test-api-key';
 
 const fake = (id: string): WebhookConnection => ({
   row: { id, enabled: true } as ConnectionRow,
-  webhookToken: `token-${id}`,
-  apiKey: `key-${id}`,
+  webhookTokenDigest: secretDigest(`token-${id}`),
+  apiKeyDigest: secretDigest(`key-${id}`),
 });
 
 describe('ConnectionCache', () => {
@@ -49,8 +50,8 @@ describe('ConnectionCache', () => {
 
   it('answers from memory within the ttl, looks up again after it, and never keeps unknown ids', async () => {
     const t = setup({ ttlMs: 5_000 });
-    expect((await t.cache.get('a'))?.webhookToken).toBe('token-a');
-    expect((await t.cache.get('a'))?.apiKey).toBe('key-a');
+    expect((await t.cache.get('a'))?.webhookTokenDigest).toEqual(secretDigest('token-a'));
+    expect((await t.cache.get('a'))?.apiKeyDigest).toEqual(secretDigest('key-a'));
     t.advance(4_999);
     await t.cache.get('a');
     expect(t.loads).toEqual(['a']);
@@ -68,7 +69,7 @@ describe('ConnectionCache', () => {
     t.gate(true);
     const many = Promise.all(Array.from({ length: 50 }, () => t.cache.get('a')));
     t.open();
-    expect((await many).every((c) => c?.webhookToken === 'token-a')).toBe(true);
+    expect((await many).every((c) => c?.webhookTokenDigest.equals(secretDigest('token-a')))).toBe(true);
     expect(t.loads).toEqual(['a']);
     t.gate(false);
     for (const id of ['b', 'c', 'd', 'e']) await t.cache.get(id);

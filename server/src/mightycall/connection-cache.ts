@@ -1,13 +1,14 @@
-// What the webhook receiver needs of a connection (its row, decrypted webhook token and api key), kept a few
-// seconds per process so an event costs one transaction (the insert) instead of a lookup, three AES-GCM opens
-// and the insert. Changes made through this process (connections.ts) drop the entry at once; other processes
+// What the webhook receiver needs of a connection (its row, digests of its webhook token and api key), kept a
+// few seconds per process so an event costs one transaction (the insert) instead of a lookup, three AES-GCM
+// opens and the insert. Changes made through this process (connections.ts) drop the entry at once; other processes
 // see them when their entry expires (ttlMs), like API keys.
 import type { ConnectionRow } from './connections.js';
 
 export interface WebhookConnection {
   row: ConnectionRow;
-  webhookToken: string;
-  apiKey: string;
+  /** secretDigest of the webhook URL token and of the api key: the secrets themselves are not kept */
+  webhookTokenDigest: Buffer;
+  apiKeyDigest: Buffer;
 }
 
 export interface ConnectionCacheOptions {

@@ -44,11 +44,14 @@ export class SecretBox {
   }
 }
 
-/** Equal strings, compared in constant time (over their digests, so lengths leak nothing either). */
-export function sameSecret(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
+/** What a secret is compared through (matchesSecret): its SHA-256, so a cache need not hold the secret itself. */
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+/** Whether `presented` is the secret of `digest` (secretDigest), in constant time; lengths leak nothing either. */
+export function matchesSecret(presented: string, digest: Buffer): boolean {
+  return timingSafeEqual(secretDigest(presented), digest);
 }
 
 /**

@@ -15,12 +15,12 @@ import { COLUMNS, loadWebhookSecrets } from './connections.js';
 import { classifyBody, inboxRow, insertInboxRows } from './inbox.js';
 import { InboxWriter } from './inbox-writer.js';
 import { mightycallRuntime } from './runtime.js';
-import { sameSecret } from './secrets.js';
+import { matchesSecret, secretDigest } from './secrets.js';
 
 const SYSTEM = systemPrincipal('mightycall webhooks');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Compared against when the connection is unknown, so a miss takes as long as a wrong token.
-const NO_TOKEN = 'no-connection-no-token';
+const NO_TOKEN = secretDigest('no-connection-no-token');
 
 const notFound = () => new AppError(404, 'not_found', 'No such webhook.');
 
@@ -56,7 +56,9 @@ export function webhookConnectionCache(app: App, deps: AppDeps): ConnectionCache
       const row = await withPrincipal(deps.database.db, SYSTEM, (tx) =>
         tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', id).executeTakeFirst(),
       );
-      return row ? { row, ...loadWebhookSecrets(runtime.box(), row) } : null;
+      if (!row) return null;
+      const { webhookToken, apiKey } = loadWebhookSecrets(runtime.box(), row);
+      return { row, webhookTokenDigest: secretDigest(webhookToken), apiKeyDigest: secretDigest(apiKey) };
     }, cacheOptions.get(app));
     caches.set(app, cache);
   }
@@ -111,7 +113,7 @@ async function receiveEvent(
   const connection = UUID.test(connectionId)
     ? await webhookConnectionCache(app, deps).get(connectionId.toLowerCase())
     : null;
-  const tokenOk = sameSecret(token, connection?.webhookToken ?? NO_TOKEN);
+  const tokenOk = matchesSecret(token, connection?.webhookTokenDigest ?? NO_TOKEN);
   // A paused (disabled) connection takes no events: 404, like an unknown one.
   if (!connection || !tokenOk || !connection.row.enabled) throw notFound();
   const { row } = connection;
@@ -121,7 +123,7 @@ async function receiveEvent(
   if (body.kind === 'invalid') throw new AppError(400, 'invalid_request', `body: ${body.message}`);
   const { envelope } = body;
   runtime.ingest.record();
-  if (!envelope.ApiKey || !sameSecret(envelope.ApiKey, connection.apiKey)) {
+  if (!envelope.ApiKey || !matchesSecret(envelope.ApiKey, connection.apiKeyDigest)) {
     throw new AppError(403, 'api_key_mismatch', 'The event’s ApiKey does not belong to this connection.');
   }
   // Committed before the answer: nothing is acknowledged that is not stored.
