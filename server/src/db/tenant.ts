@@ -28,7 +28,7 @@ export function openingScript(principal: Principal, options: Omit<PrincipalOptio
     s.isAdmin ? 'on' : 'off'
   }', true), set_config('vs.org_scope', ${literal(s.orgScope, 'org scope')}, true), set_config('role', '${APP_ROLE}', true), set_config('jit', 'off', true)${
     options.derived ? `, set_config('synchronous_commit', 'off', true)` : ''
-  }`;
+  }${options.freshPlans ? `, set_config('plan_cache_mode', 'force_custom_plan', true)` : ''}`;
 }
 
 export interface PrincipalOptions {
@@ -46,6 +46,14 @@ export interface PrincipalOptions {
    * someone as stored.
    */
   derived?: boolean;
+  /**
+   * Every statement is planned for the table sizes of the moment (plan_cache_mode = force_custom_plan), never
+   * from a plan cached when the statement was first prepared on this connection. For tables that grow from
+   * nothing within seconds (the inbox, live state): a plan cached while the inbox was empty scans all of it
+   * with a hash join once it holds thousands of rows, where a fresh plan reads a handful through the index.
+   * Planning costs a fraction of a millisecond per statement, small beside a batch's work.
+   */
+  freshPlans?: boolean;
 }
 
 export async function withPrincipal<T>(

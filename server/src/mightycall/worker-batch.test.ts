@@ -9,6 +9,7 @@ import {
   startSimulator,
   type WebhookEnvelope,
 } from '@victorysync/mightycall-sim';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
@@ -290,13 +291,21 @@ describe.each(testTargets())('inbox worker batches on %s', (target) => {
     const ids = results.map((r) => r.callId.toLowerCase());
 
     let batches = 0;
+    const planModes: string[] = [];
     const worker = workerWith({
-      afterFoldWrite: () => {
+      afterFoldWrite: async (_calls, tx) => {
         batches++;
+        planModes.push(
+          String(
+            (await sql<{ mode: string }>`select current_setting('plan_cache_mode') as mode`.execute(tx)).rows[0]?.mode,
+          ),
+        );
       },
     });
     expect(await worker.processPending()).toBe(300);
     expect(batches).toBe(2);
+    // Planned afresh as the inbox grows, not from a plan cached while it was empty (see fresh-plans.test.ts).
+    expect(planModes).toEqual(['force_custom_plan', 'force_custom_plan']);
     expect(await unprocessed()).toBe(0);
     const live = await actualLive(ids);
     const want = await expectedLive(ids);

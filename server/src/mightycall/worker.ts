@@ -10,7 +10,7 @@
 import { type Kysely, sql } from 'kysely';
 import { systemPrincipal } from '../auth/principal.js';
 import { ensurePhoneNumbers, type NormalizedCall, upsertCalls } from '../calls/ingest.js';
-import { type Tx, withPrincipal } from '../db/tenant.js';
+import { type PrincipalOptions, type Tx, withPrincipal } from '../db/tenant.js';
 import type { DB } from '../db/types.js';
 import type { Logger } from '../http/logger.js';
 import type { MightyCallClient } from './client.js';
@@ -36,11 +36,17 @@ const DEFAULT_FETCH_CONCURRENCY = 8;
  */
 const FETCH_CLAIM_MS = 15_000;
 
+/** How the worker's transactions run (see InboxWorker.run). */
+const WORKER_TRANSACTION: PrincipalOptions = { derived: true, freshPlans: true };
+
 type FetchTarget = { client: MightyCallClient; account: string };
 
 export interface WorkerHooks {
-  /** after a batch's live rows are written, before its events are marked processed (tests inject a crash) */
-  afterFoldWrite?(calls: number): void | Promise<void>;
+  /**
+   * After a batch's live rows are written, before its events are marked processed, inside the batch's
+   * transaction (tests inject a crash, or look at the transaction).
+   */
+  afterFoldWrite?(calls: number, tx: Tx): void | Promise<void>;
 }
 
 export interface WorkerDeps {
@@ -130,9 +136,11 @@ export class InboxWorker {
   /**
    * The worker's transactions write state derived from the inbox (live state, processed marks, fetched calls,
    * claims): their commits need not wait for the disk, since a lost one is redone from the inbox (`derived`).
+   * Their statements read the inbox and live tables, which go from empty to thousands of rows in a burst, so
+   * they are planned afresh each time (`freshPlans`).
    */
   private run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return withPrincipal(this.deps.db, SYSTEM, work, { derived: true });
+    return withPrincipal(this.deps.db, SYSTEM, work, WORKER_TRANSACTION);
   }
 
   start(): void {
@@ -347,7 +355,7 @@ export class InboxWorker {
         fold: f.fold,
       }));
       await writeFolds(tx, writes, now);
-      await this.deps.hooks?.afterFoldWrite?.(writes.length);
+      await this.deps.hooks?.afterFoldWrite?.(writes.length, tx);
       await bumpLiveVersion(tx, now);
     }
     const pending = calls.flatMap((g) => g.events.filter((e) => e.processed_at === null).map((e) => e.id));
