@@ -97,13 +97,14 @@ async function twoOnOneConnection(port: number, idleMs: number): Promise<Array<n
     closed = true;
   });
   socket.on('error', () => {});
+  const statuses = () => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
   const ask = async () => {
-    const before = (text.match(/HTTP\/1\.1 (\d{3})/g) ?? []).length;
+    const before = statuses().length;
     if (closed) return null;
     socket.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
     for (let i = 0; i < 100 && !closed; i++) {
-      const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
-      if (statuses.length > before) return statuses[statuses.length - 1] ?? null;
+      const seen = statuses();
+      if (seen.length > before) return seen[seen.length - 1] ?? null;
       await new Promise((r) => setTimeout(r, 50));
     }
     return null;

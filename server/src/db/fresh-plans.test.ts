@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { systemPrincipal } from '../auth/principal.js';
-import { APP_ROLE, type Tx, withPrincipal } from './tenant.js';
+import { APP_ROLE, withPrincipal } from './tenant.js';
 
 const SYSTEM = systemPrincipal('fresh plans test');
 
@@ -33,7 +33,7 @@ describe.each(testTargets())('fresh plans on %s', (target) => {
     withPrincipal(
       database.db,
       SYSTEM,
-      async (tx: Tx) => {
+      async (tx) => {
         // Empty, down to no pages at all (rows deleted would leave their pages, and the planner counts pages).
         await sql`truncate plan_probe`.execute(tx);
         await sql

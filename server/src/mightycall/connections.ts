@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import { HOSTS, normalizeBaseUrl } from './client.js';
 import { connectionChanged } from './connection-cache.js';
 import type { ConnectionHost, MightyCallConnectionsTable, SyncJob } from './db-types.js';
-import type { SecretBox } from './secrets.js';
+import { type SecretBox, secretDigest } from './secrets.js';
 
 export type ConnectionRow = Selectable<MightyCallConnectionsTable>;
 
@@ -104,11 +104,17 @@ export function loadSecrets(box: SecretBox, row: ConnectionRow): ConnectionSecre
   };
 }
 
-/** What the webhook receiver checks: the URL token and the events' ApiKey (the user key stays sealed). */
-export function loadWebhookSecrets(box: SecretBox, row: ConnectionRow): { apiKey: string; webhookToken: string } {
+/**
+ * What the webhook receiver checks, as digests (secretDigest) of the URL token and the events' ApiKey: the
+ * receiver's cache never holds the secrets themselves (the user key stays sealed).
+ */
+export function webhookSecretDigests(
+  box: SecretBox,
+  row: ConnectionRow,
+): { webhookTokenDigest: Buffer; apiKeyDigest: Buffer } {
   return {
-    apiKey: box.open(row.api_key_enc, `${row.id}:api_key`),
-    webhookToken: box.open(row.webhook_token_enc, `${row.id}:webhook_token`),
+    webhookTokenDigest: secretDigest(box.open(row.webhook_token_enc, `${row.id}:webhook_token`)),
+    apiKeyDigest: secretDigest(box.open(row.api_key_enc, `${row.id}:api_key`)),
   };
 }
 

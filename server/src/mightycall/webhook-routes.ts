@@ -11,7 +11,7 @@ import { AppError } from '../http/errors.js';
 import { checkBodyBytes } from '../http/input-guards.js';
 import { defineRoute, json } from '../http/route.js';
 import { ConnectionCache, type ConnectionCacheOptions } from './connection-cache.js';
-import { COLUMNS, loadWebhookSecrets } from './connections.js';
+import { COLUMNS, webhookSecretDigests } from './connections.js';
 import { classifyBody, inboxRow, insertInboxRows } from './inbox.js';
 import { InboxWriter } from './inbox-writer.js';
 import { mightycallRuntime } from './runtime.js';
@@ -56,9 +56,7 @@ export function webhookConnectionCache(app: App, deps: AppDeps): ConnectionCache
       const row = await withPrincipal(deps.database.db, SYSTEM, (tx) =>
         tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', id).executeTakeFirst(),
       );
-      if (!row) return null;
-      const { webhookToken, apiKey } = loadWebhookSecrets(runtime.box(), row);
-      return { row, webhookTokenDigest: secretDigest(webhookToken), apiKeyDigest: secretDigest(apiKey) };
+      return row ? { row, ...webhookSecretDigests(runtime.box(), row) } : null;
     }, cacheOptions.get(app));
     caches.set(app, cache);
   }

@@ -10,7 +10,7 @@
 import { type Kysely, sql } from 'kysely';
 import { systemPrincipal } from '../auth/principal.js';
 import { ensurePhoneNumbers, type NormalizedCall, upsertCalls } from '../calls/ingest.js';
-import { type PrincipalOptions, type Tx, withPrincipal } from '../db/tenant.js';
+import { type Tx, withPrincipal } from '../db/tenant.js';
 import type { DB } from '../db/types.js';
 import type { Logger } from '../http/logger.js';
 import type { MightyCallClient } from './client.js';
@@ -35,9 +35,6 @@ const DEFAULT_FETCH_CONCURRENCY = 8;
  * but writes the same row. Within a process, calls in flight are never fetched twice.
  */
 const FETCH_CLAIM_MS = 15_000;
-
-/** How the worker's transactions run (see InboxWorker.run). */
-const WORKER_TRANSACTION: PrincipalOptions = { derived: true, freshPlans: true };
 
 type FetchTarget = { client: MightyCallClient; account: string };
 
@@ -140,7 +137,7 @@ export class InboxWorker {
    * they are planned afresh each time (`freshPlans`).
    */
   private run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return withPrincipal(this.deps.db, SYSTEM, work, WORKER_TRANSACTION);
+    return withPrincipal(this.deps.db, SYSTEM, work, { derived: true, freshPlans: true });
   }
 
   start(): void {
