@@ -15,7 +15,7 @@ describe.each(testTargets())('QuotaBudget on %s', (target) => {
     db = await openTestDatabase(target);
   });
   afterAll(async () => {
-    await db?.close();
+    await db?.cleanup();
   });
   /** A budget whose account locks are counted: one per counting transaction. */
   const lockCountingBudget = () => {
