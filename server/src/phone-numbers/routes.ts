@@ -1,9 +1,10 @@
 // HTTP routes of the phone-number inventory and its assignment to orgs.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { AuditEntry } from '../audit/audit.js';
 import type { App, AppDeps } from '../http/context.js';
 import { InstantSchema } from '../http/instant.js';
 import { defineRoute, json, jsonBody, UuidSchema } from '../http/route.js';
-import { assignNumbers, createPhoneNumber, listPhoneNumbers, unassignNumber } from './service.js';
+import { type AssignResult, assignNumbers, createPhoneNumber, listPhoneNumbers, unassignNumber } from './service.js';
 
 const tags = ['Phone numbers'];
 
@@ -27,6 +28,25 @@ const PhoneNumberSchema = z
   .openapi('PhoneNumber');
 
 const OrgParams = z.object({ orgId: UuidSchema });
+
+/**
+ * The audit of one new assignment. The org's entry (read by its admins) holds only the org's own facts;
+ * which other orgs share the number goes into a platform-level entry (org_id null), for platform admins only.
+ */
+function assignmentAudit(orgId: string, result: AssignResult): AuditEntry[] {
+  const { sharedWith, ...own } = result;
+  const target = { targetType: 'phone_number', targetId: result.phoneNumberId };
+  const entries: AuditEntry[] = [{ action: 'phone_number.assign', ...target, after: own }];
+  if (sharedWith.length > 0) {
+    entries.push({
+      action: 'phone_number.share',
+      orgId: null,
+      ...target,
+      after: { orgId, e164: result.e164, sharedWith },
+    });
+  }
+  return entries;
+}
 
 export function registerPhoneNumberRoutes(app: App, deps: AppDeps): void {
   defineRoute(
@@ -134,12 +154,7 @@ export function registerPhoneNumberRoutes(app: App, deps: AppDeps): void {
           actor,
         );
         for (const r of results.filter((x) => x.outcome === 'assigned')) {
-          await ctx.auditIn(tx, {
-            action: 'phone_number.assign',
-            targetType: 'phone_number',
-            targetId: r.phoneNumberId,
-            after: r,
-          });
+          for (const entry of assignmentAudit(orgId, r)) await ctx.auditIn(tx, entry);
         }
         return results;
       });
