@@ -15,6 +15,12 @@ export interface SupabaseVerifier {
   resolve(token: string): Promise<Caller>;
 }
 
+const emailUnverified = () =>
+  unauthenticated(
+    'The Supabase token does not say its email is verified (claim email_verified), so it cannot be linked to a VictorySync account by email. Confirm the address in Supabase, or ask an administrator.',
+    'email_unverified',
+  );
+
 export function createSupabaseVerifier(
   db: Kysely<DB>,
   config: NonNullable<AuthConfig['supabase']>,
@@ -52,6 +58,8 @@ export function createSupabaseVerifier(
       }
       const subject = typeof payload.sub === 'string' ? payload.sub : null;
       const email = typeof payload.email === 'string' ? payload.email : null;
+      // Only the token's own top-level claim counts: user_metadata is editable by the user it describes.
+      const emailVerified = payload.email_verified === true;
       if (!subject) throw unauthenticated('The Supabase token has no subject.', 'token_invalid');
       const access = await withPrincipal(db, LOOKUP, async (tx) => {
         const bySubject = await tx
@@ -61,10 +69,13 @@ export function createSupabaseVerifier(
           .executeTakeFirst();
         if (bySubject) return loadUserAccess(tx, bySubject.id);
         if (!email) return null;
+        // A token whose email is not vouched for would let anyone who signs up with an admin's address become them.
+        if (!emailVerified) throw emailUnverified();
         // First sign-in through Supabase: link the VictorySync user with the same email, once.
+        const now = new Date();
         const linked = await tx
           .updateTable('users')
-          .set({ auth_subject: subject, updated_at: new Date() })
+          .set({ auth_subject: subject, email_verified_at: now, updated_at: now })
           .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
           .where('auth_subject', 'is', null)
           .returning('id')
