@@ -59,7 +59,12 @@ export function permissionsOf(caller: Caller, orgId: string | null): ReadonlySet
       if (p.platformAdmin) for (const perm of ALL_PERMISSIONS) held.add(perm);
       const role = orgId ? caller.memberships.get(orgId) : undefined;
       if (role) for (const perm of ROLE_PERMISSIONS[role]) held.add(perm);
-      if (p.actingKeyId) for (const perm of NOT_WHILE_ACTING) held.delete(perm);
+      if (p.actingKeyId) {
+        for (const perm of NOT_WHILE_ACTING) held.delete(perm);
+        // Acting as someone never gives more than the key's creator may do today.
+        const allows = caller.key?.creatorAllows ?? new Set<Permission>();
+        for (const perm of held) if (perm !== 'public' && perm !== 'self' && !allows.has(perm)) held.delete(perm);
+      }
       return held;
     }
   }
@@ -80,11 +85,21 @@ function keyPermissions(scopes: readonly string[], key: VerifiedKey | null): Rea
   return held;
 }
 
-/** 'self' and 'org:read' come with any working key; everything else must also be the creator's to give. */
+/** 'self' comes with any working key; everything else, org:read included, must also be the creator's to give. */
 function boundedByCreator(granted: Set<Permission>, key: VerifiedKey | null): Set<Permission> {
   const allows = key?.creatorAllows ?? new Set<Permission>();
-  for (const perm of granted) if (perm !== 'self' && perm !== 'org:read' && !allows.has(perm)) granted.delete(perm);
+  for (const perm of granted) if (perm !== 'self' && !allows.has(perm)) granted.delete(perm);
   return granted;
+}
+
+/** A key whose creator may do nothing today (disabled, deleted, removed from the key's org, no longer an admin). */
+export function creatorGaveUp(key: VerifiedKey): boolean {
+  return key.creatorAllows.size === 0;
+}
+
+/** Whether the key's creator is a platform admin today: only then may a key act as one. */
+export function creatorIsPlatformAdmin(key: VerifiedKey): boolean {
+  return ALL_PERMISSIONS.every((perm) => key.creatorAllows.has(perm));
 }
 
 /** The creator's current permissions a key may draw on; a deleted or disabled creator gives nothing. */
@@ -150,11 +165,13 @@ export function userCaller(
   via: Caller['via'],
   extra: { sessionId?: string | null; key?: VerifiedKey | null } = {},
 ): Caller {
+  // A key acting as a platform admin is one only while its own creator still is (the database sees the same).
+  const platformAdmin = access.platformAdmin && (!extra.key || creatorIsPlatformAdmin(extra.key));
   return {
     principal: {
       kind: 'user',
       userId: access.id,
-      platformAdmin: access.platformAdmin,
+      platformAdmin,
       sessionId: extra.sessionId ?? null,
       actingKeyId: extra.key?.id ?? null,
     },

@@ -3,7 +3,14 @@ import type { Context } from 'hono';
 import { withPrincipal } from '../db/tenant.js';
 import type { AppDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
-import { ANONYMOUS_CALLER, type Caller, loadUserAccess, userCaller, type VerifiedKey } from './caller.js';
+import {
+  ANONYMOUS_CALLER,
+  type Caller,
+  creatorGaveUp,
+  loadUserAccess,
+  userCaller,
+  type VerifiedKey,
+} from './caller.js';
 import type { KeyVerifier } from './key-verifier.js';
 import { systemPrincipal } from './principal.js';
 import { lookupSession, readSessionCookie, type SessionCache } from './sessions.js';
@@ -68,6 +75,12 @@ async function callerFromKey(parts: ResolverParts, value: string): Promise<Calle
     throw unauthenticated(messages[check.reason], `api_key_${check.reason}`);
   }
   const key = check.key;
+  if (creatorGaveUp(key)) {
+    throw unauthenticated(
+      'The API key no longer works: the user who created it was disabled, deleted, removed from its org or lost the role it relied on. Create a new key.',
+      'api_key_creator_inactive',
+    );
+  }
   const base = { memberships: new Map(), via: 'api_key' as const, key };
   if (key.kind === 'org' && key.orgId) {
     return {
