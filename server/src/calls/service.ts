@@ -249,12 +249,19 @@ export const CSV_COLUMNS: Array<keyof CallItem> = [
   'agentName',
 ];
 
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const s = String(value);
-  // Quote when needed, and defuse spreadsheet formulas.
-  const safe = /^[=+\-@\t\r]/.test(s) && !/^[+-]?\d/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+/** A spreadsheet evaluates a text cell starting with one of these as a formula (OWASP "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One cell. Numbers (durations) stay bare numbers. Any text that a spreadsheet would run as a formula gets a
+ * leading ' and quotes, with no exception for text that looks numeric: `-1+1+cmd|…` and E.164 numbers alike.
+ */
+function csvCell(value: CallItem[keyof CallItem]): string {
+  if (value === null) return '';
+  if (typeof value === 'number') return String(value);
+  const formula = FORMULA_START.test(value);
+  const text = formula ? `'${value}` : value;
+  return formula || /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export function csvLine(item: CallItem): string {
