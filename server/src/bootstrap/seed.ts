@@ -33,12 +33,12 @@ export async function bootstrap(
       outcome.created.push({ email: options.admin.email, password: null, role: 'platform_admin' });
     }
     if (!options.demo) return;
-    const password = generatePassword();
     if (!options.admin) {
+      const password = generatePassword();
       await createUser(tx, DEMO_ADMIN_EMAIL, 'Demo Admin', password, 'platform_admin');
       outcome.created.push({ email: DEMO_ADMIN_EMAIL, password, role: 'platform_admin' });
     }
-    const people = await seedDemo(tx, demoTopology(), password, options.now ?? new Date(), options.days ?? 60);
+    const people = await seedDemo(tx, demoTopology(), options.now ?? new Date(), options.days ?? 60);
     outcome.created.push(...people);
     outcome.demoSeeded = true;
   });
@@ -109,11 +109,13 @@ export async function insertTopology(
   return orgIds;
 }
 
-/** Demo orgs, numbers (one shared), agents, one user per org role in the first org, and the call history. */
+/**
+ * Demo orgs, numbers (one shared), agents, one user per org role in the first org, and the call history. Each
+ * user gets a password of their own: one shared password would let any demo user sign in as the others.
+ */
 export async function seedDemo(
   tx: Tx,
   topology: Topology,
-  password: string,
   now: Date,
   days: number,
 ): Promise<BootstrapOutcome['created']> {
@@ -134,6 +136,7 @@ export async function seedDemo(
       },
     ];
     for (const p of people) {
+      const password = generatePassword();
       const userId = await createUser(tx, p.email, p.name, password, 'none');
       await tx
         .insertInto('org_memberships')
