@@ -32,7 +32,7 @@ export function createApp(deps: AppDeps): App {
     },
   });
   app.use('*', requestContext(deps.logger));
-  app.use('*', securityHeaders({ trustProxy: deps.config.auth.trustProxy }));
+  app.use('*', securityHeaders({ trustedProxies: deps.config.auth.trustedProxies }));
   // Webhooks skip the generic input middleware below: they read their body once, under the same rules.
   app.use('/api/webhooks/mightycall/*', webhookFastPath(app, deps));
   app.use('*', cors(deps.config.corsOrigins));

@@ -1,5 +1,7 @@
 // Every environment variable the server reads, parsed and validated in one place.
 import { z } from 'zod';
+import { PASSWORD_COST, type ScryptCost } from './auth/passwords.js';
+import { parseProxyEntry, TrustedProxies } from './http/client-address.js';
 
 const flag = z
   .enum(['0', '1', 'true', 'false', ''])
@@ -71,6 +73,15 @@ const EnvSchema = z.object({
   VICTORYSYNC_DASHBOARD_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   VICTORYSYNC_SESSION_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
   VICTORYSYNC_TRUST_PROXY: flag,
+  VICTORYSYNC_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .superRefine((list, ctx) => {
+      for (const entry of list.split(',').map((s) => s.trim())) {
+        const parsed = entry === '' ? null : parseProxyEntry(entry);
+        if (parsed && 'problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+      }
+    }),
   SUPABASE_URL: z.string().url().optional(),
   SUPABASE_JWT_SECRET: z.string().min(32, 'SUPABASE_JWT_SECRET must be at least 32 characters').optional(),
   SUPABASE_JWKS_URL: z.string().url().optional(),
@@ -119,8 +130,10 @@ export interface AuthConfig {
   keyCacheMs: number;
   /** how long a verified session is trusted before it is looked up again (sign-out on other instances) */
   sessionCacheMs: number;
-  /** take the client address and scheme from X-Forwarded-For / X-Forwarded-Proto */
-  trustProxy: boolean;
+  /** peers whose X-Forwarded-For / X-Forwarded-Proto are believed (client address, https) */
+  trustedProxies: TrustedProxies;
+  /** the scrypt cost sign-in upgrades older hashes to and checks unknown emails at: OWASP's (no env variable; tests lower it) */
+  passwordCost: ScryptCost;
   /** Supabase access tokens are accepted when a secret or a JWKS URL is configured */
   supabase: { secret: string | null; jwksUrl: string | null; issuer: string | null; audience: string } | null;
 }
@@ -175,7 +188,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keyRateLimit: e.VICTORYSYNC_KEY_RATE_LIMIT,
       keyCacheMs: e.VICTORYSYNC_KEY_CACHE_SECONDS * 1000,
       sessionCacheMs: e.VICTORYSYNC_SESSION_CACHE_SECONDS * 1000,
-      trustProxy: e.VICTORYSYNC_TRUST_PROXY ?? false,
+      trustedProxies: TrustedProxies.parse(e.VICTORYSYNC_TRUSTED_PROXIES, {
+        loopback: e.VICTORYSYNC_TRUST_PROXY ?? false,
+      }),
+      passwordCost: PASSWORD_COST,
       supabase: supabaseConfig(e),
     },
     mightycall: {

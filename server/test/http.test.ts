@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config.js';
 import type { AppEnv } from '../src/http/context.js';
 import { securityHeaders } from '../src/http/middleware.js';
 import { getRouteTable } from '../src/http/route.js';
+import { listen } from '../src/mightycall/test-support.js';
 import { registerWebApp } from '../src/web-app/routes.js';
 import { client, ORIGIN, testApp } from './support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from './support/database.js';
@@ -200,12 +201,18 @@ describe.each(testTargets())('the HTTP shell on %s', (target) => {
     // Anyone can send X-Forwarded-Proto; it counts only behind a trusted proxy.
     const forwarded = { headers: { 'x-forwarded-proto': 'https' } };
     expect(hsts(await harness.app.request(`${ORIGIN}/health`, forwarded))).toBeNull();
-    const proxied = testApp(database, { VICTORYSYNC_TRUST_PROXY: '1' });
-    expect(hsts(await proxied.app.request(`${ORIGIN}/health`, forwarded))).toMatch(/max-age=\d+; includeSubDomains/);
-    expect(hsts(await proxied.app.request(`${ORIGIN}/api/nothing-here`, forwarded))).toMatch(/max-age/);
-    expect(
-      hsts(await proxied.app.request(`${ORIGIN}/health`, { headers: { 'x-forwarded-proto': 'http' } })),
-    ).toBeNull();
+    // Trusted means the socket peer is a configured proxy: served for real, the peer is 127.0.0.1.
+    const proxied = await listen(testApp(database, { VICTORYSYNC_TRUSTED_PROXIES: '127.0.0.1' }).app);
+    const untrusting = await listen(testApp(database, { VICTORYSYNC_TRUSTED_PROXIES: '10.0.0.0/8' }).app);
+    try {
+      expect(hsts(await fetch(`${proxied.url}/health`, forwarded))).toMatch(/max-age=\d+; includeSubDomains/);
+      expect(hsts(await fetch(`${proxied.url}/api/nothing-here`, forwarded))).toMatch(/max-age/);
+      expect(hsts(await fetch(`${proxied.url}/health`, { headers: { 'x-forwarded-proto': 'http' } }))).toBeNull();
+      expect(hsts(await fetch(`${untrusting.url}/health`, forwarded))).toBeNull();
+    } finally {
+      await proxied.close();
+      await untrusting.close();
+    }
   });
 
   it('sets the session cookie HttpOnly and SameSite=Lax (Secure over https), and clears it the same way', async () => {

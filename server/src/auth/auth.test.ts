@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, call, errorOf, ORIGIN, type World } from '../../test/isolation-world.js';
 import { testTargets } from '../../test/support/database.js';
 import { withPrincipal } from '../db/tenant.js';
+import { listen } from '../mightycall/test-support.js';
 import { UserWithInvite } from '../users/schema.js';
 import { MeSchema } from './me.js';
 import { hashPassword } from './passwords.js';
@@ -19,17 +20,25 @@ function sessionCookie(res: Response): string | null {
 
 describe.each(testTargets())('sign-in and sessions on %s', (target) => {
   let w: World;
+  let server: { url: string; close(): Promise<void> };
+  // Over a real socket from 127.0.0.1, a trusted proxy here: X-Forwarded-For and -Proto count.
   const login = (email: string, password: string, headers: Record<string, string> = {}) =>
-    call(w.app, 'POST', '/api/auth/login', { body: { email, password }, headers });
+    fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ email, password }),
+    });
 
   beforeAll(async () => {
-    w = await buildWorld(target, { VICTORYSYNC_TRUST_PROXY: '1' });
+    w = await buildWorld(target, { VICTORYSYNC_TRUSTED_PROXIES: '127.0.0.1' });
     const hash = await hashPassword(PASSWORD);
     await withPrincipal(w.database.db, systemPrincipal('test'), (tx) =>
       tx.updateTable('users').set({ password_hash: hash }).execute(),
     );
+    server = await listen(w.app);
   });
   afterAll(async () => {
+    await server.close();
     await w.close();
   });
 
@@ -68,7 +77,7 @@ describe.each(testTargets())('sign-in and sessions on %s', (target) => {
     expect(await unknown.json()).toEqual(await wrong.json());
   });
 
-  it('refuses the 11th wrong password in a minute for one account with 429 and Retry-After, even if correct', async () => {
+  it('refuses the 11th wrong password in 15 minutes for one account with 429 and Retry-After, even if correct', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) {
       statuses.push((await login('admin@bayside.example', `wrong-${i}`, { 'x-forwarded-for': `10.1.0.${i}` })).status);
@@ -77,22 +86,13 @@ describe.each(testTargets())('sign-in and sessions on %s', (target) => {
     const eleventh = await login('admin@bayside.example', 'wrong-again', { 'x-forwarded-for': '10.1.1.1' });
     expect(eleventh.status).toBe(429);
     expect(Number(eleventh.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(Number(eleventh.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(Number(eleventh.headers.get('retry-after'))).toBeLessThanOrEqual(15 * 60);
     expect((await errorOf(eleventh)).code).toBe('too_many_attempts');
     const correct = await login('admin@bayside.example', PASSWORD, { 'x-forwarded-for': '10.1.1.2' });
     expect(correct.status).toBe(429);
     // Another account is unaffected.
     expect((await login('admin@acme.example', PASSWORD, { 'x-forwarded-for': '10.1.1.3' })).status).toBe(200);
   }, 30_000);
-
-  it('refuses an address that fails across many accounts', async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < 31; i++) {
-      statuses.push((await login(`spray-${i}@acme.example`, 'guess-guess', { 'x-forwarded-for': '10.9.9.9' })).status);
-    }
-    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(401));
-    expect(statuses[30]).toBe(429);
-  }, 60_000);
 
   it('signs out: the session stops working and the cookie is cleared', async () => {
     const token = sessionCookie(await login('root@agency.example', PASSWORD)) ?? '';

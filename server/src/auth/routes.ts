@@ -6,15 +6,16 @@ import { type AuditEntry, recordAudit } from '../audit/audit.js';
 import { withPrincipal } from '../db/tenant.js';
 import type { App, AppDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
+import { requestIsHttps } from '../http/middleware.js';
 import { defineRoute, json, jsonBody, type RouteContext } from '../http/route.js';
 import { redeemInvite } from '../users/invites.js';
 import { EmailSchema, PasswordSchema } from '../users/schema.js';
 import { type Caller, loadUserAccess, userCaller } from './caller.js';
 import { assertSameOrigin } from './csrf.js';
 import { describeCaller, MeSchema } from './me.js';
-import { verifyPassword } from './passwords.js';
+import { hashPassword, needsRehash, type ScryptCost, verifyPassword } from './passwords.js';
 import { systemPrincipal } from './principal.js';
-import { clearSessionCookie, createSession, isHttps, revokeSession, setSessionCookie } from './sessions.js';
+import { clearSessionCookie, createSession, revokeSession, setSessionCookie } from './sessions.js';
 
 const SIGN_IN = systemPrincipal('sign-in');
 const tags = ['Auth'];
@@ -51,10 +52,33 @@ async function startSession(c: Context, deps: AppDeps, ctx: RouteContext, userId
     { ip: ctx.ip, userAgent: c.req.header('user-agent') ?? null },
     deps.config.auth,
   );
-  setSessionCookie(c, session.token, session.expiresAt, isHttps(c));
+  setSessionCookie(c, session.token, session.expiresAt, requestIsHttps(c, deps.config.auth.trustedProxies));
   const caller = userCaller(access, 'session', { sessionId: session.id });
   await auditAs(deps, ctx, caller, { action, targetType: 'user', targetId: userId });
   return withPrincipal(deps.database.db, caller.principal, (tx) => describeCaller(tx, caller));
+}
+
+/**
+ * Stores the password again at today's cost, the moment it is known (after a successful check). A password
+ * changed meanwhile is left alone, and a failed write only leaves the old hash to be upgraded next time.
+ */
+async function upgradeHash(deps: AppDeps, userId: string, previous: string, password: string, cost: ScryptCost) {
+  try {
+    const hash = await hashPassword(password, cost);
+    await withPrincipal(deps.database.db, SIGN_IN, (tx) =>
+      tx
+        .updateTable('users')
+        .set({ password_hash: hash })
+        .where('id', '=', userId)
+        .where('password_hash', '=', previous)
+        .execute(),
+    );
+  } catch (error) {
+    deps.logger.warn('password rehash failed', {
+      userId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 export function registerAuthRoutes(app: App, deps: AppDeps): void {
@@ -70,7 +94,7 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
         tags,
         summary: 'Sign in with email and password; sets the vs_session cookie',
         description:
-          'Repeated failures for one email or one address are slowed, then refused with 429 and Retry-After.',
+          'Every attempt counts against the account until it succeeds: repeated failures are slowed, then refused with 429 and Retry-After (the correct password too) until they age out. An address failing across many accounts is refused for the accounts that are failing too.',
         request: { body: jsonBody(LoginBody) },
         responses: { 200: json(MeSchema, 'Signed in: the user, platform role and memberships') },
       }),
@@ -79,9 +103,9 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
       // A login form posted from another site would sign the victim into the attacker's account.
       if (c.req.header('origin') || c.req.header('referer')) assertSameOrigin(c, deps.config);
       const { email, password } = c.req.valid('json');
-      const throttle = ctx.auth.throttle;
-      const delay = throttle.admit(email, ctx.ip);
-      if (delay > 0) await sleep(delay);
+      // Reserved before the first await: concurrent guesses cannot all pass while the first is being checked.
+      const attempt = ctx.auth.throttle.admit(email, ctx.ip);
+      if (attempt.delayMs > 0) await sleep(attempt.delayMs);
       const user = await withPrincipal(deps.database.db, SIGN_IN, (tx) =>
         tx
           .selectFrom('users')
@@ -89,10 +113,12 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
           .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
           .executeTakeFirst(),
       );
-      // The password is always checked (against a dummy hash for unknown emails): same answer, same time.
-      const matches = await verifyPassword(password, user?.password_hash ?? null);
+      // The password is always checked (at today's cost for unknown emails): same answer, same time.
+      const cost = deps.config.auth.passwordCost;
+      const stored = user?.password_hash ?? null;
+      const matches = await verifyPassword(password, stored, cost);
       if (!user || !matches || user.disabled_at) {
-        throttle.fail(email, ctx.ip);
+        // The reserved attempt stays counted as a failure.
         await auditAs(deps, ctx, ctx.caller, {
           action: 'auth.login_failed',
           ...(user ? { targetType: 'user', targetId: user.id } : {}),
@@ -100,7 +126,8 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
         });
         throw invalidCredentials();
       }
-      throttle.succeed(email);
+      attempt.succeeded();
+      if (stored && needsRehash(stored, cost)) await upgradeHash(deps, user.id, stored, password, cost);
       return c.json(await startSession(c, deps, ctx, user.id, 'auth.login'), 200);
     },
   );
@@ -125,7 +152,7 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
         await revokeSession(deps.database.db, p.sessionId);
         ctx.auth.sessions.forgetSession(p.sessionId);
         await ctx.audit({ action: 'auth.logout', targetType: 'user', targetId: p.userId });
-        clearSessionCookie(c, isHttps(c));
+        clearSessionCookie(c, requestIsHttps(c, deps.config.auth.trustedProxies));
       }
       return c.body(null, 204);
     },

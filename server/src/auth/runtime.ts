@@ -1,7 +1,5 @@
 // Per-app authentication state: the key cache and rate windows, the sign-in throttle, the Supabase verifier.
 
-import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context } from 'hono';
 import type { App, AppDeps } from '../http/context.js';
 import { KeyVerifier } from './key-verifier.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -70,17 +68,4 @@ export function authRuntime(app: App, deps: AppDeps): AuthRuntime {
 /** Writes pending key usage; call on shutdown (main.ts) and in tests before closing the database. */
 export async function closeAuth(app: App): Promise<void> {
   await runtimes.get(app)?.keys.close();
-}
-
-/** The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
-export function clientAddress(c: Context, trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded.slice(0, 64);
-  }
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null; // no socket (in-process requests in tests)
-  }
 }

@@ -147,12 +147,7 @@ export function readSessionCookie(c: Context): string | null {
   return value && /^[A-Za-z0-9_-]{20,100}$/.test(value) ? value : null;
 }
 
-/** Secure cookies when the browser talks https, directly or through a proxy (a wrong guess only drops the cookie). */
-export function isHttps(c: Context): boolean {
-  const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
-  return forwarded === 'https' || new URL(c.req.url).protocol === 'https:';
-}
-
+/** `secure` when the browser talks https (requestIsHttps: directly, or per a trusted proxy). */
 export function setSessionCookie(c: Context, token: string, expiresAt: Date, secure: boolean): void {
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,

@@ -1,10 +1,8 @@
-// Key format, checksum, verification cache and rate windows, and the sign-in throttle, without HTTP.
+// Key format, checksum, verification cache and rate windows, without HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../db/database.js';
-import { AppError } from '../http/errors.js';
 import { createLogger } from '../http/logger.js';
 import { KeyVerifier } from './key-verifier.js';
-import { LoginThrottle } from './login-throttle.js';
 import { generateApiKey, parseApiKey } from './tokens.js';
 
 describe('API key format', () => {
@@ -63,40 +61,5 @@ describe('KeyVerifier', () => {
     });
     expect(verifier.consume('other', start + 2000).allowed).toBe(true);
     expect(verifier.consume('k', start + 50_000).allowed).toBe(true);
-  });
-});
-
-describe('LoginThrottle', () => {
-  const refusal = (fn: () => unknown): AppError | null => {
-    try {
-      fn();
-      return null;
-    } catch (error) {
-      return error instanceof AppError ? error : null;
-    }
-  };
-
-  it('slows an account after three failures and refuses the eleventh attempt until the minute has passed', () => {
-    const throttle = new LoginThrottle();
-    const t0 = 1_000_000;
-    const delays: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      delays.push(throttle.admit('pat@acme.example', null, t0 + i * 1000));
-      throttle.fail('Pat@Acme.example', null, t0 + i * 1000);
-    }
-    expect(delays).toEqual([0, 0, 0, 100, 200, 300, 400, 500, 600, 700]);
-    const refused = refusal(() => throttle.admit('pat@acme.example', null, t0 + 10_000));
-    expect(refused?.status).toBe(429);
-    expect(refused?.headers?.['retry-after']).toBe('50');
-    expect(refusal(() => throttle.admit('pat@acme.example', null, t0 + 60_000))).toBeNull();
-  });
-
-  it('refuses an address after thirty failures across accounts, and forgets an account on success', () => {
-    const throttle = new LoginThrottle();
-    for (let i = 0; i < 30; i++) throttle.fail(`user${i}@acme.example`, '203.0.113.9', 5000);
-    expect(refusal(() => throttle.admit('new@acme.example', '203.0.113.9', 6000))?.status).toBe(429);
-    expect(refusal(() => throttle.admit('new@acme.example', '203.0.113.10', 6000))).toBeNull();
-    throttle.succeed('user1@acme.example');
-    expect(throttle.admit('user1@acme.example', null, 6000)).toBe(0);
   });
 });

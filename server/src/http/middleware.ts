@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ANONYMOUS } from '../auth/principal.js';
+import { peerIsTrustedProxy, TrustedProxies } from './client-address.js';
 import type { AppEnv } from './context.js';
 import { AppError, errorBody } from './errors.js';
 import type { Logger } from './logger.js';
@@ -30,14 +31,16 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Whether the browser reached us over https: directly, or (only with trust proxy) per X-Forwarded-Proto. */
-export function requestIsHttps(c: Context, trustProxy: boolean): boolean {
+/** Whether the browser reached us over https: directly, or per X-Forwarded-Proto from a trusted proxy peer. */
+export function requestIsHttps(c: Context, proxies: TrustedProxies): boolean {
   if (new URL(c.req.url).protocol === 'https:') return true;
-  if (!trustProxy) return false;
+  if (!peerIsTrustedProxy(c, proxies)) return false;
   return c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https';
 }
 
-export function securityHeaders(options: { trustProxy: boolean } = { trustProxy: false }): MiddlewareHandler<AppEnv> {
+export function securityHeaders(
+  options: { trustedProxies: TrustedProxies } = { trustedProxies: new TrustedProxies([]) },
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
     const h = c.res.headers;
@@ -51,7 +54,7 @@ export function securityHeaders(options: { trustProxy: boolean } = { trustProxy:
       );
     }
     // HSTS means something only over https; a forwarded scheme counts only when the proxy is trusted.
-    if (requestIsHttps(c, options.trustProxy)) {
+    if (requestIsHttps(c, options.trustedProxies)) {
       h.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
     }
   };

@@ -7,8 +7,9 @@ import { assertSameOrigin } from '../auth/csrf.js';
 import { type Permission, SCOPES } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import { resolveCaller, unauthenticated } from '../auth/resolve.js';
-import { type AuthRuntime, authRuntime, clientAddress } from '../auth/runtime.js';
+import { type AuthRuntime, authRuntime } from '../auth/runtime.js';
 import { type Tx, withPrincipal } from '../db/tenant.js';
+import { clientAddress } from './client-address.js';
 import type { App, AppDeps, AppEnv } from './context.js';
 import { AppError, orgNotFound } from './errors.js';
 import { queryCheck } from './input-guards.js';
@@ -140,7 +141,7 @@ function authorize(
       if (error instanceof AppError) status = error.status;
       throw error;
     } finally {
-      const origin = { caller, ip: clientAddress(c, deps.config.auth.trustProxy), requestId: c.get('requestId') };
+      const origin = { caller, ip: clientAddress(c, deps.config.auth.trustedProxies), requestId: c.get('requestId') };
       await withPrincipal(deps.database.db, p, (tx) =>
         recordAudit(tx, origin, {
           action: 'auth.act_as',
@@ -170,7 +171,7 @@ async function admitAndRun(
   const orgId = await resolveOrg(c, spec.org, caller, deps, auth);
   if (!permissionsOf(caller, orgId).has(spec.permission)) throw forbidden(caller, spec.permission);
 
-  const ip = clientAddress(c, deps.config.auth.trustProxy);
+  const ip = clientAddress(c, deps.config.auth.trustedProxies);
   const requestId = c.get('requestId');
   const origin = { caller, ip, requestId };
   const tenant = <T>(work: (tx: Tx) => Promise<T>) => withPrincipal(deps.database.db, caller.principal, work);

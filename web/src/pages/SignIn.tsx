@@ -40,8 +40,7 @@ export function SignIn() {
     e.preventDefault();
     login.mutate();
   };
-  const retryAfter =
-    login.error instanceof ApiError && login.error.status === 429 ? ' Wait a minute before trying again.' : '';
+  const retryAfter = login.error instanceof ApiError && login.error.status === 429 ? ' Wait before trying again.' : '';
 
   return (
     <main className="center-page">
