@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Invite, Me, Org, User } from '../web/src/api/types.js';
 import { sessionClient } from './support/api.js';
-import { openPage } from './support/browser.js';
+import { openPage, signIn } from './support/browser.js';
 import { createWorld, type World } from './support/world.js';
 
 const PASSWORD = 'harbor-lights-at-dawn-42';
@@ -125,5 +125,83 @@ describe('accepting an invite', () => {
     await tab.page.waitForURL((url) => url.pathname === '/sign-in');
     expect(tab.pageErrors).toEqual([]);
     await tab.context.close();
+  });
+
+  it('an org admin invites by email, copies the whole link, and the invitee joins only by accepting it', async () => {
+    // Given: the demo org's admin on the org settings page.
+    const owner = world.demoUser('org_admin of ');
+    const ownerOrg = world.orgs.find((o) => owner.role.endsWith(o.name));
+    if (!ownerOrg) throw new Error(`no org for ${owner.role}`);
+    const adminTab = await openPage(world.browser, world.server.baseUrl);
+    await adminTab.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await signIn(adminTab.page, owner.email, owner.password);
+    await adminTab.page.goto(`/orgs/${ownerOrg.id}/settings`);
+    const email = `new.supervisor.${Date.now()}@victorysync.test`;
+    const form = adminTab.page.getByRole('form', { name: 'Add a member' });
+    await form.getByLabel('Email').fill(email);
+    await form.getByLabel('Role').selectOption('org_manager');
+    await form.getByRole('button', { name: 'Invite' }).click();
+
+    // Then: an absolute one-time link with a copy button, a pending row, and no member yet.
+    const field = adminTab.page.getByLabel(`Invitation link for ${email}`, { exact: true });
+    await field.waitFor();
+    const link = await field.inputValue();
+    expect(link).toMatch(new RegExp(`^${world.server.baseUrl}/accept-invite#token=`));
+    await adminTab.page.getByRole('button', { name: `Copy the invitation link for ${email}` }).click();
+    await expect.poll(() => adminTab.page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+    const pending = adminTab.page.getByTestId('invitations-table').getByRole('row', { name: new RegExp(email) });
+    await expect.poll(() => pending.textContent()).toContain('pending');
+    expect(await adminTab.page.getByTestId('members-table').getByText(email).count()).toBe(0);
+
+    // When: the invitee opens the link and sets a password.
+    const invitee = await openPage(world.browser, world.server.baseUrl);
+    await invitee.page.goto(pathAndHash(link));
+    await fillPasswords(invitee.page, PASSWORD, PASSWORD);
+    await invitee.page.waitForURL((url) => url.pathname === `/orgs/${ownerOrg.id}`);
+
+    // Then: they are a manager of the org, and the admin sees the invitation accepted.
+    const asInvitee = await sessionClient(world.server.baseUrl, email, PASSWORD);
+    const me = await asInvitee.get<Me>('/api/me');
+    expect(me.body.memberships).toEqual([expect.objectContaining({ orgId: ownerOrg.id, role: 'org_manager' })]);
+    await adminTab.page.reload();
+    await expect
+      .poll(() =>
+        adminTab.page
+          .getByTestId('invitations-table')
+          .getByRole('row', { name: new RegExp(email) })
+          .textContent(),
+      )
+      .toContain('accepted');
+    await adminTab.page.getByTestId('members-table').getByText(email).waitFor();
+
+    // An address that already has an account: the link asks its holder to sign in; signed in, they join.
+    const existing = world.demoUser('agent of ');
+    const other = world.orgs.find((o) => !existing.role.endsWith(o.name));
+    if (!other) throw new Error('the demo needs a second org');
+    const invited = await world.admin.send<{ url: string | null }>('POST', `/api/orgs/${other.id}/members`, {
+      email: existing.email,
+      role: 'agent',
+    });
+    expect(invited.status).toBe(201);
+    const url = invited.body.url ?? '';
+    const stranger = await openPage(world.browser, world.server.baseUrl);
+    await stranger.page.goto(pathAndHash(url));
+    await fillPasswords(stranger.page, 'a-password-somebody-picks', 'a-password-somebody-picks');
+    await stranger.page.getByText('This email address already has a VictorySync account').waitFor();
+    expect(await loginStatus(existing.email, 'a-password-somebody-picks')).toBe(401);
+    const holder = await openPage(world.browser, world.server.baseUrl);
+    await signIn(holder.page, existing.email, existing.password);
+    await holder.page.goto(pathAndHash(url));
+    await holder.page.getByRole('button', { name: `Join as ${existing.email}` }).click();
+    await holder.page.waitForURL((u) => u.pathname !== '/accept-invite');
+    const joined = await (await sessionClient(world.server.baseUrl, existing.email, existing.password)).get<Me>(
+      '/api/me',
+    );
+    expect(joined.body.memberships.map((m) => m.orgId)).toContain(other.id);
+
+    for (const tab of [adminTab, invitee, stranger, holder]) {
+      expect(tab.pageErrors).toEqual([]);
+      await tab.context.close();
+    }
   });
 });

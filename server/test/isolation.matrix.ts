@@ -3,6 +3,7 @@ import type { Permission } from '../src/auth/permissions.js';
 import { systemPrincipal } from '../src/auth/principal.js';
 import { sha256 } from '../src/auth/tokens.js';
 import { withPrincipal } from '../src/db/tenant.js';
+import { inviteToOrg } from '../src/orgs/invitations.js';
 import { issueInvite } from '../src/users/invites.js';
 import { insertKey, type World } from './isolation-world.js';
 import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from './support/fixtures.js';
@@ -85,6 +86,14 @@ async function freshInvite(w: World): Promise<string> {
   return withPrincipal(w.database.db, SYSTEM, async (tx) => (await issueInvite(tx, userId, null, null)).token);
 }
 
+async function freshInvitation(w: World, orgId: string): Promise<string> {
+  const email = `${unique('invited')}@matrix.example`;
+  const issued = await withPrincipal(w.database.db, SYSTEM, (tx) =>
+    inviteToOrg(tx, { orgId, email, role: 'agent', extension: null, delivery: 'link' }, null, null),
+  );
+  return issued.invitation.id;
+}
+
 export async function scratchOrg(w: World): Promise<string> {
   return createOrg(w.database, unique('Scratch Org'));
 }
@@ -142,6 +151,17 @@ export const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/orgs/:orgId/members': get('/api/orgs/:orgId/members'),
   ...memberWrites('/api/orgs/:orgId'),
   ...memberWrites('/api/admin/orgs/:orgId'),
+  'GET /api/orgs/:orgId/invitations': get('/api/orgs/:orgId/invitations'),
+  'DELETE /api/orgs/:orgId/invitations/:invitationId': {
+    ok: 200,
+    request: async (w, orgId) => ({ path: `/api/orgs/${orgId}/invitations/${await freshInvitation(w, orgId)}` }),
+  },
+  'POST /api/orgs/:orgId/invitations/:invitationId/reissue': {
+    ok: 201,
+    request: async (w, orgId) => ({
+      path: `/api/orgs/${orgId}/invitations/${await freshInvitation(w, orgId)}/reissue`,
+    }),
+  },
 
   'POST /api/admin/users': {
     ok: 201,

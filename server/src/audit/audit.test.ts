@@ -61,9 +61,10 @@ describe.each(testTargets())('audit log on %s', (target) => {
   it('filters by action (exact or prefix), actor and time', async () => {
     const root = w.users.platformAdmin.session;
     const members = await page('/api/admin/audit?action=member.', root);
-    expect(members.entries.map((e) => e.action)).toEqual(['member.add', 'member.add']);
-    const users = await page(`/api/admin/audit?action=user.create&orgId=${w.orgB}`, root);
-    expect(users.entries).toHaveLength(2);
+    expect(members.entries.map((e) => e.action)).toEqual(['member.invite', 'member.invite']);
+    const invitations = await page(`/api/admin/audit?action=member.invite&orgId=${w.orgB}`, root);
+    expect(invitations.entries).toHaveLength(2);
+    expect(await page(`/api/admin/audit?action=member.invite&orgId=${w.orgA}`, root)).toMatchObject({ entries: [] });
     const byB = await page(`/api/admin/audit?actorUserId=${w.users.adminB.id}`, root);
     expect(byB.entries.every((e) => e.orgId === w.orgB)).toBe(true);
     const future = await page(`/api/admin/audit?from=${encodeURIComponent('2999-01-01T00:00:00Z')}`, root);

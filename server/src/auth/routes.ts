@@ -8,6 +8,7 @@ import type { App, AppDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { requestIsHttps } from '../http/middleware.js';
 import { defineRoute, json, jsonBody, type RouteContext } from '../http/route.js';
+import { acceptInvitation, passwordRequired } from '../orgs/invitations.js';
 import { redeemInvite } from '../users/invites.js';
 import { EmailSchema, PasswordSchema } from '../users/schema.js';
 import { type Caller, loadUserAccess, userCaller } from './caller.js';
@@ -27,7 +28,9 @@ const LoginBody = z
 const AcceptInviteBody = z
   .object({
     token: z.string().min(20).max(200),
-    password: PasswordSchema,
+    password: PasswordSchema.optional().openapi({
+      description: "The new account's password; omit when signed in as the invited account.",
+    }),
     displayName: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
@@ -43,7 +46,14 @@ function auditAs(deps: AppDeps, ctx: RouteContext, caller: Caller, entry: AuditE
 }
 
 /** Starts a session for the user: cookie set, sign-in audited, /api/me body returned. */
-async function startSession(c: Context, deps: AppDeps, ctx: RouteContext, userId: string, action: string) {
+async function startSession(
+  c: Context,
+  deps: AppDeps,
+  ctx: RouteContext,
+  userId: string,
+  action: string,
+  detail: Pick<AuditEntry, 'orgId' | 'after'> = {},
+) {
   const access = await withPrincipal(deps.database.db, SIGN_IN, (tx) => loadUserAccess(tx, userId));
   if (!access) throw invalidCredentials();
   const session = await createSession(
@@ -54,7 +64,7 @@ async function startSession(c: Context, deps: AppDeps, ctx: RouteContext, userId
   );
   setSessionCookie(c, session.token, session.expiresAt, requestIsHttps(c, deps.config.auth.trustedProxies));
   const caller = userCaller(access, 'session', { sessionId: session.id });
-  await auditAs(deps, ctx, caller, { action, targetType: 'user', targetId: userId });
+  await auditAs(deps, ctx, caller, { action, targetType: 'user', targetId: userId, ...detail });
   return withPrincipal(deps.database.db, caller.principal, (tx) => describeCaller(tx, caller));
 }
 
@@ -185,7 +195,9 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
         method: 'post',
         path: '/api/auth/accept-invite',
         tags,
-        summary: 'Redeem a one-time invite: set the password and sign in',
+        summary: 'Accept an invite: join the org (and set a password for a new account), signed in',
+        description:
+          'An org invitation for an address that already has an account needs the request to be signed in as that account (409 sign_in_required otherwise), unless the link was emailed and the account never proved its address: then the password is reset and its other sessions end.',
         request: { body: jsonBody(AcceptInviteBody) },
         responses: { 200: json(MeSchema, 'Signed in') },
       }),
@@ -193,10 +205,37 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
     async (c, ctx) => {
       if (c.req.header('origin') || c.req.header('referer')) assertSameOrigin(c, deps.config);
       const { token, password, displayName } = c.req.valid('json');
-      const userId = await withPrincipal(deps.database.db, SIGN_IN, (tx) =>
-        redeemInvite(tx, token, password, displayName),
+      const p = ctx.principal;
+      const signedIn = p.kind === 'user' && p.sessionId ? p.userId : null;
+      const accepted = await withPrincipal(deps.database.db, SIGN_IN, async (tx) => {
+        const org = await acceptInvitation(tx, token, { password, displayName }, signedIn);
+        if (org) return org;
+        if (!password) throw passwordRequired();
+        return { userId: await redeemInvite(tx, token, password, displayName), outcome: 'created', orgId: null };
+      });
+      // Taking over an account nobody had proven ends every session it had, in this process's cache too.
+      if (accepted.outcome === 'reset') ctx.auth.sessions.forgetUser(accepted.userId);
+      if (accepted.userId === signedIn) {
+        ctx.auth.sessions.forgetUser(accepted.userId);
+        const access = await withPrincipal(deps.database.db, SIGN_IN, (tx) => loadUserAccess(tx, accepted.userId));
+        if (!access) throw invalidCredentials();
+        const caller = userCaller(access, 'session', { sessionId: p.kind === 'user' ? p.sessionId : null });
+        await auditAs(deps, ctx, caller, {
+          action: 'auth.accept_invite',
+          orgId: accepted.orgId,
+          targetType: 'user',
+          targetId: accepted.userId,
+          after: { outcome: accepted.outcome },
+        });
+        return c.json(await withPrincipal(deps.database.db, caller.principal, (tx) => describeCaller(tx, caller)), 200);
+      }
+      return c.json(
+        await startSession(c, deps, ctx, accepted.userId, 'auth.accept_invite', {
+          orgId: accepted.orgId,
+          after: { outcome: accepted.outcome },
+        }),
+        200,
       );
-      return c.json(await startSession(c, deps, ctx, userId, 'auth.accept_invite'), 200);
     },
   );
 }

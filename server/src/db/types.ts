@@ -30,6 +30,7 @@ export interface UsersTable {
   platform_role: Generated<'none' | 'platform_admin'>;
   auth_subject: string | null;
   disabled_at: Date | null;
+  email_verified_at: Date | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -159,6 +160,22 @@ export interface UserInvitesTable {
   accepted_at: Date | null;
 }
 
+export interface OrgInvitationsTable {
+  id: Generated<string>;
+  org_id: string;
+  email: string;
+  role: OrgRole;
+  mightycall_extension: string | null;
+  token_hash: Uint8Array;
+  delivery: 'link' | 'email';
+  created_by: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  accepted_at: Date | null;
+  accepted_by: string | null;
+  revoked_at: Date | null;
+}
+
 export interface SchemaMigrationsTable {
   version: string;
   name: string;
@@ -178,6 +195,7 @@ export interface DB extends MightyCallTables {
   sessions: SessionsTable;
   audit_log: AuditLogTable;
   user_invites: UserInvitesTable;
+  org_invitations: OrgInvitationsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -1,58 +1,82 @@
 // HTTP routes for memberships: /api/orgs/:orgId/members (org admins) and /api/admin/orgs/:orgId/members (platform).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Permission } from '../auth/permissions.js';
-import { systemPrincipal, userIdOf } from '../auth/principal.js';
-import { withPrincipal } from '../db/tenant.js';
+import { userIdOf } from '../auth/principal.js';
+import type { Tx } from '../db/tenant.js';
 import type { App, AppDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { defineRoute, json, jsonBody, type RouteContext } from '../http/route.js';
-import type { IssuedInvite } from '../users/invites.js';
-import { createUser, findUserByEmail } from '../users/service.js';
+import { findUserByEmail } from '../users/service.js';
+import { registerInvitationRoutes } from './invitation-routes.js';
+import { type Delivery, type IssuedInvitation, inviteToOrg } from './invitations.js';
 import { addMember, listMembers, removeMember, updateMember } from './members.js';
 import {
   type AddMember,
   AddMemberBody,
-  InviteSchema,
+  InvitationSchema,
   MemberParams,
   MemberSchema,
+  type MemberView,
   OrgParams,
   UpdateMemberBody,
 } from './schema.js';
 
 const tags = ['Members'];
-const AddedMember = z.object({ member: MemberSchema, invite: InviteSchema.nullable() });
+const AddedMember = z.object({
+  member: MemberSchema.nullable().openapi({ description: 'The membership, when it took effect at once.' }),
+  invitation: InvitationSchema.nullable().openapi({ description: 'The pending invitation, when one was made.' }),
+  url: z
+    .string()
+    .nullable()
+    .openapi({ description: "The invitation's one-time link, shown only here and only when it is not emailed." }),
+});
+
+// No mailer yet: every invitation link is handed to the inviter, who passes it on (docs/security.md).
+export const INVITATION_DELIVERY: Delivery = 'link';
+
+type Added = { member: MemberView; invitation: null } | { member: null; invitation: IssuedInvitation };
 
 /**
- * The user to add: by id (must be visible to the caller), or by email — an existing account is added,
- * an unknown address gets a new account with an invite (created by the system, recorded under the caller).
+ * Adds by id a user the caller can already see (a platform admin: any user; an org admin: someone in one of their
+ * orgs), at once. By email, an org admin always makes an invitation, whether or not the address has an account,
+ * and learns nothing about accounts outside their orgs; a platform admin, who sees every account, adds an
+ * existing account at once.
  */
-async function memberTarget(
+async function addOrInvite(
+  tx: Tx,
   ctx: RouteContext,
   deps: AppDeps,
+  orgId: string,
   body: AddMember,
-): Promise<{ userId: string; invite: IssuedInvite | null }> {
-  if (body.userId) {
-    const userId = body.userId;
-    const visible = await ctx.tenant((tx) =>
-      tx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst(),
-    );
+  platform: boolean,
+): Promise<Added> {
+  const extension = body.mightycallExtension ?? null;
+  let userId = body.userId ?? null;
+  if (userId) {
+    const id = userId;
+    const visible = await tx.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
     if (!visible) throw new AppError(404, 'user_not_found', 'body.userId: no such user');
-    return { userId, invite: null };
+  } else if (platform) {
+    userId = (await findUserByEmail(tx, body.email ?? ''))?.id ?? null;
   }
-  const email = body.email ?? '';
-  return withPrincipal(deps.database.db, systemPrincipal('member invite'), async (tx) => {
-    const found = await findUserByEmail(tx, email);
-    if (found) return { userId: found.id, invite: null };
-    const displayName = body.displayName ?? email.split('@')[0] ?? email;
-    const created = await createUser(tx, { email, displayName }, userIdOf(ctx.principal), deps.config.publicUrl);
-    await ctx.auditIn(tx, {
-      action: 'user.create',
-      targetType: 'user',
-      targetId: created.user.id,
-      after: created.user,
-    });
-    return { userId: created.user.id, invite: created.invite };
+  if (userId) {
+    const member = await addMember(tx, orgId, userId, body.role, extension);
+    await ctx.auditIn(tx, { action: 'member.add', targetType: 'user', targetId: userId, after: member });
+    return { member, invitation: null };
+  }
+  const issued = await inviteToOrg(
+    tx,
+    { orgId, email: body.email ?? '', role: body.role, extension, delivery: INVITATION_DELIVERY },
+    userIdOf(ctx.principal),
+    deps.config.publicUrl,
+  );
+  await ctx.auditIn(tx, {
+    action: 'member.invite',
+    targetType: 'invitation',
+    targetId: issued.invitation.id,
+    after: issued.invitation,
   });
+  return { member: null, invitation: issued };
 }
 
 function registerMemberWrites(
@@ -62,7 +86,8 @@ function registerMemberWrites(
   permission: Permission,
   keepOneAdmin: boolean,
 ): void {
-  const who = base.startsWith('/api/admin') ? 'platform admins' : 'org admins';
+  const platform = base.startsWith('/api/admin');
+  const who = platform ? 'platform admins' : 'org admins';
 
   defineRoute(
     app,
@@ -74,22 +99,21 @@ function registerMemberWrites(
         method: 'post',
         path: `${base}/members`,
         tags,
-        summary: `Add a member by userId or email (${who}); an unknown email gets an account and an invite`,
+        summary: `Add a member by userId, or invite an email address (${who})`,
+        description: platform
+          ? 'By userId or by the email of an existing account the membership takes effect at once; an unknown address gets a pending invitation.'
+          : 'By userId (someone already in one of your orgs) the membership takes effect at once. By email it is always a pending invitation, whether or not the address has an account; it becomes a membership when the invitee accepts it.',
         request: { params: OrgParams, body: jsonBody(AddMemberBody) },
-        responses: { 201: json(AddedMember, 'The membership, and the invite for a new account') },
+        responses: { 201: json(AddedMember, 'The membership, or the pending invitation') },
       }),
     },
     async (c, ctx) => {
       const { orgId } = c.req.valid('param');
       const body = c.req.valid('json');
-      const target = await memberTarget(ctx, deps, body);
-      const member = await ctx.tenant(async (tx) => {
-        const added = await addMember(tx, orgId, target.userId, body.role, body.mightycallExtension ?? null);
-        await ctx.auditIn(tx, { action: 'member.add', targetType: 'user', targetId: target.userId, after: added });
-        return added;
-      });
-      ctx.auth.sessions.forgetUser(target.userId);
-      return c.json({ member, invite: target.invite }, 201);
+      const added = await ctx.tenant((tx) => addOrInvite(tx, ctx, deps, orgId, body, platform));
+      if (added.member) ctx.auth.sessions.forgetUser(added.member.userId);
+      const url = added.invitation && added.invitation.invitation.delivery === 'link' ? added.invitation.url : null;
+      return c.json({ member: added.member, invitation: added.invitation?.invitation ?? null, url }, 201);
     },
   );
 
@@ -168,4 +192,5 @@ export function registerMemberRoutes(app: App, deps: AppDeps): void {
   );
   registerMemberWrites(app, deps, '/api/orgs/{orgId}', 'members:write', true);
   registerMemberWrites(app, deps, '/api/admin/orgs/{orgId}', 'platform:orgs', false);
+  registerInvitationRoutes(app, deps, INVITATION_DELIVERY);
 }

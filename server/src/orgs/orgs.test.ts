@@ -3,11 +3,13 @@ import { z } from '@hono/zod-openapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, call, errorOf, type World } from '../../test/isolation-world.js';
 import { testTargets } from '../../test/support/database.js';
-import { createUser } from '../../test/support/fixtures.js';
-import { InviteSchema, MemberSchema, OrgSchema } from './schema.js';
+import { createOrg, createUser } from '../../test/support/fixtures.js';
+import { systemPrincipal } from '../auth/principal.js';
+import { withPrincipal } from '../db/tenant.js';
+import { InvitationSchema, MemberSchema, OrgSchema } from './schema.js';
 
 const OrgBody = z.object({ org: OrgSchema });
-const Added = z.object({ member: MemberSchema, invite: InviteSchema.nullable() });
+const Added = z.object({ member: MemberSchema.nullable(), invitation: InvitationSchema.nullable() });
 const Members = z.object({ members: z.array(MemberSchema) });
 
 describe.each(testTargets())('orgs and members on %s', (target) => {
@@ -93,24 +95,37 @@ describe.each(testTargets())('orgs and members on %s', (target) => {
     expect(audit.after).toMatchObject({ timezone: 'America/New_York', slThresholdSeconds: 30 });
   });
 
-  it('adds an unknown email as a new invited account, and an existing one directly', async () => {
-    const invited = await call(w.app, 'POST', `/api/orgs/${w.orgA}/members`, {
-      as: adminA(),
-      body: { email: 'Dispatcher@Acme.example', role: 'agent', mightycallExtension: '104' },
+  it('adds someone already in one of the admin’s orgs by id at once; by email it is an invitation', async () => {
+    // adminA also administers a scratch org, where the agent of org A is added by id at once.
+    const scratch = await createOrg(w.database, 'Acme Annex');
+    await withPrincipal(w.database.db, systemPrincipal('test'), (tx) =>
+      tx
+        .insertInto('org_memberships')
+        .values({ org_id: scratch, user_id: w.users.adminA.id, role: 'org_admin' })
+        .execute(),
+    );
+    const annexAdmin = { session: await w.session(w.users.adminA.id) }; // a fresh session sees the new membership
+    const byId = await call(w.app, 'POST', `/api/orgs/${scratch}/members`, {
+      as: annexAdmin,
+      body: { userId: w.users.agentA.id, role: 'agent', mightycallExtension: '104' },
     });
-    expect(invited.status).toBe(201);
-    const added = Added.parse(await invited.json());
-    expect(added.member).toMatchObject({ email: 'dispatcher@acme.example', role: 'agent', status: 'invited' });
-    expect(added.invite?.token).toBeTruthy();
-    const existing = await call(w.app, 'POST', `/api/orgs/${w.orgB}/members`, {
-      as: { session: w.users.adminB.session },
-      body: { email: 'dispatcher@acme.example', role: 'org_manager' },
+    expect(byId.status).toBe(201);
+    expect(Added.parse(await byId.json())).toMatchObject({
+      member: { userId: w.users.agentA.id, role: 'agent', mightycallExtension: '104' },
+      invitation: null,
     });
-    expect(existing.status).toBe(201);
-    expect(Added.parse(await existing.json()).invite).toBeNull();
-    const again = await call(w.app, 'POST', `/api/orgs/${w.orgA}/members`, {
-      as: adminA(),
-      body: { userId: added.member.userId, role: 'org_manager' },
+    const byEmail = await call(w.app, 'POST', `/api/orgs/${scratch}/members`, {
+      as: annexAdmin,
+      body: { email: 'Manager@Acme.example', role: 'org_manager' },
+    });
+    expect(byEmail.status).toBe(201);
+    expect(Added.parse(await byEmail.json())).toMatchObject({
+      member: null,
+      invitation: { email: 'manager@acme.example', role: 'org_manager', status: 'pending' },
+    });
+    const again = await call(w.app, 'POST', `/api/orgs/${scratch}/members`, {
+      as: annexAdmin,
+      body: { userId: w.users.agentA.id, role: 'org_manager' },
     });
     expect(again.status).toBe(409);
   });

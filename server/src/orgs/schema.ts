@@ -82,6 +82,36 @@ export const InviteSchema = z
   })
   .openapi('Invite');
 
+export const InvitationSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role: RoleSchema,
+    mightycallExtension: z.string().nullable(),
+    delivery: z.enum(['link', 'email']).openapi({
+      description: "'email': the link was sent to the address; 'link': the inviter passes the link on.",
+    }),
+    status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+  })
+  .openapi('Invitation');
+export type InvitationView = z.infer<typeof InvitationSchema>;
+
+export const IssuedInvitationSchema = z
+  .object({
+    invitation: InvitationSchema,
+    url: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The one-time link, shown only here and only when it is not emailed.' }),
+  })
+  .openapi('IssuedInvitation');
+
+export const InvitationParams = OrgParams.extend({
+  invitationId: UuidSchema.openapi({ param: { name: 'invitationId', in: 'path' } }),
+});
+
 export const AddMemberBody = z
   .object({
     userId: UuidSchema.optional(),

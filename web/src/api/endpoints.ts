@@ -1,6 +1,7 @@
 // One typed function per server endpoint the web app calls; pages use these through TanStack Query.
 import { buildUrl, type QueryParams, request } from './client';
 import type {
+  AddedMember,
   AgentStats,
   ApiKey,
   AssignResult,
@@ -9,6 +10,7 @@ import type {
   CallPage,
   ClientMetrics,
   CreatedKey,
+  Invitation,
   Invite,
   LiveSnapshot,
   Me,
@@ -68,8 +70,8 @@ const enc = encodeURIComponent;
 export const auth = {
   login: (email: string, password: string) =>
     request<{ user: User }>('/api/auth/login', { method: 'POST', body: { email, password } }),
-  /** Redeems a one-time invite: sets the password, starts a session, answers the new user's /api/me. */
-  acceptInvite: (body: { token: string; password: string; displayName?: string }) =>
+  /** Accepts an invite: sets the password of a new account (or joins as the signed-in one); answers /api/me. */
+  acceptInvite: (body: { token: string; password?: string; displayName?: string }) =>
     request<Me>('/api/auth/accept-invite', { method: 'POST', body }),
   logout: () => request<void>('/api/auth/logout', { method: 'POST' }),
   me: () => request<Me>('/api/me'),
@@ -107,7 +109,14 @@ export const orgs = {
     request<{ org: Org }>(`/api/orgs/${enc(orgId)}`, { method: 'PATCH', body }),
   members: (orgId: string) => request<{ members: Member[] }>(`/api/orgs/${enc(orgId)}/members`),
   addMember: (orgId: string, body: { email: string; role: OrgRole; mightycallExtension?: string | null }) =>
-    request<{ member: Member; invite: Invite | null }>(`/api/orgs/${enc(orgId)}/members`, { method: 'POST', body }),
+    request<AddedMember>(`/api/orgs/${enc(orgId)}/members`, { method: 'POST', body }),
+  invitations: (orgId: string) => request<{ invitations: Invitation[] }>(`/api/orgs/${enc(orgId)}/invitations`),
+  revokeInvitation: (orgId: string, id: string) =>
+    request<{ invitation: Invitation }>(`/api/orgs/${enc(orgId)}/invitations/${enc(id)}`, { method: 'DELETE' }),
+  reissueInvitation: (orgId: string, id: string) =>
+    request<{ invitation: Invitation; url: string | null }>(`/api/orgs/${enc(orgId)}/invitations/${enc(id)}/reissue`, {
+      method: 'POST',
+    }),
   updateMember: (orgId: string, userId: string, body: { role?: OrgRole; mightycallExtension?: string | null }) =>
     request<{ member: Member }>(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`, { method: 'PATCH', body }),
   removeMember: (orgId: string, userId: string) =>
@@ -130,7 +139,7 @@ export const admin = {
     request<{ org: Org }>(`/api/admin/orgs/${enc(orgId)}`, { method: 'PATCH', body }),
   deleteOrg: (orgId: string) => request<void>(`/api/admin/orgs/${enc(orgId)}`, { method: 'DELETE' }),
   addMember: (orgId: string, body: { email: string; role: OrgRole; mightycallExtension?: string | null }) =>
-    request<{ member: Member; invite: Invite | null }>(`/api/admin/orgs/${enc(orgId)}/members`, {
+    request<AddedMember>(`/api/admin/orgs/${enc(orgId)}/members`, {
       method: 'POST',
       body,
     }),

@@ -36,6 +36,26 @@ export interface Me {
   memberships: Membership[];
 }
 
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: OrgRole;
+  mightycallExtension: string | null;
+  delivery: 'link' | 'email';
+  status: InvitationStatus;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** Adding a member: the membership at once, or a pending invitation (with its link when not emailed). */
+export interface AddedMember {
+  member: Member | null;
+  invitation: Invitation | null;
+  url: string | null;
+}
+
 export interface Invite {
   token: string;
   url: string;

@@ -47,6 +47,11 @@ function isSpentInvite(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'invite_invalid';
 }
 
+/** The invited address already has an account, and this browser is not signed in to it. */
+function needsSignIn(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'sign_in_required';
+}
+
 /** The page frame shared by the form and the dead-end messages, in the look of the sign-in screen. */
 function InviteFrame({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -113,6 +118,14 @@ export function AcceptInvite() {
       />
     );
   }
+  if (needsSignIn(accept.error)) {
+    return (
+      <DeadEnd
+        title="Sign in to accept"
+        message="This email address already has a VictorySync account. Sign in to it, then open the invite link again to join. If you cannot sign in, ask your administrator."
+      />
+    );
+  }
   if (isSpentInvite(accept.error)) {
     return (
       <DeadEnd
@@ -142,8 +155,17 @@ export function AcceptInvite() {
         <p className="muted">Choose a password to finish setting up your VictorySync account.</p>
         {me.data?.user ? (
           <Notice>
-            You are signed in as {me.data.user.email}. Accepting this invite signs you in as the invited account
-            instead.
+            <div className="stack">
+              <p>
+                You are signed in as {me.data.user.email}. If the invite is for this address, join with this account;
+                otherwise set a password below to set up the invited account.
+              </p>
+              <div>
+                <Button busy={accept.isPending} onClick={() => accept.mutate({ token })}>
+                  Join as {me.data.user.email}
+                </Button>
+              </div>
+            </div>
           </Notice>
         ) : null}
         <Field

@@ -6,26 +6,13 @@ import { mightycall } from '../../api/endpoints';
 import type { MightyCallConnection } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
+import { CopyButton } from '../../components/CopyButton';
 import { ConfirmDialog } from '../../components/Dialog';
 import { Pill, StatusPill } from '../../components/Pill';
 import { EmptyState, ErrorState, Loading, Notice } from '../../components/States';
 import { useToast } from '../../components/Toast';
 import { formatCount, formatDateTime } from '../../metrics/format';
 import { ConnectForm, StatusDialog } from './MightyCallForm';
-
-function CopyButton({ text, label }: { text: string; label: string }) {
-  const toast = useToast();
-  const copy = () =>
-    navigator.clipboard.writeText(text).then(
-      () => toast.success('Copied to the clipboard.'),
-      () => toast.info('The browser refused the clipboard; select the text and copy it by hand.'),
-    );
-  return (
-    <Button small onClick={copy} aria-label={label}>
-      Copy
-    </Button>
-  );
-}
 
 export default function AdminMightyCall() {
   const queryClient = useQueryClient();

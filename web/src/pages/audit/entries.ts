@@ -24,6 +24,7 @@ export const TARGET_TYPES = [
   { value: '', label: 'Any target' },
   { value: 'org', label: 'Organization' },
   { value: 'user', label: 'User or member' },
+  { value: 'invitation', label: 'Invitation' },
   { value: 'api_key', label: 'API key' },
   { value: 'phone_number', label: 'Phone number' },
   { value: 'calls', label: 'Calls (import, export)' },
@@ -82,10 +83,12 @@ export function describeActor(e: AuditEntry, names: ReadonlyMap<string, string>)
   return `${who} (acting as ${names.get(e.actor.actAsUserId) ?? e.actor.actAsUserId})`;
 }
 
-/** What it was done to; a user the page knows by name is shown by name rather than id. */
+/** What it was done to; a user the page knows by name is shown by name, an invitation by its address. */
 export function describeTarget(e: AuditEntry, names: ReadonlyMap<string, string>): string {
   if (!e.targetType) return '—';
-  const name = e.targetType === 'user' && e.targetId ? names.get(e.targetId) : undefined;
+  const invited = e.targetType === 'invitation' && isRecord(e.after) ? e.after.email : undefined;
+  const name =
+    typeof invited === 'string' ? invited : e.targetType === 'user' && e.targetId ? names.get(e.targetId) : undefined;
   return `${e.targetType} ${name ?? e.targetId ?? ''}`.trim();
 }
 

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { orgs } from '../../api/endpoints';
-import type { Member, OrgRole } from '../../api/types';
+import type { AddedMember, Member, OrgRole } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
@@ -12,9 +12,13 @@ import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
 import { ROLE_LABEL } from '../../hooks/session';
+import { InvitationsTable, IssuedLink, invitationsKey } from './Invitations';
 
 export interface MemberApi {
-  add: (orgId: string, body: { email: string; role: OrgRole; mightycallExtension?: string | null }) => Promise<unknown>;
+  add: (
+    orgId: string,
+    body: { email: string; role: OrgRole; mightycallExtension?: string | null },
+  ) => Promise<AddedMember>;
   update: (
     orgId: string,
     userId: string,
@@ -89,12 +93,18 @@ export function MembersPanel({ orgId, api, canEdit }: { orgId: string; api: Memb
   const [extension, setExtension] = useState('');
   const [editing, setEditing] = useState<Member | null>(null);
   const [removing, setRemoving] = useState<Member | null>(null);
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: ['members', orgId] });
+  const [issued, setIssued] = useState<{ email: string; url: string } | null>(null);
+  const invalidate = () => {
+    void queryClient.invalidateQueries({ queryKey: invitationsKey(orgId) });
+    return queryClient.invalidateQueries({ queryKey: ['members', orgId] });
+  };
 
   const add = useMutation({
     mutationFn: () => api.add(orgId, { email: email.trim(), role, mightycallExtension: extension.trim() || null }),
-    onSuccess: () => {
-      toast.success(`${email.trim()} added as ${ROLE_LABEL[role]}.`);
+    onSuccess: (added) => {
+      if (added.member) toast.success(`${added.member.email} added as ${ROLE_LABEL[role]}.`);
+      else if (added.invitation && added.url) setIssued({ email: added.invitation.email, url: added.url });
+      else if (added.invitation) toast.success(`Invitation sent to ${added.invitation.email}.`);
       setEmail('');
       setExtension('');
       void invalidate();
@@ -162,9 +172,11 @@ export function MembersPanel({ orgId, api, canEdit }: { orgId: string; api: Memb
         {canEdit ? (
           <form className="form-grid" onSubmit={submit} aria-label="Add a member">
             <Field
-              label="Email of an existing user"
+              label="Email"
               type="email"
               required
+              maxLength={320}
+              hint="People outside your orgs get an invitation and join when they accept it."
               value={email}
               onChange={(e) => setEmail(e.target.value)}
             />
@@ -174,13 +186,21 @@ export function MembersPanel({ orgId, api, canEdit }: { orgId: string; api: Memb
               options={ROLE_OPTIONS}
               onChange={(e) => isRole(e.target.value) && setRole(e.target.value)}
             />
-            <Field label="MightyCall extension" value={extension} onChange={(e) => setExtension(e.target.value)} />
+            <Field
+              label="MightyCall extension"
+              value={extension}
+              inputMode="numeric"
+              pattern="[0-9]{1,10}"
+              maxLength={10}
+              onChange={(e) => setExtension(e.target.value)}
+            />
             <Button type="submit" variant="primary" busy={add.isPending} disabled={!email.trim()}>
-              Add member
+              Invite
             </Button>
           </form>
         ) : null}
-        {add.error ? <ErrorState error={add.error} title="Member not added." /> : null}
+        {add.error ? <ErrorState error={add.error} title="Not invited." /> : null}
+        {issued ? <IssuedLink email={issued.email} url={issued.url} onDismiss={() => setIssued(null)} /> : null}
         <Table
           caption="Members"
           testId="members-table"
@@ -192,6 +212,7 @@ export function MembersPanel({ orgId, api, canEdit }: { orgId: string; api: Memb
           onRetry={() => members.refetch()}
           empty="No members yet."
         />
+        {canEdit ? <InvitationsTable orgId={orgId} onIssued={(e, url) => setIssued({ email: e, url })} /> : null}
       </div>
       {editing ? <EditMember member={editing} orgId={orgId} api={api} onClose={() => setEditing(null)} /> : null}
       <ConfirmDialog

@@ -1,0 +1,113 @@
+// Invitations panel: the link of a new invitation (to pass on), and the org's pending invitations to re-issue or revoke.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { orgs } from '../../api/endpoints';
+import type { Invitation } from '../../api/types';
+import { Button } from '../../components/Button';
+import { CopyButton } from '../../components/CopyButton';
+import { Pill } from '../../components/Pill';
+import { ErrorState, Notice } from '../../components/States';
+import { type Column, Table } from '../../components/Table';
+import { useToast } from '../../components/Toast';
+import { ROLE_LABEL } from '../../hooks/session';
+import { formatDateTime } from '../../metrics/format';
+
+export const invitationsKey = (orgId: string) => ['invitations', orgId];
+
+/** The server answers a path when no public URL is configured; the link a person receives must be whole. */
+export function absoluteLink(url: string): string {
+  return new URL(url, window.location.origin).toString();
+}
+
+/** The one-time link just issued: shown once, with a copy button, until dismissed. */
+export function IssuedLink({ email, url, onDismiss }: { email: string; url: string; onDismiss: () => void }) {
+  const link = absoluteLink(url);
+  return (
+    <Notice>
+      <div className="stack" data-testid="invitation-link">
+        <p>
+          Invitation for <strong>{email}</strong> created. Send this one-time link to them; it is shown only now and
+          works for 7 days. They join when they accept it.
+        </p>
+        <div className="row">
+          <input className="mono link-field" readOnly value={link} aria-label={`Invitation link for ${email}`} />
+          <CopyButton text={link} label={`Copy the invitation link for ${email}`} />
+          <Button small onClick={onDismiss}>
+            Done
+          </Button>
+        </div>
+      </div>
+    </Notice>
+  );
+}
+
+const TONE = { pending: 'warn', accepted: 'good', revoked: 'neutral', expired: 'bad' } as const;
+
+export function InvitationsTable({
+  orgId,
+  onIssued,
+}: {
+  orgId: string;
+  onIssued: (email: string, url: string) => void;
+}) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const invitations = useQuery({ queryKey: invitationsKey(orgId), queryFn: () => orgs.invitations(orgId) });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: invitationsKey(orgId) });
+  const reissue = useMutation({
+    mutationFn: (i: Invitation) => orgs.reissueInvitation(orgId, i.id),
+    onSuccess: (res) => {
+      if (res.url) onIssued(res.invitation.email, res.url);
+      else toast.success(`A new invitation was sent to ${res.invitation.email}.`);
+      void refresh();
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (i: Invitation) => orgs.revokeInvitation(orgId, i.id),
+    onSuccess: (res) => {
+      toast.success(`The invitation for ${res.invitation.email} no longer works.`);
+      void refresh();
+    },
+  });
+  const open = (i: Invitation) => i.status === 'pending' || i.status === 'expired';
+  const columns: Column<Invitation>[] = [
+    { key: 'email', header: 'Email', cell: (i) => i.email, sortValue: (i) => i.email },
+    { key: 'role', header: 'Role', cell: (i) => ROLE_LABEL[i.role] ?? i.role },
+    { key: 'status', header: 'Status', cell: (i) => <Pill tone={TONE[i.status]}>{i.status}</Pill> },
+    { key: 'expires', header: 'Expires', cell: (i) => formatDateTime(i.expiresAt), sortValue: (i) => i.expiresAt },
+    {
+      key: 'actions',
+      header: <span className="visually-hidden">Actions</span>,
+      cell: (i) =>
+        open(i) ? (
+          <span className="row">
+            <Button small onClick={() => reissue.mutate(i)} aria-label={`New link for ${i.email}`}>
+              New link
+            </Button>
+            {i.status === 'pending' ? (
+              <Button small variant="danger" onClick={() => revoke.mutate(i)} aria-label={`Revoke ${i.email}`}>
+                Revoke
+              </Button>
+            ) : null}
+          </span>
+        ) : null,
+    },
+  ];
+  return (
+    <div className="stack">
+      <h3>Invitations</h3>
+      {reissue.error ? <ErrorState error={reissue.error} title="No new link." /> : null}
+      {revoke.error ? <ErrorState error={revoke.error} title="Not revoked." /> : null}
+      <Table
+        caption="Invitations"
+        testId="invitations-table"
+        columns={columns}
+        rows={invitations.data?.invitations}
+        rowKey={(i) => i.id}
+        isLoading={invitations.isLoading}
+        error={invitations.error}
+        onRetry={() => invitations.refetch()}
+        empty="No open invitations."
+      />
+    </div>
+  );
+}
