@@ -1,7 +1,9 @@
-// GET /api/orgs/:orgId/live (Server-Sent Events, event "snapshot") and /live/snapshot (the same as JSON).
+// GET /api/orgs/:orgId/live (Server-Sent Events: "snapshot", a final "revoked" when access ends) and /live/snapshot (the same as JSON).
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
+import type { Permission } from '../auth/permissions.js';
 import type { App, AppDeps } from '../http/context.js';
+import { reauthorize } from '../http/reauthorize.js';
 import { defineRoute, json, UuidSchema } from '../http/route.js';
 import { liveSnapshot } from './live.js';
 import { mightycallRuntime } from './runtime.js';
@@ -9,7 +11,8 @@ import { LiveSnapshotSchema } from './schema.js';
 
 const tags = ['Live'];
 const OrgParams = z.object({ orgId: UuidSchema });
-const KEEPALIVE_MS = 15_000;
+/** Checked at the door by the route wrapper and again on every heartbeat of the stream. */
+const LIVE_PERMISSION: Permission = 'metrics:read';
 
 export function registerLiveRoutes(app: App, deps: AppDeps): void {
   const rt = () => mightycallRuntime(app, deps);
@@ -39,13 +42,14 @@ export function registerLiveRoutes(app: App, deps: AppDeps): void {
     app,
     deps,
     {
-      permission: 'metrics:read',
+      permission: LIVE_PERMISSION,
       org: 'param',
       route: createRoute({
         method: 'get',
         path: '/api/orgs/{orgId}/live',
         tags,
-        summary: 'The live state as a stream: an event "snapshot" (JSON as /live/snapshot) now and on every change',
+        summary:
+          'The live state as a stream: an event "snapshot" (JSON as /live/snapshot) now and on every change; a final event "revoked" ({error}) when access ends',
         request: { params: OrgParams },
         responses: {
           200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
@@ -59,6 +63,8 @@ export function registerLiveRoutes(app: App, deps: AppDeps): void {
         let last = '';
         let busy = false;
         let again = false;
+        // Set once access has ended (or the stream is going): nothing more is sent.
+        let over = false;
         // One snapshot at a time; a change during a send is picked up right after it.
         const push = async (force: boolean): Promise<void> => {
           if (busy) {
@@ -72,6 +78,7 @@ export function registerLiveRoutes(app: App, deps: AppDeps): void {
               const snapshot = await ctx.tenant((tx) => liveSnapshot(tx, orgId, runtime.clock.now()));
               const { asOf: _asOf, ...content } = snapshot;
               const key = JSON.stringify(content);
+              if (over) return;
               if (force || key !== last) {
                 last = key;
                 await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(snapshot), retry: 3000 });
@@ -83,19 +90,49 @@ export function registerLiveRoutes(app: App, deps: AppDeps): void {
           }
         };
         let forget = () => {};
+        let end = () => {};
         const ended = new Promise<void>((resolve) => {
+          end = resolve;
           stream.onAbort(resolve);
           forget = runtime.hub.onClose(resolve);
         });
+        let checking = false;
+        // Access is granted at the door and re-checked on every heartbeat, so a revoked key, an ended session, a
+        // removed member or a deleted org stops the stream within one interval (and one check).
+        const heartbeat = async (): Promise<void> => {
+          if (checking || over) return;
+          checking = true;
+          try {
+            const lost = await reauthorize(c, ctx.auth, ctx.caller, orgId, LIVE_PERMISSION);
+            if (over) return;
+            if (lost) {
+              over = true;
+              await stream.writeSSE({ event: 'revoked', data: JSON.stringify({ error: lost }) });
+              end();
+              return;
+            }
+            await stream.write(': keepalive\n\n');
+          } catch (error) {
+            // The check could not be made (database down) or the client has gone. Fail closed without a final
+            // event: a client still there reconnects and is checked at the door.
+            if (!stream.aborted) {
+              deps.logger.warn('live stream ended: its access check failed', {
+                error: error instanceof Error ? error.message : String(error),
+              });
+            }
+            end();
+          } finally {
+            checking = false;
+          }
+        };
         await push(true);
         const unsubscribe = runtime.hub.subscribe(() => {
           push(false).catch(() => stream.abort());
         });
-        const keepalive = setInterval(() => {
-          stream.write(': keepalive\n\n').catch(() => stream.abort());
-        }, KEEPALIVE_MS);
+        const timer = setInterval(() => void heartbeat(), runtime.liveRecheckMs);
         await ended;
-        clearInterval(keepalive);
+        over = true;
+        clearInterval(timer);
         unsubscribe();
         forget();
       });

@@ -30,21 +30,22 @@ export interface LiveSnapshot {
   agents: LiveAgentView[];
 }
 
-/** Agents who handled the org's calls this recently are on its wallboard even when idle. */
-const ROSTER_DAYS = 7;
-
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+const agentKey = (account: string, extension: string) => `${account}\u0000${extension}`;
 
-/** The org's calls in progress and its agents' states; runs as the caller, so row-level security applies too. */
+/**
+ * The org's calls in progress and its agents' states; runs as the caller, so row-level security applies too.
+ * Agents are the org's linked agents only (vs_live_agent_states: a member of the org has the extension), each in
+ * the state all its calls give it, the org's or not; a call of the org answered by someone else's agent names
+ * no agent.
+ */
 export async function liveSnapshot(tx: Tx, orgId: string, now: number): Promise<LiveSnapshot> {
   const ringingAfter = new Date(now - STALE_RINGING_MS);
   const connectedAfter = new Date(now - STALE_CONNECTED_MS);
-  const assigned = (numberCol: string, startCol: string) => sql`EXISTS (
-    SELECT 1 FROM org_phone_numbers a WHERE a.org_id = ${orgId} AND a.phone_number_id = ${sql.ref(numberCol)}
-      AND a.assigned_from <= ${sql.ref(startCol)} AND (a.assigned_until IS NULL OR ${sql.ref(startCol)} < a.assigned_until))`;
   const calls = await sql<{
     call_id: string;
     state: 'ringing' | 'connected';
+    provider_account: string;
     from_party: string | null;
     to_party: string | null;
     extension: string | null;
@@ -52,100 +53,51 @@ export async function liveSnapshot(tx: Tx, orgId: string, now: number): Promise<
     answered_at: Date | null;
     agent_name: string | null;
   }>`
-    SELECT lc.call_id, lc.state, lc.from_party, lc.to_party, lc.extension, lc.started_at, lc.answered_at,
-      ag.display_name AS agent_name
+    SELECT lc.call_id, lc.state, lc.provider_account, lc.from_party, lc.to_party, lc.extension, lc.started_at,
+      lc.answered_at, ag.display_name AS agent_name
     FROM mightycall_live_calls lc
     LEFT JOIN agents ag ON ag.provider = 'mightycall' AND ag.provider_account = lc.provider_account AND ag.extension = lc.extension
     WHERE ((lc.state = 'ringing' AND lc.last_event_at > ${ringingAfter})
         OR (lc.state = 'connected' AND lc.last_event_at > ${connectedAfter}))
-      AND ${assigned('lc.business_number_id', 'lc.started_at')}
+      AND EXISTS (
+        SELECT 1 FROM org_phone_numbers a WHERE a.org_id = ${orgId} AND a.phone_number_id = lc.business_number_id
+          AND a.assigned_from <= lc.started_at AND (a.assigned_until IS NULL OR lc.started_at < a.assigned_until))
     ORDER BY lc.started_at, lc.call_id`.execute(tx);
 
-  const legs = await sql<{ provider_account: string; extension: string; state: string; since: Date }>`
-    SELECT l.provider_account, l.extension, l.state, l.since
-    FROM mightycall_live_legs l
-    WHERE l.updated_at > ${new Date(now - 86_400_000)} AND ${assigned('l.business_number_id', 'l.call_started_at')}`.execute(
+  const agents = await sql<{
+    provider_account: string;
+    extension: string;
+    state: LiveAgentView['state'];
+    since: Date | null;
+    name: string | null;
+  }>`
+    SELECT s.provider_account, s.extension, s.state, s.since, ag.display_name AS name
+    FROM vs_live_agent_states(${orgId}, ${ringingAfter}, ${connectedAfter}, ${new Date(now - 86_400_000)}) s
+    LEFT JOIN agents ag ON ag.provider = 'mightycall' AND ag.provider_account = s.provider_account AND ag.extension = s.extension`.execute(
     tx,
   );
-
-  const roster = await sql<{ provider_account: string; extension: string; name: string | null }>`
-    WITH people AS (
-      -- From the org's assignments into calls, so the (business_number_id, started_at) index does the work.
-      SELECT DISTINCT c.provider_account, c.agent_extension AS extension
-      FROM org_phone_numbers a
-      JOIN calls c ON c.business_number_id = a.phone_number_id AND c.started_at >= a.assigned_from
-        AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until)
-      WHERE a.org_id = ${orgId} AND c.started_at > ${new Date(now - ROSTER_DAYS * 86_400_000)}
-        AND c.provider = 'mightycall' AND c.agent_extension IS NOT NULL
-      UNION
-      SELECT p.provider_account, m.mightycall_extension
-      FROM org_memberships m
-      CROSS JOIN (
-        SELECT DISTINCT pn.provider_account FROM phone_numbers pn JOIN org_phone_numbers a ON a.phone_number_id = pn.id
-        WHERE a.org_id = ${orgId} AND a.assigned_until IS NULL AND pn.provider = 'mightycall' AND pn.provider_account IS NOT NULL
-      ) p
-      WHERE m.org_id = ${orgId} AND m.mightycall_extension IS NOT NULL
-    )
-    SELECT people.provider_account, people.extension, ag.display_name AS name
-    FROM people
-    LEFT JOIN agents ag ON ag.provider = 'mightycall' AND ag.provider_account = people.provider_account AND ag.extension = people.extension`.execute(
-    tx,
-  );
+  const linked = new Set(agents.rows.map((a) => agentKey(a.provider_account, a.extension)));
 
   return {
     asOf: new Date(now).toISOString(),
-    calls: calls.rows.map((r) => ({
-      callId: r.call_id,
-      state: r.state,
-      from: r.from_party,
-      to: r.to_party,
-      extension: r.extension,
-      agentName: r.agent_name,
-      startedAt: new Date(r.started_at).toISOString(),
-      answeredAt: iso(r.answered_at),
-    })),
-    agents: agentStates(roster.rows, legs.rows, now),
+    calls: calls.rows.map((r) => {
+      // A shared number's call taken by another org's agent: the call is this org's too, the agent is not.
+      const ours = r.extension !== null && linked.has(agentKey(r.provider_account, r.extension));
+      return {
+        callId: r.call_id,
+        state: r.state,
+        from: r.from_party,
+        to: r.to_party,
+        extension: ours ? r.extension : null,
+        agentName: ours ? r.agent_name : null,
+        startedAt: new Date(r.started_at).toISOString(),
+        answeredAt: iso(r.answered_at),
+      };
+    }),
+    agents: agents.rows
+      .map((a): LiveAgentView => ({ extension: a.extension, name: a.name, state: a.state, since: iso(a.since) }))
+      .sort((x, y) => x.extension.localeCompare(y.extension, 'en', { numeric: true })),
   };
-}
-
-function agentStates(
-  roster: ReadonlyArray<{ provider_account: string; extension: string; name: string | null }>,
-  legs: ReadonlyArray<{ provider_account: string; extension: string; state: string; since: Date }>,
-  now: number,
-): LiveAgentView[] {
-  const agents = new Map<
-    string,
-    { extension: string; name: string | null; busy: number[]; ringing: number[]; ended: number[] }
-  >();
-  const entry = (account: string, extension: string) => {
-    const key = `${account}\u0000${extension}`;
-    let a = agents.get(key);
-    if (!a) {
-      a = { extension, name: null, busy: [], ringing: [], ended: [] };
-      agents.set(key, a);
-    }
-    return a;
-  };
-  for (const r of roster) entry(r.provider_account, r.extension).name = r.name;
-  for (const leg of legs) {
-    const a = entry(leg.provider_account, leg.extension);
-    const since = new Date(leg.since).getTime();
-    if ((leg.state === 'connected' || leg.state === 'dialing') && since > now - STALE_CONNECTED_MS) a.busy.push(since);
-    else if (leg.state === 'ringing' && since > now - STALE_RINGING_MS) a.ringing.push(since);
-    else a.ended.push(since);
-  }
-  const named = new Map(roster.map((r) => [`${r.provider_account}\u0000${r.extension}`, r.name]));
-  return [...agents.entries()]
-    .map(([key, a]): LiveAgentView => {
-      const name = a.name ?? named.get(key) ?? null;
-      if (a.busy.length > 0)
-        return { extension: a.extension, name, state: 'on_call', since: iso(new Date(Math.min(...a.busy))) };
-      if (a.ringing.length > 0)
-        return { extension: a.extension, name, state: 'ringing', since: iso(new Date(Math.min(...a.ringing))) };
-      const last = a.ended.length > 0 ? new Date(Math.max(...a.ended)) : null;
-      return { extension: a.extension, name, state: 'available', since: iso(last) };
-    })
-    .sort((x, y) => x.extension.localeCompare(y.extension, 'en', { numeric: true }));
 }
 
 type Listener = () => void;

@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   schedulerTickMs?: number;
   workerPollMs?: number;
   livePollMs?: number;
+  /** how often an open live stream checks its caller may still watch (default 10 s; tests shorten it) */
+  liveRecheckMs?: number;
 }
 
 export interface MightyCallRuntime {
@@ -36,6 +38,8 @@ export interface MightyCallRuntime {
   /** webhook arrivals per recent window: the worker stands aside while they pour in */
   ingest: IngestMeter;
   hub: LiveHub;
+  /** ms between an open live stream's access checks: a revoked credential ends it within this and one check */
+  liveRecheckMs: number;
   /** throws 503 when no secret key is configured */
   box(): SecretBox;
   secretsOf(row: ConnectionRow): ConnectionSecrets;
@@ -144,6 +148,7 @@ function createRuntime(deps: AppDeps, options: RuntimeOptions): MightyCallRuntim
     worker,
     ingest,
     hub,
+    liveRecheckMs: options.liveRecheckMs ?? 10_000,
     box,
     secretsOf,
     clientFor,

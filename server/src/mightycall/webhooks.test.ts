@@ -89,6 +89,12 @@ describe.each(testTargets())('MightyCall webhooks and live state on %s', (target
       if (HARBOR_NUMBERS.includes(n.e164)) await assignNumber(database, harbor, n.id);
       if (THAMES_NUMBERS.includes(n.e164)) await assignNumber(database, thames, n.id);
     }
+    // The wallboard lists an org's own agents: members with their MightyCall extensions.
+    for (const extension of ['101', '102', '103']) {
+      await createUser(database, `agent${extension}@harbor.example`, {
+        memberships: [{ orgId: harbor, role: 'agent', extension }],
+      });
+    }
     await createUser(database, 'oliver@thames.example', {
       password: PASSWORD,
       memberships: [{ orgId: thames, role: 'agent', extension: '104' }],

@@ -1,11 +1,24 @@
-// The live state of an org: a snapshot, then 'snapshot' events from the SSE stream; polling when the stream is down.
+// The live state of an org: a snapshot, then 'snapshot' events from the SSE stream; polling when the stream is down;
+// a final 'revoked' event ends it for good (the caller's access ended: no reconnecting, no polling).
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { isNotFound } from '../api/client';
 import { live } from '../api/endpoints';
 import type { LiveSnapshot } from '../api/types';
 
-export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'unavailable';
+export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'unavailable' | 'ended';
+
+/** Why the server ended the stream: the API's error (code, message). */
+export interface StreamEnd {
+  code: string;
+  message: string;
+}
+
+function isStreamEnd(value: unknown): value is { error: StreamEnd } {
+  if (typeof value !== 'object' || value === null || !('error' in value)) return false;
+  const error: unknown = value.error;
+  return typeof error === 'object' && error !== null && 'code' in error && 'message' in error;
+}
 
 function isSnapshot(value: unknown): value is LiveSnapshot {
   return typeof value === 'object' && value !== null && 'calls' in value && 'agents' in value && 'asOf' in value;
@@ -14,12 +27,13 @@ function isSnapshot(value: unknown): value is LiveSnapshot {
 export function useLive(orgId: string) {
   const queryClient = useQueryClient();
   const [stream, setStream] = useState<StreamState>('connecting');
+  const [ended, setEnded] = useState<StreamEnd | null>(null);
   const key = ['live', orgId];
   const snapshot = useQuery({
     queryKey: key,
     queryFn: () => live.snapshot(orgId),
     // The stream keeps it current; poll only while the stream is not delivering.
-    refetchInterval: (q) => (isNotFound(q.state.error) ? false : stream === 'open' ? false : 5000),
+    refetchInterval: (q) => (isNotFound(q.state.error) || stream === 'open' || stream === 'ended' ? false : 5000),
   });
   const unavailable = isNotFound(snapshot.error);
 
@@ -37,11 +51,29 @@ export function useLive(orgId: string) {
         // a malformed event is skipped; the next one or the poll corrects the screen
       }
     });
-    source.onerror = () => setStream(source.readyState === EventSource.CLOSED ? 'unavailable' : 'reconnecting');
+    source.addEventListener('revoked', (event) => {
+      // Access ended (key revoked, signed out, removed from the org…): reconnecting would only be refused.
+      source.close();
+      let why: StreamEnd = { code: 'access_ended', message: 'Your access to this live feed has ended.' };
+      try {
+        const data: unknown = JSON.parse(String(event.data));
+        if (isStreamEnd(data)) why = data.error;
+      } catch {
+        // the generic reason stands
+      }
+      setEnded(why);
+      setStream('ended');
+      // One more request, so a signed-out session is noticed the way every 401 is (sign-in page).
+      void queryClient.refetchQueries({ queryKey: key });
+    });
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) setStream((s) => (s === 'ended' ? s : 'unavailable'));
+      else setStream('reconnecting');
+    };
     return () => source.close();
   }, [orgId, unavailable, queryClient]);
 
-  return { snapshot, stream, unavailable };
+  return { snapshot, stream, ended, unavailable };
 }
 
 /** Re-renders every second so timers tick. */

@@ -1,5 +1,6 @@
 // Live wallboard: calls ringing and in progress with timers, agents and their states, today's KPIs; TV-readable.
 import type { ReactNode } from 'react';
+import { Link } from 'react-router-dom';
 import type { LiveAgent, LiveCall, LiveSnapshot } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -18,6 +19,7 @@ const STREAM_TEXT = {
   open: { tone: 'good', text: 'Live' },
   reconnecting: { tone: 'warn', text: 'Live feed interrupted — reconnecting; polling every 5 s' },
   unavailable: { tone: 'warn', text: 'Live stream unavailable — polling every 5 s' },
+  ended: { tone: 'bad', text: 'Access ended — sign in again' },
 } as const;
 
 const TODAY_KPIS = ['offered_calls', 'answer_rate_pct', 'service_level_pct', 'avg_wait_seconds'] as const;
@@ -138,7 +140,7 @@ function LiveState({ data, children }: { data: LiveSnapshot | undefined; childre
 
 export default function Wallboard() {
   const { org } = useCurrentOrg();
-  const { snapshot, stream, unavailable } = useLive(org.id);
+  const { snapshot, stream, ended, unavailable } = useLive(org.id);
   const data = snapshot.data;
   const status = STREAM_TEXT[stream];
   return (
@@ -146,7 +148,7 @@ export default function Wallboard() {
       <header className="page-header">
         <div>
           <h1>{org.name} — live</h1>
-          {unavailable ? null : (
+          {unavailable && !ended ? null : (
             <p className="page-header-meta" data-testid="live-status">
               <Pill tone={status.tone}>{status.text}</Pill> {data ? `as of ${formatTime(data.asOf, org.timezone)}` : ''}
             </p>
@@ -156,7 +158,12 @@ export default function Wallboard() {
           Full screen
         </Button>
       </header>
-      {unavailable ? (
+      {ended ? (
+        <Notice>
+          <strong>Your access to this live feed has ended.</strong> {ended.message}{' '}
+          <Link to={`/sign-in?next=${encodeURIComponent(`/orgs/${org.id}/live`)}`}>Sign in again</Link> to watch it.
+        </Notice>
+      ) : unavailable ? (
         <Notice>
           <strong>Live feed unavailable.</strong> This server does not provide live call state yet (the live API
           answered 404). Today’s figures below still refresh every {REFRESH_SECONDS} s.
