@@ -1,4 +1,6 @@
 // First start in demo mode: every demo account gets its own random password, which signs in that account only.
+
+import { demoTopology } from '@victorysync/datagen';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, testApp } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
@@ -81,5 +83,22 @@ describe.each(testTargets())('demo bootstrap on %s', (target) => {
     } finally {
       await fresh.cleanup();
     }
+  });
+
+  it("links every demo agent to its org by extension, so each org's wallboard lists its own staff", async () => {
+    const topology = demoTopology();
+    const rows = await database.db
+      .selectFrom('org_memberships as m')
+      .innerJoin('organizations as o', 'o.id', 'm.org_id')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['o.slug', 'm.mightycall_extension', 'u.password_hash'])
+      .where('m.mightycall_extension', 'is not', null)
+      .execute();
+    const slugOf = new Map(topology.orgs.map((o) => [o.key, o.slug]));
+    expect(rows.map((r) => `${r.slug}:${r.mightycall_extension}`).sort()).toEqual(
+      topology.agents.map((a) => `${slugOf.get(a.orgKey)}:${a.extension}`).sort(),
+    );
+    // Only the one printed agent can sign in; the rest are roster entries an admin may invite.
+    expect(rows.filter((r) => r.password_hash !== null)).toHaveLength(1);
   });
 });

@@ -151,6 +151,27 @@ export async function seedDemo(
     }
   }
 
+  // The rest of the staff are members of their org too (no password: an admin invites them to sign in), so
+  // each org's wallboard lists its own agents (an agent is an org's through a member's extension).
+  for (const agent of topology.agents) {
+    const orgId = orgIds.get(agent.orgKey);
+    if (agent === firstAgent || !orgId) continue;
+    const user = await tx
+      .insertInto('users')
+      .values({ email: agent.email, display_name: agent.name, password_hash: null, platform_role: 'none' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await tx
+      .insertInto('org_memberships')
+      .values({
+        org_id: orgId,
+        user_id: user.id,
+        role: 'agent',
+        mightycall_extension: agent.extension,
+      })
+      .execute();
+  }
+
   const from = new Date(now.getTime() - days * 86_400_000);
   let batch: NormalizedCall[] = [];
   for (const call of generateCalls(topology, { seed: DEMO_SEED, from, to: now })) {
