@@ -1,13 +1,12 @@
 // Builds the Hono app from the capability modules; no side effects at import.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { registerApiKeyRoutes } from './api-keys/routes.js';
 import { registerAuditRoutes } from './audit/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerCallRoutes } from './calls/routes.js';
 import { registerDocsRoutes } from './docs/routes.js';
 import { registerHealthRoutes } from './health/routes.js';
-import { tooLarge } from './http/body-stream.js';
+import { bodyLimit, settleUnreadBodies } from './http/body-stream.js';
 import type { App, AppDeps, AppEnv } from './http/context.js';
 import { cors } from './http/cors.js';
 import { dropDashboardCacheOnWrites } from './http/dashboard-cache.js';
@@ -31,6 +30,8 @@ export function createApp(deps: AppDeps): App {
       if (!result.success) throw validationError(result.error, result.target);
     },
   });
+  // Outermost: an answer given before its body had all arrived waits for the rest, or closes the connection.
+  app.use('*', settleUnreadBodies());
   app.use('*', requestContext(deps.logger));
   app.use('*', securityHeaders({ trustedProxies: deps.config.auth.trustedProxies }));
   // Webhooks skip the generic input middleware below: they read their body once, under the same rules.
@@ -38,17 +39,10 @@ export function createApp(deps: AppDeps): App {
   app.use('*', cors(deps.config.corsOrigins));
   app.use('/api/*', dropDashboardCacheOnWrites(app, deps));
   // Bodies are small everywhere but the call import, which takes whole files.
-  const limited = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw tooLarge(maxSize);
-      },
-    });
   // Only requests that may carry a body: looking for one makes @hono/node-server build the full web Request
   // (an AbortSignal and its listeners per request). The call import streams its body and applies the limit and
   // the body rules itself (calls/routes.ts).
-  const defaultLimit = limited(deps.config.maxBodyBytes);
+  const defaultLimit = bodyLimit(deps.config.maxBodyBytes);
   const guard = bodyGuard();
   app.use('/api/*', (c, next) =>
     !BODY_METHODS.has(c.req.method) || c.req.path === IMPORT_PATH

@@ -88,6 +88,8 @@ const EnvSchema = z.object({
   SUPABASE_JWT_AUDIENCE: z.string().default('authenticated'),
   MIGHTYCALL_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
   VICTORYSYNC_SYNC_INTERVAL: z.coerce.number().int().min(30).max(86_400).default(300),
+  VICTORYSYNC_WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400), // at most 30 days
+  VICTORYSYNC_WEBHOOK_MAX_AHEAD_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   VICTORYSYNC_MIGHTYCALL_JOBS: flag,
 });
 
@@ -119,6 +121,8 @@ export interface MightyCallConfig {
   syncIntervalSeconds: number;
   /** demo mode: the simulator's port (taken if free, else an ephemeral one) */
   simPort: number;
+  /** webhook events stamped further from this server's clock are refused (mightycall/event-window.ts) */
+  webhookWindow: { maxAgeMs: number; maxAheadMs: number };
 }
 
 export interface AuthConfig {
@@ -198,6 +202,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jobs: e.VICTORYSYNC_MIGHTYCALL_JOBS ?? true,
       syncIntervalSeconds: e.VICTORYSYNC_SYNC_INTERVAL,
       simPort: e.MIGHTYCALL_SIM_PORT,
+      webhookWindow: {
+        maxAgeMs: e.VICTORYSYNC_WEBHOOK_MAX_AGE_SECONDS * 1000,
+        maxAheadMs: e.VICTORYSYNC_WEBHOOK_MAX_AHEAD_SECONDS * 1000,
+      },
     },
   };
 }

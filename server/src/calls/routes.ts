@@ -1,6 +1,6 @@
 // HTTP routes of the call log: recent calls, the filtered log (JSON pages or a CSV of everything), one call, import.
 import { createRoute, z } from '@hono/zod-openapi';
-import { limitedChunks, tooLarge, utf8Text } from '../http/body-stream.js';
+import { bodyChunks, limitedChunks, tooLarge, utf8Text } from '../http/body-stream.js';
 import type { App, AppDeps } from '../http/context.js';
 import { cachedJson, dashboardCache, dashboardKey } from '../http/dashboard-cache.js';
 import { AppError } from '../http/errors.js';
@@ -223,7 +223,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
       // route, whose bodies may be hundreds of megabytes); an error anywhere rolls the whole import back.
       const limit = deps.config.importMaxBytes;
       if (Number(c.req.header('content-length') ?? 0) > limit) throw tooLarge(limit);
-      const body = c.req.raw.body ?? (async function* () {})();
+      const body = bodyChunks(c);
       const report = await ctx.tenant(async (tx) => {
         const r = await importCalls(tx, utf8Text(limitedChunks(body, limit)), format);
         await ctx.auditIn(tx, {

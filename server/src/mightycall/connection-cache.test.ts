@@ -131,7 +131,8 @@ describe.each(testTargets())('webhook connection cache on %s', (target) => {
       },
       Guid: `0a000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
       ApiKey: apiKey,
-      Timestamp: '2026-03-02T15:00:00.0000000Z',
+      // Now: the receiver refuses events stamped outside its window (event-window.ts).
+      Timestamp: new Date().toISOString(),
     });
   };
   const post = async (app: TestServer['app'], body: string, path = hookPath) =>

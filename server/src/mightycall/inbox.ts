@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Tx } from '../db/tenant.js';
-import { extensionOf, parseMcTime } from './wire.js';
+import { extensionOf, type McTime, parseMcTime } from './wire.js';
 
 export const EnvelopeSchema = z.looseObject({
   EventType: z.string().trim().min(1).max(100),
@@ -65,8 +65,14 @@ export interface InboxRow {
   body: string;
 }
 
-export function inboxRow(connectionId: string, envelope: Envelope, receivedMs: number): InboxRow {
-  const time = parseMcTime(envelope.Timestamp) ?? {
+/** `parsed`: the envelope's Timestamp, when the caller has read it already. */
+export function inboxRow(
+  connectionId: string,
+  envelope: Envelope,
+  receivedMs: number,
+  parsed: McTime | null = parseMcTime(envelope.Timestamp),
+): InboxRow {
+  const time = parsed ?? {
     ms: receivedMs,
     key: `${new Date(receivedMs).toISOString().slice(0, 23)}0000Z`,
   };

@@ -5,6 +5,7 @@ import type { App, AppDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { MightyCallClient } from './client.js';
 import { COLUMNS, type ConnectionRow, type ConnectionSecrets, loadSecrets } from './connections.js';
+import { EventWindow } from './event-window.js';
 import { IngestMeter } from './ingest-meter.js';
 import { LiveHub } from './live.js';
 import { QuotaBudget } from './quota.js';
@@ -38,6 +39,8 @@ export interface MightyCallRuntime {
   /** webhook arrivals per recent window: the worker stands aside while they pour in */
   ingest: IngestMeter;
   hub: LiveHub;
+  /** the time window webhook events must fall in, and the count of those refused */
+  webhookWindow: EventWindow;
   /** ms between an open live stream's access checks: a revoked credential ends it within this and one check */
   liveRecheckMs: number;
   /** throws 503 when no secret key is configured */
@@ -148,6 +151,7 @@ function createRuntime(deps: AppDeps, options: RuntimeOptions): MightyCallRuntim
     worker,
     ingest,
     hub,
+    webhookWindow: new EventWindow(config.mightycall.webhookWindow),
     liveRecheckMs: options.liveRecheckMs ?? 10_000,
     box,
     secretsOf,

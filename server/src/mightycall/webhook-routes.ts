@@ -5,17 +5,19 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
-import { readLimited, tooLarge } from '../http/body-stream.js';
+import { bodyChunks, readLimited, tooLarge } from '../http/body-stream.js';
 import type { App, AppDeps, AppEnv } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { checkBodyBytes } from '../http/input-guards.js';
+import type { Logger } from '../http/logger.js';
 import { defineRoute, json } from '../http/route.js';
 import { ConnectionCache, type ConnectionCacheOptions } from './connection-cache.js';
 import { COLUMNS, webhookSecretDigests } from './connections.js';
-import { classifyBody, inboxRow, insertInboxRows } from './inbox.js';
+import { classifyBody, type Envelope, inboxRow, insertInboxRows } from './inbox.js';
 import { InboxWriter } from './inbox-writer.js';
-import { mightycallRuntime } from './runtime.js';
+import { type MightyCallRuntime, mightycallRuntime } from './runtime.js';
 import { matchesSecret, secretDigest } from './secrets.js';
+import { type McTime, parseMcTime } from './wire.js';
 
 const SYSTEM = systemPrincipal('mightycall webhooks');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -77,7 +79,9 @@ export function registerMightyCallWebhookRoutes(app: App, deps: AppDeps): void {
         summary: 'MightyCall webhook receiver (authenticated by the URL token and the ApiKey in the body)',
         description:
           'Answers the validation POST MightyCall sends on setup with 200. Events are stored once (deduplicated on ' +
-          'Guid) and processed asynchronously in Timestamp order.',
+          'Guid) and processed asynchronously in Timestamp order. Events stamped more than ' +
+          'VICTORYSYNC_WEBHOOK_MAX_AGE_SECONDS (default 24 h) before, or VICTORYSYNC_WEBHOOK_MAX_AHEAD_SECONDS ' +
+          '(default 5 min) after, the server’s clock are refused with 422.',
         request: { params: z.object({ connectionId: z.string().max(64), token: z.string().max(200) }) },
         responses: {
           200: json(
@@ -86,6 +90,10 @@ export function registerMightyCallWebhookRoutes(app: App, deps: AppDeps): void {
           ),
           403: json(z.unknown(), 'The ApiKey in the body is not this connection’s'),
           404: json(z.unknown(), 'Unknown connection or token'),
+          422: json(
+            z.unknown(),
+            'The event’s Timestamp is outside the accepted window (event_too_old, event_in_future): not stored',
+          ),
         },
       }),
     },
@@ -124,10 +132,39 @@ async function receiveEvent(
   if (!envelope.ApiKey || !matchesSecret(envelope.ApiKey, connection.apiKeyDigest)) {
     throw new AppError(403, 'api_key_mismatch', 'The event’s ApiKey does not belong to this connection.');
   }
+  const now = runtime.clock.now();
+  const time = timeInWindow(runtime, deps.logger, row.id, envelope, now);
   // Committed before the answer: nothing is acknowledged that is not stored.
-  const stored = await webhookInboxWriter(app, deps).add(inboxRow(row.id, envelope, runtime.clock.now()));
+  const stored = await webhookInboxWriter(app, deps).add(inboxRow(row.id, envelope, now, time));
   if (stored) runtime.worker.wake();
   return { ok: true, duplicate: !stored };
+}
+
+/**
+ * The event's Timestamp, or the 422 (counted and logged) when it lies outside the runtime's window. Measured
+ * against the runtime's clock, which tests drive together with the simulator's. An event without a readable
+ * Timestamp is ordered by its arrival (inboxRow), so it is inside the window by definition: null.
+ */
+function timeInWindow(
+  runtime: MightyCallRuntime,
+  logger: Logger,
+  connectionId: string,
+  envelope: Envelope,
+  now: number,
+): McTime | null {
+  const time = parseMcTime(envelope.Timestamp);
+  const outside = time ? runtime.webhookWindow.judge(time.ms, now) : null;
+  if (!time || !outside) return time;
+  // Without the URL token or the ApiKey: what was refused, for which connection, and how far off.
+  logger.warn('webhook event refused: Timestamp outside the window', {
+    connectionId,
+    eventType: envelope.EventType,
+    guid: envelope.Guid ?? null,
+    timestamp: envelope.Timestamp,
+    offBySeconds: Math.round((time.ms - now) / 1000),
+    reason: outside,
+  });
+  throw runtime.webhookWindow.refuse(outside, envelope.Timestamp ?? '', time.ms, now);
 }
 
 const HOOK_PATH = /^\/api\/webhooks\/mightycall\/([0-9A-Za-z-]{1,64})\/([0-9A-Za-z_-]{1,200})$/;
@@ -149,7 +186,7 @@ export function webhookFastPath(app: App, deps: AppDeps): MiddlewareHandler<AppE
     if (!match) return next();
     const declared = Number(incoming.headers['content-length'] ?? 0);
     if (declared > limit) throw tooLarge(limit);
-    const bytes = await readLimited(incoming, limit);
+    const bytes = await readLimited(bodyChunks(c), limit);
     checkBodyBytes(bytes, incoming.headers['content-type']);
     return c.json(await receiveEvent(app, deps, match[1] as string, match[2] as string, bytes.toString('utf8')), 200);
   };
