@@ -1,9 +1,9 @@
 // Token endpoint and bearer checks: grants, invalid_client, expiry, refresh, 401s, account isolation.
 import { beforeEach, describe, expect, it } from 'vitest';
+import { BASE, mintToken, obj } from '../test/support.js';
 import { DEMO_API_KEY, DEMO_USER_KEY } from './accounts.js';
 import { createManualClock, type ManualClock } from './clock.js';
 import { createSimulator, type Simulator } from './simulator.js';
-import { BASE, mintToken, obj } from './test-support.js';
 
 const CC_KEY = '0b7c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3';
 let clock: ManualClock;

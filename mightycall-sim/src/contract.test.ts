@@ -1,5 +1,6 @@
 // Contract tests: every simulator response the client uses validates against contract/swagger-v4.json.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type ApiClient, apiClient, arr, BASE, mintToken, obj } from '../test/support.js';
 import { DEMO_API_KEY } from './accounts.js';
 import {
   authDeniedSchema,
@@ -9,7 +10,6 @@ import {
 } from './conformance/notes-schemas.js';
 import { Contract } from './conformance/validator.js';
 import { createSimulator, type Simulator } from './simulator.js';
-import { type ApiClient, apiClient, arr, BASE, mintToken, obj } from './test-support.js';
 
 const contract = new Contract();
 const WRAPPED_JOURNAL = 'API.HttpService.Models.Common.OkDataResponse[Infratel.JournalLibrary.Models.RequestListModel]';

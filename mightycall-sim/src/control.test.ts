@@ -1,9 +1,9 @@
 // The /_sim HTTP control endpoints (and their /__sim alias), recording links, and in-process faults.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiClient, arr, BASE, obj, type WebhookSink, webhookSink } from '../test/support.js';
 import { DEMO_API_KEY } from './accounts.js';
 import { createManualClock, type ManualClock } from './clock.js';
 import { createSimulator, type Simulator } from './simulator.js';
-import { apiClient, arr, BASE, obj, type WebhookSink, webhookSink } from './test-support.js';
 
 const SUNSET = '5e1f2a3b-4c5d-4e6f-8a7b-9c0d1e2f3a4b';
 let clock: ManualClock;

@@ -1,10 +1,10 @@
 // Determinism: the same seed and clock give the same data; the history is exactly the datagen stream.
 import { demoTopology, generateCalls } from '@victorysync/datagen';
 import { describe, expect, it } from 'vitest';
+import { apiClient, arr, obj } from '../test/support.js';
 import { DEMO_API_KEY } from './accounts.js';
 import { createManualClock } from './clock.js';
 import { createSimulator, type Simulator } from './simulator.js';
-import { apiClient, arr, obj } from './test-support.js';
 
 const NOW = Date.parse('2026-04-10T10:00:00Z');
 

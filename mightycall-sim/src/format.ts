@@ -13,9 +13,6 @@ export function timestamp(ms: number, digits: number, suffix: 'Z' | '+00:00' | '
   return `${base}${digits > 0 ? `.${fraction}` : ''}${suffix}`;
 }
 
-/** Webhook Timestamp: 7 fractional digits and Z, e.g. 2017-05-25T08:58:10.5140000Z */
-export const webhookTime = (ms: number): string => timestamp(ms, 7, 'Z');
-
 /** .NET round-trip with trailing zeros trimmed, e.g. 2017-01-14T08:40:51.62+00:00 */
 export function trimmedTime(ms: number, suffix: 'Z' | '+00:00'): string {
   const { base, millis } = isoParts(ms);

@@ -1,9 +1,9 @@
 // Live traffic: generator calls over a time-compressed sliding window, played as webhooks and stored.
 import { demoTopology, generateCalls } from '@victorysync/datagen';
 import { afterEach, describe, expect, it } from 'vitest';
+import { apiClient, arr, obj, type WebhookSink, webhookSink } from '../test/support.js';
 import { DEMO_API_KEY } from './accounts.js';
 import { createSimulator, type Simulator } from './simulator.js';
-import { apiClient, arr, obj, type WebhookSink, webhookSink } from './test-support.js';
 
 let sim: Simulator | undefined;
 let sink: WebhookSink | undefined;

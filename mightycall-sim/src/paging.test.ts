@@ -1,9 +1,9 @@
 // Paging and filters: /calls (skip/pageSize, default window), the journal (page/pageSize ≤ 1000, counts).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type ApiClient, apiClient, arr, obj } from '../test/support.js';
 import { DEMO_API_KEY } from './accounts.js';
 import { createManualClock } from './clock.js';
 import { createSimulator, type Simulator } from './simulator.js';
-import { type ApiClient, apiClient, arr, obj } from './test-support.js';
 
 const NOW = Date.parse('2026-02-18T15:30:00Z');
 let sim: Simulator;

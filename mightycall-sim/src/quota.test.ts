@@ -1,10 +1,10 @@
 // Daily quota: 429 with the documented "Retry after" text and a Retry-After header; rolling window; counters.
 import { describe, expect, it } from 'vitest';
+import { apiClient, BASE } from '../test/support.js';
 import { DEMO_API_KEY } from './accounts.js';
 import { createManualClock } from './clock.js';
 import { DAY_MS, DEFAULT_DAILY_QUOTA } from './quota.js';
 import { createSimulator } from './simulator.js';
-import { apiClient, BASE } from './test-support.js';
 
 const OTHER = 'f0e1d2c3-b4a5-4968-8776-655443322110';
 

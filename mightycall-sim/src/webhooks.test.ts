@@ -1,11 +1,11 @@
 // Webhooks captured by a local listener: documented sequences, envelope shape, switches, call state.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiClient, arr, obj, sequence, type WebhookSink, webhookSink } from '../test/support.js';
 import { DEMO_API_KEY } from './accounts.js';
 import { webhookEnvelopeSchema } from './conformance/notes-schemas.js';
 import { Contract } from './conformance/validator.js';
 import type { ScriptedCall } from './script.js';
 import { createSimulator, type Simulator } from './simulator.js';
-import { apiClient, arr, obj, sequence, type WebhookSink, webhookSink } from './test-support.js';
 
 const contract = new Contract();
 let sim: Simulator;

@@ -9,11 +9,11 @@ import { loadConfig } from '../src/config.js';
 import type { AppEnv } from '../src/http/context.js';
 import { securityHeaders } from '../src/http/middleware.js';
 import { getRouteTable } from '../src/http/route.js';
-import { listen } from '../src/mightycall/test-support.js';
 import { registerWebApp } from '../src/web-app/routes.js';
 import { client, ORIGIN, testApp } from './support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from './support/database.js';
 import { createOrg, createUser } from './support/fixtures.js';
+import { listen } from './support/mightycall.js';
 
 /** The headers every answer carries, whatever produced it. */
 function expectSecurityHeaders(res: Response, what: string): void {

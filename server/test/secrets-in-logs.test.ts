@@ -11,10 +11,10 @@ import {
 } from '@victorysync/mightycall-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../src/auth/tokens.js';
-import { mightyCallApp, TEST_SECRET_KEY, type TestServer } from '../src/mightycall/test-support.js';
 import { ORIGIN } from './support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from './support/database.js';
 import { createUser } from './support/fixtures.js';
+import { mightyCallApp, TEST_SECRET_KEY, type TestServer } from './support/mightycall.js';
 
 describe.each(testTargets())('secrets in the logs on %s', (target) => {
   let database: TestDatabase;

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, call, errorOf, ORIGIN, type World } from '../../test/isolation-world.js';
 import { testTargets } from '../../test/support/database.js';
+import { listen } from '../../test/support/mightycall.js';
 import { withPrincipal } from '../db/tenant.js';
-import { listen } from '../mightycall/test-support.js';
 import { UserWithInvite } from '../users/schema.js';
 import { MeSchema } from './me.js';
 import { hashPassword } from './passwords.js';

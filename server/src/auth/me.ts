@@ -1,6 +1,7 @@
 // The /api/me description of a caller: user, platform role, memberships with what each allows, the key in use.
 import { z } from '@hono/zod-openapi';
 import type { Tx } from '../db/tenant.js';
+import { orNull } from '../http/or-null.js';
 import { RoleSchema } from '../orgs/schema.js';
 import { UserSchema } from '../users/schema.js';
 import { getUser } from '../users/service.js';
@@ -8,7 +9,7 @@ import { type Caller, permissionsOf } from './caller.js';
 
 export const MeSchema = z
   .object({
-    user: UserSchema.nullable(),
+    user: orNull(UserSchema),
     authenticatedVia: z.enum(['session', 'api_key', 'supabase_jwt']),
     apiKey: z
       .object({

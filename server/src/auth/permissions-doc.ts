@@ -110,19 +110,3 @@ export function renderPermissionsDoc(table: readonly RouteEntry[]): string {
     '',
   ].join('\n');
 }
-
-/** Markdown tables compared cell by cell, so padding added by the formatter (biome) does not matter. */
-export function normalizeTables(markdown: string): string {
-  return markdown
-    .split('\n')
-    .map((line) => {
-      if (!line.startsWith('|')) return line.trimEnd();
-      const cells = line
-        .slice(1, -1)
-        .split('|')
-        .map((c) => c.trim().replace(/^(:?)-+(:?)$/, '$1-$2'));
-      return `|${cells.join('|')}|`;
-    })
-    .join('\n')
-    .trim();
-}

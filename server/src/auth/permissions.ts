@@ -66,8 +66,6 @@ export const ROLE_PERMISSIONS: Readonly<Record<OrgRole, readonly Permission[]>> 
   agent: ORG_READER,
 };
 
-export const ORG_ROLES: readonly OrgRole[] = ['org_admin', 'org_manager', 'agent'];
-
 export type KeyKind = 'org' | 'platform';
 
 export type Scope =
@@ -108,10 +106,6 @@ export const SCOPES: ReadonlyArray<{ scope: Scope; kinds: readonly KeyKind[]; gr
 ];
 
 export const ALL_SCOPES: readonly Scope[] = SCOPES.map((s) => s.scope);
-
-export function isScope(value: string): value is Scope {
-  return SCOPES.some((s) => s.scope === value);
-}
 
 /** The permissions a key with these scopes holds (inside its org, or everywhere for a platform key). */
 export function scopePermissions(scopes: readonly string[]): Set<Permission> {

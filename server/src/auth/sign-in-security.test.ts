@@ -4,10 +4,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, call, errorOf, type World } from '../../test/isolation-world.js';
 import { testTargets } from '../../test/support/database.js';
+import { listen } from '../../test/support/mightycall.js';
 import { createApp } from '../app.js';
 import { withPrincipal } from '../db/tenant.js';
 import { TrustedProxies } from '../http/client-address.js';
-import { listen } from '../mightycall/test-support.js';
 import { hashPassword, PASSWORD_COST, type ScryptCost, verifyPassword } from './passwords.js';
 import { systemPrincipal } from './principal.js';
 

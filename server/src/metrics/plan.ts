@@ -99,18 +99,6 @@ export async function rangeTotalsMany(
   return totalsOfWindows(rows, windows.length);
 }
 
-export async function rangeTotals(
-  tx: Tx,
-  orgId: string | null,
-  window: Window,
-  tz: string,
-  t: Thresholds,
-): Promise<Sums> {
-  const [sums] = await rangeTotalsMany(tx, orgId, [window], tz, t);
-  if (!sums) throw new Error('rangeTotals: no sums');
-  return sums;
-}
-
 /** Sums per bucket of the range, rollups and raw edges in one statement; `bucket` indexes `range.buckets`. */
 export function rangeBucketsSql(
   orgId: string | null,
@@ -138,13 +126,4 @@ export function sumsByBucket(rows: ReadonlyArray<Sums & { bucket: number }>): Ma
     out.set(bucket, prev ? addSums(prev, s) : s);
   }
   return out;
-}
-
-export async function rangeBuckets(
-  tx: Tx,
-  orgId: string | null,
-  range: ResolvedRange,
-  t: Thresholds,
-): Promise<Map<number, Sums>> {
-  return sumsByBucket((await rangeBucketsSql(orgId, range, t).execute(tx)).rows);
 }

@@ -1,5 +1,6 @@
 // zod schemas of the metrics API: the query every ranged endpoint takes and the shapes it answers with.
 import { z } from '@hono/zod-openapi';
+import { orNull } from '../http/or-null.js';
 import { isValidTimeZone } from './zoned.js';
 
 const nullableNumber = z.number().nullable();
@@ -63,7 +64,7 @@ export const ClientMetricsSchema = z
   .object({
     range: RangeSchema,
     metrics: MetricsSchema,
-    previous: MetricsSchema.nullable(),
+    previous: orNull(MetricsSchema),
     change: z.record(z.string(), ChangeEntry).nullable(),
   })
   .openapi('ClientMetrics');

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { createUser } from '../../test/support/fixtures.js';
+import { createConnection, mightyCallApp, type TestServer } from '../../test/support/mightycall.js';
 import { ConnectionCache, connectionChanged, type WebhookConnection } from './connection-cache.js';
 import type { ConnectionRow } from './connections.js';
 import { secretDigest } from './secrets.js';
-import { createConnection, mightyCallApp, type TestServer } from './test-support.js';
 import { configureWebhookCache, webhookConnectionCache } from './webhook-routes.js';
 
 const PASSWORD = 'a-long-test-password-1';

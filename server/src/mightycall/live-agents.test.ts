@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { assignNumber, createOrg, createUser } from '../../test/support/fixtures.js';
+import { mightyCallApp, type TestServer } from '../../test/support/mightycall.js';
 import { type Principal, systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
 import type { LiveSnapshot } from './live.js';
 import { foldCall, type LiveEvent } from './live-fold.js';
 import { writeFold } from './live-store.js';
-import { mightyCallApp, type TestServer } from './test-support.js';
 
 const SYSTEM = systemPrincipal('live agents test');
 const PASSWORD = 'a-long-test-password-1';

@@ -11,7 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { assignNumber, createOrg, createUser } from '../../test/support/fixtures.js';
-import { callRows, createConnection, expectedCallRow, mightyCallApp, type TestServer } from './test-support.js';
+import {
+  callRows,
+  createConnection,
+  expectedCallRow,
+  mightyCallApp,
+  type TestServer,
+} from '../../test/support/mightycall.js';
 
 const START = Date.parse('2026-03-02T15:00:00Z');
 const PASSWORD = 'a-long-test-password-1';

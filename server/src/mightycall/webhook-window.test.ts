@@ -13,7 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { createUser } from '../../test/support/fixtures.js';
-import { createConnection, demoConnectionBody, listen, mightyCallApp, type TestServer } from './test-support.js';
+import {
+  createConnection,
+  demoConnectionBody,
+  listen,
+  mightyCallApp,
+  type TestServer,
+} from '../../test/support/mightycall.js';
 
 const PASSWORD = 'a-long-test-password-1';
 // Far from the day the tests run: the window is measured against the runtime's clock, not the wall clock.

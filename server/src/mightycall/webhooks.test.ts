@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { assignNumber, createOrg, createUser } from '../../test/support/fixtures.js';
-import type { LiveSnapshot } from './live.js';
 import {
   callRows,
   createConnection,
@@ -21,7 +20,8 @@ import {
   listen,
   mightyCallApp,
   type TestServer,
-} from './test-support.js';
+} from '../../test/support/mightycall.js';
+import type { LiveSnapshot } from './live.js';
 
 const PASSWORD = 'a-long-test-password-1';
 const HARBOR_NUMBERS = ['+12125550141', '+12125550142', '+18005550199'];

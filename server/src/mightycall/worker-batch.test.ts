@@ -14,8 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { createUser } from '../../test/support/fixtures.js';
-import type { MightyCallClient } from './client.js';
-import { foldCall } from './live-fold.js';
 import {
   callRows,
   createConnection,
@@ -23,7 +21,9 @@ import {
   expectedCallRow,
   mightyCallApp,
   type TestServer,
-} from './test-support.js';
+} from '../../test/support/mightycall.js';
+import type { MightyCallClient } from './client.js';
+import { foldCall } from './live-fold.js';
 import { systemClock } from './transport.js';
 import { InboxWorker, type WorkerHooks } from './worker.js';
 

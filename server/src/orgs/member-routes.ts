@@ -5,6 +5,7 @@ import { userIdOf } from '../auth/principal.js';
 import type { Tx } from '../db/tenant.js';
 import type { App, AppDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
+import { orNull } from '../http/or-null.js';
 import { defineRoute, json, jsonBody, type RouteContext } from '../http/route.js';
 import { findUserByEmail } from '../users/service.js';
 import { registerInvitationRoutes } from './invitation-routes.js';
@@ -23,8 +24,8 @@ import {
 
 const tags = ['Members'];
 const AddedMember = z.object({
-  member: MemberSchema.nullable().openapi({ description: 'The membership, when it took effect at once.' }),
-  invitation: InvitationSchema.nullable().openapi({ description: 'The pending invitation, when one was made.' }),
+  member: orNull(MemberSchema).openapi({ description: 'The membership, when it took effect at once.' }),
+  invitation: orNull(InvitationSchema).openapi({ description: 'The pending invitation, when one was made.' }),
   url: z
     .string()
     .nullable()

@@ -1,5 +1,6 @@
 // Zod schemas for users: the public view (never the password hash), creation and changes.
 import { z } from '@hono/zod-openapi';
+import { orNull } from '../http/or-null.js';
 import { UuidSchema } from '../http/route.js';
 import { InviteSchema, RoleSchema } from '../orgs/schema.js';
 
@@ -56,4 +57,4 @@ export const UpdateUserBody = z
   .openapi('UpdateUser');
 export type UserChanges = z.infer<typeof UpdateUserBody>;
 
-export const UserWithInvite = z.object({ user: UserSchema, invite: InviteSchema.nullable() });
+export const UserWithInvite = z.object({ user: UserSchema, invite: orNull(InviteSchema) });

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { DEMO_API_KEY, type EmitResult, startSimulator } from '@victorysync/mightycall-sim';
 import pg from 'pg';
 import { commitMeasured } from '../../../bench/commit.js';
-import { demoConnectionBody } from '../../src/mightycall/test-support.js';
+import { demoConnectionBody } from '../support/mightycall.js';
 import { startPgProxy } from '../support/pg-proxy.js';
 import {
   createSchema,

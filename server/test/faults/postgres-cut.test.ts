@@ -16,6 +16,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../src/http/middleware.js';
 import { OVERLAP_MS } from '../../src/mightycall/sync-jobs.js';
+import { journalWindowParam } from '../../src/mightycall/wire.js';
+import { client } from '../support/app.js';
+import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from '../support/fixtures.js';
 import {
   callRows,
   createConnection,
@@ -24,10 +27,7 @@ import {
   listen,
   mightyCallApp,
   type TestServer,
-} from '../../src/mightycall/test-support.js';
-import { journalWindowParam } from '../../src/mightycall/wire.js';
-import { client } from '../support/app.js';
-import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from '../support/fixtures.js';
+} from '../support/mightycall.js';
 import { type PgProxy, startPgProxy } from '../support/pg-proxy.js';
 import {
   createSchema,

@@ -16,8 +16,8 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.js';
-import { callRows, demoConnectionBody, expectedCallRow } from '../../src/mightycall/test-support.js';
 import { testTargets } from '../support/database.js';
+import { callRows, demoConnectionBody, expectedCallRow } from '../support/mightycall.js';
 import { createSchema, freePort, login, type ServerProcess, startServer, waitFor, waitHealthy } from './helpers.js';
 
 const NUMBERS = ['+12125550141', '+12125550142'];

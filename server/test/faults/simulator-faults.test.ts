@@ -11,6 +11,10 @@ import {
 } from '@victorysync/mightycall-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERLAP_MS } from '../../src/mightycall/sync-jobs.js';
+import { journalWindowParam } from '../../src/mightycall/wire.js';
+import { client } from '../support/app.js';
+import { openTestDatabase, type TestDatabase, testTargets } from '../support/database.js';
+import { createUser } from '../support/fixtures.js';
 import {
   callRows,
   createConnection,
@@ -18,11 +22,7 @@ import {
   expectedCallRow,
   mightyCallApp,
   type TestServer,
-} from '../../src/mightycall/test-support.js';
-import { journalWindowParam } from '../../src/mightycall/wire.js';
-import { client } from '../support/app.js';
-import { openTestDatabase, type TestDatabase, testTargets } from '../support/database.js';
-import { createUser } from '../support/fixtures.js';
+} from '../support/mightycall.js';
 
 const START = Date.parse('2026-03-02T15:00:00Z');
 const DAY_MS = 86_400_000;

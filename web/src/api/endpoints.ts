@@ -1,33 +1,7 @@
-// One typed function per server endpoint the web app calls; pages use these through TanStack Query.
+// One typed function per server endpoint the web app calls; pages use these through TanStack Query. Each answer and
+// body type is the generated one of the operation at that path (a path the server does not document fails to compile).
 import { buildUrl, type QueryParams, request } from './client';
-import type {
-  AddedMember,
-  AgentStats,
-  ApiKey,
-  AssignResult,
-  AuditPage,
-  CallDetail,
-  CallPage,
-  ClientMetrics,
-  CreatedKey,
-  Invitation,
-  Invite,
-  LiveSnapshot,
-  Me,
-  Member,
-  MightyCallConnection,
-  MightyCallConnectionInput,
-  MightyCallStatus,
-  MightyCallTestResult,
-  NumberStats,
-  Org,
-  OrgRole,
-  PhoneNumber,
-  PlatformRole,
-  QueueSummaryItem,
-  Series,
-  User,
-} from './types';
+import type { RequestBodyOf as Body, ResponseOf as Res } from './types';
 
 /** The range part of every metrics query: a preset or from/to, with optional interval and compare. */
 export interface RangeQuery extends QueryParams {
@@ -69,121 +43,157 @@ const enc = encodeURIComponent;
 
 export const auth = {
   login: (email: string, password: string) =>
-    request<{ user: User }>('/api/auth/login', { method: 'POST', body: { email, password } }),
+    request<Res<'/api/auth/login', 'post'>>('/api/auth/login', {
+      method: 'POST',
+      body: { email, password } satisfies Body<'/api/auth/login', 'post'>,
+    }),
   /** Accepts an invite: sets the password of a new account (or joins as the signed-in one); answers /api/me. */
-  acceptInvite: (body: { token: string; password?: string; displayName?: string }) =>
-    request<Me>('/api/auth/accept-invite', { method: 'POST', body }),
-  logout: () => request<void>('/api/auth/logout', { method: 'POST' }),
-  me: () => request<Me>('/api/me'),
+  acceptInvite: (body: Body<'/api/auth/accept-invite', 'post'>) =>
+    request<Res<'/api/auth/accept-invite', 'post'>>('/api/auth/accept-invite', { method: 'POST', body }),
+  logout: () => request<Res<'/api/auth/logout', 'post'>>('/api/auth/logout', { method: 'POST' }),
+  me: () => request<Res<'/api/me', 'get'>>('/api/me'),
 };
 
 export const metrics = {
   client: (orgId: string, range: RangeQuery) =>
-    request<ClientMetrics>('/api/client-metrics', { query: withOrg(orgId, compareParam(range)) }),
+    request<Res<'/api/client-metrics', 'get'>>('/api/client-metrics', { query: withOrg(orgId, compareParam(range)) }),
   series: (orgId: string, range: RangeQuery) =>
-    request<Series>('/api/calls/series', { query: withOrg(orgId, noCompare(range)) }),
+    request<Res<'/api/calls/series', 'get'>>('/api/calls/series', { query: withOrg(orgId, noCompare(range)) }),
   queues: (orgId: string, range: RangeQuery) =>
-    request<{ items: QueueSummaryItem[] }>('/api/calls/queue-summary', { query: withOrg(orgId, noCompare(range)) }),
+    request<Res<'/api/calls/queue-summary', 'get'>>('/api/calls/queue-summary', {
+      query: withOrg(orgId, noCompare(range)),
+    }),
   agents: (orgId: string, range: RangeQuery) =>
-    request<{ items: AgentStats[] }>('/api/metrics/agents', { query: withOrg(orgId, noCompare(range)) }),
+    request<Res<'/api/metrics/agents', 'get'>>('/api/metrics/agents', { query: withOrg(orgId, noCompare(range)) }),
   numbers: (orgId: string, range: RangeQuery) =>
-    request<{ items: NumberStats[] }>('/api/metrics/numbers', { query: withOrg(orgId, noCompare(range)) }),
+    request<Res<'/api/metrics/numbers', 'get'>>('/api/metrics/numbers', { query: withOrg(orgId, noCompare(range)) }),
 };
 
 export const calls = {
   recent: (orgId: string, limit: number) =>
-    request<{ items: CallPage['items'] }>('/api/calls/recent', { query: { org_id: orgId, limit } }),
+    request<Res<'/api/calls/recent', 'get'>>('/api/calls/recent', { query: { org_id: orgId, limit } }),
   list: (orgId: string, range: RangeQuery, filters: CallFilters, cursor: string | null, limit = 50) =>
-    request<CallPage>('/api/calls', {
+    request<Res<'/api/calls', 'get'>>('/api/calls', {
       query: withOrg(orgId, { ...noCompare(range), ...filters, cursor: cursor ?? undefined, limit }),
     }),
   csvUrl: (orgId: string, range: RangeQuery, filters: CallFilters) =>
     buildUrl('/api/calls', withOrg(orgId, { ...noCompare(range), ...filters, format: 'csv' })),
   get: (orgId: string, callId: string) =>
-    request<{ call: CallDetail }>(`/api/calls/${enc(callId)}`, { query: { org_id: orgId } }),
+    request<Res<'/api/calls/{callId}', 'get'>>(`/api/calls/${enc(callId)}`, { query: { org_id: orgId } }),
 };
 
+const ORG = '/api/orgs/{orgId}';
 export const orgs = {
-  get: (orgId: string) => request<{ org: Org }>(`/api/orgs/${enc(orgId)}`),
-  updateSettings: (orgId: string, body: Partial<Omit<Org, 'id' | 'name' | 'slug'>>) =>
-    request<{ org: Org }>(`/api/orgs/${enc(orgId)}`, { method: 'PATCH', body }),
-  members: (orgId: string) => request<{ members: Member[] }>(`/api/orgs/${enc(orgId)}/members`),
-  addMember: (orgId: string, body: { email: string; role: OrgRole; mightycallExtension?: string | null }) =>
-    request<AddedMember>(`/api/orgs/${enc(orgId)}/members`, { method: 'POST', body }),
-  invitations: (orgId: string) => request<{ invitations: Invitation[] }>(`/api/orgs/${enc(orgId)}/invitations`),
+  get: (orgId: string) => request<Res<typeof ORG, 'get'>>(`/api/orgs/${enc(orgId)}`),
+  updateSettings: (orgId: string, body: Body<typeof ORG, 'patch'>) =>
+    request<Res<typeof ORG, 'patch'>>(`/api/orgs/${enc(orgId)}`, { method: 'PATCH', body }),
+  members: (orgId: string) => request<Res<`${typeof ORG}/members`, 'get'>>(`/api/orgs/${enc(orgId)}/members`),
+  addMember: (orgId: string, body: Body<`${typeof ORG}/members`, 'post'>) =>
+    request<Res<`${typeof ORG}/members`, 'post'>>(`/api/orgs/${enc(orgId)}/members`, { method: 'POST', body }),
+  invitations: (orgId: string) =>
+    request<Res<`${typeof ORG}/invitations`, 'get'>>(`/api/orgs/${enc(orgId)}/invitations`),
   revokeInvitation: (orgId: string, id: string) =>
-    request<{ invitation: Invitation }>(`/api/orgs/${enc(orgId)}/invitations/${enc(id)}`, { method: 'DELETE' }),
+    request<Res<`${typeof ORG}/invitations/{invitationId}`, 'delete'>>(
+      `/api/orgs/${enc(orgId)}/invitations/${enc(id)}`,
+      { method: 'DELETE' },
+    ),
   reissueInvitation: (orgId: string, id: string) =>
-    request<{ invitation: Invitation; url: string | null }>(`/api/orgs/${enc(orgId)}/invitations/${enc(id)}/reissue`, {
-      method: 'POST',
+    request<Res<`${typeof ORG}/invitations/{invitationId}/reissue`, 'post'>>(
+      `/api/orgs/${enc(orgId)}/invitations/${enc(id)}/reissue`,
+      { method: 'POST' },
+    ),
+  updateMember: (orgId: string, userId: string, body: Body<`${typeof ORG}/members/{userId}`, 'patch'>) =>
+    request<Res<`${typeof ORG}/members/{userId}`, 'patch'>>(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`, {
+      method: 'PATCH',
+      body,
     }),
-  updateMember: (orgId: string, userId: string, body: { role?: OrgRole; mightycallExtension?: string | null }) =>
-    request<{ member: Member }>(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`, { method: 'PATCH', body }),
   removeMember: (orgId: string, userId: string) =>
-    request<void>(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`, { method: 'DELETE' }),
-  apiKeys: (orgId: string) => request<{ apiKeys: ApiKey[] }>(`/api/orgs/${enc(orgId)}/api-keys`),
-  createApiKey: (orgId: string, body: { name: string; scopes: string[]; expiresAt?: string }) =>
-    request<CreatedKey>(`/api/orgs/${enc(orgId)}/api-keys`, { method: 'POST', body }),
+    request<Res<`${typeof ORG}/members/{userId}`, 'delete'>>(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`, {
+      method: 'DELETE',
+    }),
+  apiKeys: (orgId: string) => request<Res<`${typeof ORG}/api-keys`, 'get'>>(`/api/orgs/${enc(orgId)}/api-keys`),
+  createApiKey: (orgId: string, body: Body<`${typeof ORG}/api-keys`, 'post'>) =>
+    request<Res<`${typeof ORG}/api-keys`, 'post'>>(`/api/orgs/${enc(orgId)}/api-keys`, { method: 'POST', body }),
   revokeApiKey: (orgId: string, keyId: string) =>
-    request<void>(`/api/orgs/${enc(orgId)}/api-keys/${enc(keyId)}`, { method: 'DELETE' }),
-  phoneNumbers: (orgId: string) => request<{ phoneNumbers: PhoneNumber[] }>(`/api/orgs/${enc(orgId)}/phone-numbers`),
-  audit: (orgId: string, query: AuditQuery) => request<AuditPage>(`/api/orgs/${enc(orgId)}/audit`, { query }),
+    request<Res<`${typeof ORG}/api-keys/{keyId}`, 'delete'>>(`/api/orgs/${enc(orgId)}/api-keys/${enc(keyId)}`, {
+      method: 'DELETE',
+    }),
+  phoneNumbers: (orgId: string) =>
+    request<Res<`${typeof ORG}/phone-numbers`, 'get'>>(`/api/orgs/${enc(orgId)}/phone-numbers`),
+  audit: (orgId: string, query: AuditQuery) =>
+    request<Res<`${typeof ORG}/audit`, 'get'>>(`/api/orgs/${enc(orgId)}/audit`, { query }),
 };
 
+const ADMIN_ORG = '/api/admin/orgs/{orgId}';
 export const admin = {
-  orgs: () => request<{ orgs: Org[] }>('/api/admin/orgs'),
-  createOrg: (body: { name: string; timezone?: string }) =>
-    request<{ org: Org }>('/api/admin/orgs', { method: 'POST', body }),
-  org: (orgId: string) => request<{ org: Org }>(`/api/admin/orgs/${enc(orgId)}`),
-  updateOrg: (orgId: string, body: { name?: string; timezone?: string }) =>
-    request<{ org: Org }>(`/api/admin/orgs/${enc(orgId)}`, { method: 'PATCH', body }),
-  deleteOrg: (orgId: string) => request<void>(`/api/admin/orgs/${enc(orgId)}`, { method: 'DELETE' }),
-  addMember: (orgId: string, body: { email: string; role: OrgRole; mightycallExtension?: string | null }) =>
-    request<AddedMember>(`/api/admin/orgs/${enc(orgId)}/members`, {
+  orgs: () => request<Res<'/api/admin/orgs', 'get'>>('/api/admin/orgs'),
+  createOrg: (body: Body<'/api/admin/orgs', 'post'>) =>
+    request<Res<'/api/admin/orgs', 'post'>>('/api/admin/orgs', { method: 'POST', body }),
+  org: (orgId: string) => request<Res<typeof ADMIN_ORG, 'get'>>(`/api/admin/orgs/${enc(orgId)}`),
+  updateOrg: (orgId: string, body: Body<typeof ADMIN_ORG, 'patch'>) =>
+    request<Res<typeof ADMIN_ORG, 'patch'>>(`/api/admin/orgs/${enc(orgId)}`, { method: 'PATCH', body }),
+  deleteOrg: (orgId: string) =>
+    request<Res<typeof ADMIN_ORG, 'delete'>>(`/api/admin/orgs/${enc(orgId)}`, { method: 'DELETE' }),
+  addMember: (orgId: string, body: Body<`${typeof ADMIN_ORG}/members`, 'post'>) =>
+    request<Res<`${typeof ADMIN_ORG}/members`, 'post'>>(`/api/admin/orgs/${enc(orgId)}/members`, {
       method: 'POST',
       body,
     }),
-  updateMember: (orgId: string, userId: string, body: { role?: OrgRole; mightycallExtension?: string | null }) =>
-    request<{ member: Member }>(`/api/admin/orgs/${enc(orgId)}/members/${enc(userId)}`, { method: 'PATCH', body }),
+  updateMember: (orgId: string, userId: string, body: Body<`${typeof ADMIN_ORG}/members/{userId}`, 'patch'>) =>
+    request<Res<`${typeof ADMIN_ORG}/members/{userId}`, 'patch'>>(
+      `/api/admin/orgs/${enc(orgId)}/members/${enc(userId)}`,
+      { method: 'PATCH', body },
+    ),
   removeMember: (orgId: string, userId: string) =>
-    request<void>(`/api/admin/orgs/${enc(orgId)}/members/${enc(userId)}`, { method: 'DELETE' }),
-  users: () => request<{ users: User[] }>('/api/admin/users'),
-  createUser: (body: { email: string; displayName: string; password?: string; platformRole?: PlatformRole }) =>
-    request<{ user: User; invite: Invite | null }>('/api/admin/users', { method: 'POST', body }),
-  updateUser: (userId: string, body: { displayName?: string; platformRole?: PlatformRole; disabled?: boolean }) =>
-    request<{ user: User }>(`/api/admin/users/${enc(userId)}`, { method: 'PATCH', body }),
-  platformKeys: () => request<{ apiKeys: ApiKey[] }>('/api/admin/platform-keys'),
-  createPlatformKey: (body: { name: string; scopes: string[]; expiresAt?: string }) =>
-    request<CreatedKey>('/api/admin/platform-keys', { method: 'POST', body }),
-  revokePlatformKey: (keyId: string) => request<void>(`/api/admin/platform-keys/${enc(keyId)}`, { method: 'DELETE' }),
-  audit: (query: AuditQuery) => request<AuditPage>('/api/admin/audit', { query }),
-  phoneNumbers: () => request<{ phoneNumbers: PhoneNumber[] }>('/api/admin/phone-numbers'),
-  createPhoneNumber: (body: { number: string; label?: string }) =>
-    request<{ phoneNumber: PhoneNumber }>('/api/admin/phone-numbers', { method: 'POST', body }),
+    request<Res<`${typeof ADMIN_ORG}/members/{userId}`, 'delete'>>(
+      `/api/admin/orgs/${enc(orgId)}/members/${enc(userId)}`,
+      { method: 'DELETE' },
+    ),
+  users: () => request<Res<'/api/admin/users', 'get'>>('/api/admin/users'),
+  createUser: (body: Body<'/api/admin/users', 'post'>) =>
+    request<Res<'/api/admin/users', 'post'>>('/api/admin/users', { method: 'POST', body }),
+  updateUser: (userId: string, body: Body<'/api/admin/users/{userId}', 'patch'>) =>
+    request<Res<'/api/admin/users/{userId}', 'patch'>>(`/api/admin/users/${enc(userId)}`, { method: 'PATCH', body }),
+  platformKeys: () => request<Res<'/api/admin/platform-keys', 'get'>>('/api/admin/platform-keys'),
+  createPlatformKey: (body: Body<'/api/admin/platform-keys', 'post'>) =>
+    request<Res<'/api/admin/platform-keys', 'post'>>('/api/admin/platform-keys', { method: 'POST', body }),
+  revokePlatformKey: (keyId: string) =>
+    request<Res<'/api/admin/platform-keys/{keyId}', 'delete'>>(`/api/admin/platform-keys/${enc(keyId)}`, {
+      method: 'DELETE',
+    }),
+  audit: (query: AuditQuery) => request<Res<'/api/admin/audit', 'get'>>('/api/admin/audit', { query }),
+  phoneNumbers: () => request<Res<'/api/admin/phone-numbers', 'get'>>('/api/admin/phone-numbers'),
+  createPhoneNumber: (body: Body<'/api/admin/phone-numbers', 'post'>) =>
+    request<Res<'/api/admin/phone-numbers', 'post'>>('/api/admin/phone-numbers', { method: 'POST', body }),
   /** assignedFrom is an instant (ISO with offset); omitted = the number's whole history counts */
-  assignNumbers: (orgId: string, body: { phoneNumberIds: string[]; assignedFrom?: string }) =>
-    request<{ assignments: AssignResult[] }>(`/api/admin/orgs/${enc(orgId)}/phone-numbers`, { method: 'POST', body }),
+  assignNumbers: (orgId: string, body: Body<`${typeof ADMIN_ORG}/phone-numbers`, 'post'>) =>
+    request<Res<`${typeof ADMIN_ORG}/phone-numbers`, 'post'>>(`/api/admin/orgs/${enc(orgId)}/phone-numbers`, {
+      method: 'POST',
+      body,
+    }),
   unassignNumber: (orgId: string, phoneNumberId: string) =>
-    request<{ assignment: { phoneNumberId: string; assignedFrom: string | null; assignedUntil: string | null } }>(
+    request<Res<`${typeof ADMIN_ORG}/phone-numbers/{phoneNumberId}`, 'delete'>>(
       `/api/admin/orgs/${enc(orgId)}/phone-numbers/${enc(phoneNumberId)}`,
       { method: 'DELETE' },
     ),
 };
 
 const MC = '/api/admin/mightycall/connections';
+const MC_ONE = `${MC}/{id}` as const;
 export const mightycall = {
-  list: () => request<{ connections: MightyCallConnection[] }>(MC),
-  create: (body: MightyCallConnectionInput) =>
-    request<{ connection: MightyCallConnection }>(MC, { method: 'POST', body }),
-  update: (id: string, body: Partial<MightyCallConnectionInput> & { enabled?: boolean }) =>
-    request<{ connection: MightyCallConnection }>(`${MC}/${enc(id)}`, { method: 'PATCH', body }),
-  remove: (id: string) => request<void>(`${MC}/${enc(id)}`, { method: 'DELETE' }),
-  test: (id: string) => request<MightyCallTestResult>(`${MC}/${enc(id)}/test`, { method: 'POST' }),
-  sync: (id: string) => request<{ requested: string[] }>(`${MC}/${enc(id)}/sync`, { method: 'POST', body: {} }),
-  status: (id: string) => request<MightyCallStatus>(`${MC}/${enc(id)}/status`),
+  list: () => request<Res<typeof MC, 'get'>>(MC),
+  create: (body: Body<typeof MC, 'post'>) => request<Res<typeof MC, 'post'>>(MC, { method: 'POST', body }),
+  update: (id: string, body: Body<typeof MC_ONE, 'patch'>) =>
+    request<Res<typeof MC_ONE, 'patch'>>(`${MC}/${enc(id)}`, { method: 'PATCH', body }),
+  remove: (id: string) => request<Res<typeof MC_ONE, 'delete'>>(`${MC}/${enc(id)}`, { method: 'DELETE' }),
+  test: (id: string) => request<Res<`${typeof MC_ONE}/test`, 'post'>>(`${MC}/${enc(id)}/test`, { method: 'POST' }),
+  sync: (id: string) =>
+    request<Res<`${typeof MC_ONE}/sync`, 'post'>>(`${MC}/${enc(id)}/sync`, { method: 'POST', body: {} }),
+  status: (id: string) => request<Res<`${typeof MC_ONE}/status`, 'get'>>(`${MC}/${enc(id)}/status`),
 };
 
 export const live = {
-  snapshot: (orgId: string) => request<LiveSnapshot>(`/api/orgs/${enc(orgId)}/live/snapshot`),
+  snapshot: (orgId: string) =>
+    request<Res<`${typeof ORG}/live/snapshot`, 'get'>>(`/api/orgs/${enc(orgId)}/live/snapshot`),
   streamUrl: (orgId: string) => `/api/orgs/${enc(orgId)}/live`,
 };

@@ -1,372 +1,96 @@
-// Response and request shapes of the server API, mirrored from the contract (server/src/**/schema.ts is the source).
-export type PlatformRole = 'none' | 'platform_admin';
-export type OrgRole = 'org_admin' | 'org_manager' | 'agent';
+// The server API's types under the names the pages use, all derived from schema.gen.ts (generated from the OpenAPI
+// document by `npm run api:types`): named components where the server names one, else an operation's own shapes.
+// The .js suffix lets e2e (NodeNext resolution) read these types too; the import is erased from the bundle.
+import type { components, paths } from './schema.gen.js';
 
-export type UserStatus = 'active' | 'invited' | 'disabled';
+type Schemas = components['schemas'];
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+/** Paths that have an operation for `M`. */
+export type PathWith<M extends Method> = {
+  [P in keyof paths]: paths[P] extends Record<M, object> ? P : never;
+}[keyof paths];
+type Operation<P extends PathWith<M>, M extends Method> = paths[P][M];
+type SuccessStatus = 200 | 201 | 202 | 204;
+type JsonContent<R> = R extends { content: { 'application/json': infer T } } ? T : undefined;
 
-export interface User {
-  id: string;
-  email: string;
-  displayName: string;
-  platformRole: PlatformRole;
-  status: UserStatus;
-  createdAt: string;
-  updatedAt: string;
-  /** present in the admin user list */
-  memberships?: Array<{ orgId: string; orgName: string; role: OrgRole }>;
-}
+/** The JSON an operation answers with on success (`undefined` for 204 No Content). */
+export type ResponseOf<P extends PathWith<M>, M extends Method> =
+  Operation<P, M> extends { responses: infer R } ? JsonContent<R[keyof R & SuccessStatus]> : never;
 
-export interface Membership {
-  orgId: string;
-  orgName: string;
-  orgSlug: string;
-  timezone: string;
-  /** null for an org API key's own org */
-  role: OrgRole | null;
-  mightycallExtension: string | null;
-  /** what the caller may do in this org (org:read, metrics:read, members:write, keys:manage, …) */
-  permissions: string[];
-}
+/** The JSON body an operation takes. */
+export type RequestBodyOf<P extends PathWith<M>, M extends Method> =
+  Operation<P, M> extends { requestBody?: infer B } ? JsonContent<NonNullable<B>> : never;
 
-export interface Me {
-  user: User | null;
-  authenticatedVia: 'session' | 'api_key' | 'supabase_jwt';
-  /** permissions outside any org (platform:orgs, platform:users, …) */
-  permissions: string[];
-  memberships: Membership[];
-}
+type ItemOf<T> = T extends ReadonlyArray<infer I> ? I : never;
 
-export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
-
-export interface Invitation {
-  id: string;
-  email: string;
-  role: OrgRole;
-  mightycallExtension: string | null;
-  delivery: 'link' | 'email';
-  status: InvitationStatus;
-  createdAt: string;
-  expiresAt: string;
-}
-
+// Users, orgs and memberships
+export type User = Schemas['User'];
+/** A user in the admin list, with the orgs they belong to. */
+export type UserListItem = Schemas['UserListItem'];
+export type PlatformRole = User['platformRole'];
+export type UserStatus = User['status'];
+export type Me = Schemas['Me'];
+/** An org the caller may see, with their role and what they may do there. */
+export type Membership = ItemOf<Me['memberships']>;
+export type Org = Schemas['Org'];
+/** An org in the admin list, with its member count. */
+export type OrgListItem = Schemas['OrgListItem'];
+export type Member = Schemas['Member'];
+export type OrgRole = Member['role'];
+export type Invitation = Schemas['Invitation'];
+export type InvitationStatus = Invitation['status'];
+/** A new user's one-time sign-up link. */
+export type Invite = Schemas['Invite'];
+/** What adding a member takes: an email (or an existing user's id) and a role. */
+export type NewMember = Schemas['AddMember'];
+export type MemberChanges = Schemas['UpdateMember'];
 /** Adding a member: the membership at once, or a pending invitation (with its link when not emailed). */
-export interface AddedMember {
-  member: Member | null;
-  invitation: Invitation | null;
-  url: string | null;
-}
+export type AddedMember = ResponseOf<'/api/orgs/{orgId}/members', 'post'>;
 
-export interface Invite {
-  token: string;
-  url: string;
-  expiresAt: string;
-}
+// API keys and audit
+export type ApiKey = Schemas['ApiKey'];
+export type CreatedKey = Schemas['CreatedApiKey'];
+/** What creating a key takes: its name, scopes and optional expiry. */
+export type NewApiKey = Schemas['CreateApiKey'];
+export type ApiKeyScope = ItemOf<NewApiKey['scopes']>;
+export type AuditEntry = Schemas['AuditEntry'];
+export type AuditPage = ResponseOf<'/api/orgs/{orgId}/audit', 'get'>;
 
-export interface Org {
-  id: string;
-  name: string;
-  slug: string;
-  timezone: string;
-  slThresholdSeconds: number;
-  slTargetPct: number;
-  shortAbandonSeconds: number;
-  createdAt: string;
-  updatedAt: string;
-  /** in the admin org list */
-  memberCount?: number;
-}
+// Phone numbers
+export type PhoneNumber = Schemas['PhoneNumber'];
+export type NumberAssignment = ItemOf<PhoneNumber['assignments']>;
+export type AssignResult = ItemOf<ResponseOf<'/api/admin/orgs/{orgId}/phone-numbers', 'post'>['assignments']>;
 
-export interface Member {
-  userId: string;
-  email: string;
-  displayName: string;
-  role: OrgRole;
-  mightycallExtension: string | null;
-  status: UserStatus;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ApiKey {
-  id: string;
-  kind: 'org' | 'platform';
-  orgId: string | null;
-  name: string;
-  prefix: string;
-  last4: string;
-  /** e.g. vs_org_Ab12…wxYZ */
-  display: string;
-  scopes: string[];
-  createdBy: { id: string; email: string | null } | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  status: 'active' | 'expired' | 'revoked';
-}
-
-export interface CreatedKey {
-  key: string;
-  apiKey: ApiKey;
-}
-
-export interface NumberAssignment {
-  orgId: string;
-  orgName: string;
-  assignedFrom: string | null;
-  assignedUntil: string | null;
-}
-
-export interface PhoneNumber {
-  id: string;
-  e164: string;
-  label: string | null;
-  isActive: boolean;
-  provider: string | null;
-  lastSyncedAt: string | null;
-  assignments: NumberAssignment[];
-}
-
-export interface AssignResult {
-  phoneNumberId: string;
-  outcome: string;
-  assignedFrom: string | null;
-  sharedWith: Array<{ orgId: string; orgName: string }>;
-}
-
-export interface AuditEntry {
-  id: string;
-  at: string;
-  orgId: string | null;
-  action: string;
-  actor: { userId: string | null; email: string | null; keyId: string | null; actAsUserId: string | null };
-  targetType: string | null;
-  targetId: string | null;
-  before: unknown;
-  after: unknown;
-  ip: string | null;
-  requestId: string | null;
-}
-
-export interface AuditPage {
-  entries: AuditEntry[];
-  nextCursor: string | null;
-}
-
-export type Interval = 'hour' | 'day' | 'week' | 'month';
-
-export interface Metrics {
-  org_id: string | null;
-  total_calls: number;
-  offered_calls: number;
-  outbound_calls: number;
-  answered_calls: number;
-  missed_calls: number;
-  voicemail_calls: number;
-  short_abandoned_calls: number;
-  answer_rate_pct: number | null;
-  service_level_pct: number | null;
-  service_level_threshold_seconds: number;
-  service_level_target_pct: number;
-  abandon_rate_pct: number | null;
-  avg_wait_seconds: number | null;
-  longest_wait_seconds: number | null;
-  avg_talk_seconds: number | null;
-  outbound_connected_calls: number;
-  outbound_avg_talk_seconds: number | null;
-}
-
+// Metrics
+export type Range = Schemas['Range'];
+export type Interval = Range['interval'];
+export type Metrics = Schemas['Metrics'];
 export type MetricField = keyof Metrics;
+export type ClientMetrics = Schemas['ClientMetrics'];
+export type Change = NonNullable<ClientMetrics['change']>[string];
+export type Series = Schemas['Series'];
+export type SeriesPoint = ItemOf<Series['points']>;
+export type QueueSummaryItem = ItemOf<Schemas['QueueSummary']['items']>;
+export type AgentStats = ItemOf<Schemas['AgentBreakdown']['items']>;
+export type NumberStats = ItemOf<Schemas['NumberBreakdown']['items']>;
 
-export interface Change {
-  delta: number | null;
-  pct: number | null;
-}
+// Calls
+export type CallItem = Schemas['CallItem'];
+export type CallDirection = CallItem['direction'];
+export type CallStatus = CallItem['status'];
+export type CallDetail = ResponseOf<'/api/calls/{callId}', 'get'>['call'];
+export type CallPage = ResponseOf<'/api/calls', 'get'>;
 
-export interface Range {
-  from: string;
-  to: string;
-  /** where the last bucket ends (after `to` while the period is in progress) */
-  periodEnd: string;
-  timezone: string;
-  interval: Interval;
-}
+// Live state
+export type LiveSnapshot = Schemas['LiveSnapshot'];
+export type LiveCall = ItemOf<LiveSnapshot['calls']>;
+export type LiveAgent = ItemOf<LiveSnapshot['agents']>;
 
-export interface ClientMetrics {
-  range: Range;
-  metrics: Metrics;
-  previous: Metrics | null;
-  change: Partial<Record<MetricField, Change>> | null;
-}
-
-export interface SeriesPoint {
-  bucketStart: string;
-  totalCalls: number;
-  offered: number;
-  outbound: number;
-  answered: number;
-  missed: number;
-  voicemail: number;
-  serviceLevelPct: number | null;
-  avgWaitSeconds: number | null;
-}
-
-export interface Series {
-  interval: Interval;
-  timezone: string;
-  range: Range;
-  points: SeriesPoint[];
-}
-
-export interface QueueSummaryItem {
-  queueName: string | null;
-  totalCalls: number;
-  answered: number;
-  missed: number;
-  voicemail: number;
-  shortAbandoned: number;
-  answerRatePct: number | null;
-  serviceLevelPct: number | null;
-  avgWaitSeconds: number | null;
-}
-
-export type CallDirection = 'inbound' | 'outbound';
-export type CallStatus = 'answered' | 'missed' | 'voicemail';
-
-export interface CallItem {
-  id: string;
-  direction: CallDirection;
-  status: CallStatus;
-  fromNumber: string | null;
-  toNumber: string | null;
-  /** the org side of the call: callee of an inbound call, caller of an outbound one */
-  businessNumber: string;
-  queueName: string | null;
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string;
-  waitSeconds: number;
-  talkSeconds: number;
-  agentExtension: string | null;
-  agentName: string | null;
-}
-
-export interface CallDetail extends CallItem {
-  recordingRef: string | null;
-  raw?: unknown;
-}
-
-export interface CallPage {
-  items: CallItem[];
-  nextCursor: string | null;
-}
-
-export interface AgentStats {
-  agentExtension: string;
-  agentName: string | null;
-  answered: number;
-  outbound: number;
-  outboundConnected: number;
-  avgWaitSeconds: number | null;
-  avgTalkSeconds: number | null;
-  totalTalkSeconds: number;
-}
-
-export interface NumberStats {
-  phoneNumberId: string;
-  e164: string;
-  label: string | null;
-  offered: number;
-  answered: number;
-  missed: number;
-  voicemail: number;
-  answerRatePct: number | null;
-  serviceLevelPct: number | null;
-  avgWaitSeconds: number | null;
-  outbound: number;
-}
-
-export interface LiveCall {
-  callId: string;
-  state: 'ringing' | 'connected';
-  from: string | null;
-  to: string | null;
-  extension: string | null;
-  agentName: string | null;
-  startedAt: string;
-  answeredAt: string | null;
-}
-
-export interface LiveAgent {
-  extension: string;
-  name: string | null;
-  state: 'available' | 'ringing' | 'on_call' | 'offline';
-  since: string | null;
-}
-
-export interface LiveSnapshot {
-  asOf: string;
-  calls: LiveCall[];
-  agents: LiveAgent[];
-}
-
-export type SyncStatus = 'never' | 'running' | 'ok' | 'error' | 'waiting_quota';
-export type MightyCallHost = 'classic' | 'contact-center' | 'custom';
-
-export interface MightyCallConnection {
-  id: string;
-  name: string;
-  host: MightyCallHost;
-  baseUrl: string;
-  /** the provider account label */
-  accountId: string;
-  enabled: boolean;
-  status: SyncStatus;
-  lastSyncAt: string | null;
-  lastError: string | null;
-  /** paste into MightyCall → Integrations → API → Webhooks */
-  webhookUrl: string;
-  quotaUsed: number;
-  quotaLimit: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface MightyCallTestResult {
-  ok: boolean;
-  message: string;
-  ping: { ok: boolean; version: string | null; error: string | null };
-  token: { ok: boolean; error: string | null };
-}
-
-export interface MightyCallJob {
-  job: 'numbers' | 'agents' | 'calls';
-  status: SyncStatus;
-  lastStartedAt: string | null;
-  lastFinishedAt: string | null;
-  lastSuccessAt: string | null;
-  lastRows: number;
-  lastError: string | null;
-  nextRunAt: string | null;
-  runs: number;
-  failures: number;
-}
-
-export interface MightyCallStatus {
-  connection: MightyCallConnection;
-  webhookUrl: string;
-  quota: { used: number; limit: number; syncRemaining: number; blockedUntil: string | null; throttledCount: number };
-  jobs: MightyCallJob[];
-  webhooks: { received24h: number; pending: number; lastReceivedAt: string | null };
-}
-
-export interface MightyCallConnectionInput {
-  name: string;
-  host: MightyCallHost;
-  baseUrl?: string;
-  apiKey: string;
-  userKey: string;
-  providerAccount?: string;
-  dailyQuota?: number;
-  initialSyncDays?: number;
-}
+// MightyCall
+export type MightyCallConnection = Schemas['MightyCallConnection'];
+export type SyncStatus = MightyCallConnection['status'];
+export type MightyCallHost = MightyCallConnection['host'];
+export type MightyCallTestResult = Schemas['MightyCallTestResult'];
+export type MightyCallStatus = Schemas['MightyCallStatus'];
+export type MightyCallJob = ItemOf<MightyCallStatus['jobs']>;
+export type MightyCallConnectionInput = RequestBodyOf<'/api/admin/mightycall/connections', 'post'>;

@@ -1,9 +1,10 @@
 // Platform admin: platform-scoped API keys (create once, list, revoke).
 import { admin } from '../../api/endpoints';
+import type { ApiKeyScope } from '../../api/types';
 import { ApiKeysPanel } from '../settings/ApiKeys';
 import { ORG_KEY_SCOPES } from '../settings/OrgSettings';
 
-const PLATFORM_SCOPES = [
+const PLATFORM_SCOPES: ApiKeyScope[] = [
   ...ORG_KEY_SCOPES,
   'numbers:write',
   'orgs:admin',

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { admin } from '../../api/endpoints';
-import type { OrgRole, PlatformRole, User } from '../../api/types';
+import type { OrgRole, PlatformRole, User, UserListItem } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
@@ -160,7 +160,7 @@ export default function AdminUsers() {
     update.reset();
     setConfirm({ user, body, text });
   };
-  const columns: Column<User>[] = [
+  const columns: Column<UserListItem>[] = [
     { key: 'name', header: 'Name', cell: (u) => u.displayName, sortValue: (u) => u.displayName },
     { key: 'email', header: 'Email', cell: (u) => u.email, sortValue: (u) => u.email },
     {
@@ -180,7 +180,7 @@ export default function AdminUsers() {
       header: 'Memberships',
       wrap: true,
       cell: (u) =>
-        u.memberships?.length
+        u.memberships.length
           ? u.memberships.map((m) => `${m.orgName} (${ROLE_LABEL[m.role] ?? m.role})`).join('; ')
           : '—',
     },

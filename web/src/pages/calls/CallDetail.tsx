@@ -1,4 +1,4 @@
-// One call: its timeline (started → answered → ended), agent, numbers, queue, recording link and raw payload.
+// One call: its timeline (started → answered → ended), agent, numbers, queue and recording link.
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from 'react-router-dom';
 import { calls } from '../../api/endpoints';
@@ -108,14 +108,6 @@ export default function CallDetailPage() {
           </dl>
         </Card>
       </div>
-      {call.raw !== undefined && call.raw !== null ? (
-        <Card title="Provider payload">
-          <details>
-            <summary>Show the raw record as received</summary>
-            <pre className="raw">{JSON.stringify(call.raw, null, 2)}</pre>
-          </details>
-        </Card>
-      ) : null}
     </div>
   );
 }

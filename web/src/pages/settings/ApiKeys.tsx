@@ -1,7 +1,7 @@
 // API keys panel (org keys and platform keys): create → the key shown once with Copy, list, revoke with confirmation.
 import { type QueryKey, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import type { ApiKey, CreatedKey } from '../../api/types';
+import type { ApiKey, ApiKeyScope, CreatedKey, NewApiKey } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
@@ -16,9 +16,9 @@ export interface ApiKeysPanelProps {
   title: string;
   queryKey: QueryKey;
   list: () => Promise<{ apiKeys: ApiKey[] }>;
-  create: (body: { name: string; scopes: string[]; expiresAt?: string }) => Promise<CreatedKey>;
+  create: (body: NewApiKey) => Promise<CreatedKey>;
   revoke: (keyId: string) => Promise<void>;
-  scopes: string[];
+  scopes: ApiKeyScope[];
   timeZone?: string;
 }
 
@@ -82,7 +82,7 @@ export function ApiKeysPanel({ title, queryKey, list, create, revoke, scopes, ti
   const toast = useToast();
   const keys = useQuery({ queryKey, queryFn: list });
   const [name, setName] = useState('');
-  const [chosen, setChosen] = useState<string[]>(scopes.filter((s) => s.endsWith(':read')));
+  const [chosen, setChosen] = useState<ApiKeyScope[]>(scopes.filter((s) => s.endsWith(':read')));
   const [expiresAt, setExpiresAt] = useState('');
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { orgs } from '../../api/endpoints';
-import type { AddedMember, Member, OrgRole } from '../../api/types';
+import type { AddedMember, Member, MemberChanges, NewMember, OrgRole } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
@@ -15,15 +15,8 @@ import { ROLE_LABEL } from '../../hooks/session';
 import { InvitationsTable, IssuedLink, invitationsKey } from './Invitations';
 
 export interface MemberApi {
-  add: (
-    orgId: string,
-    body: { email: string; role: OrgRole; mightycallExtension?: string | null },
-  ) => Promise<AddedMember>;
-  update: (
-    orgId: string,
-    userId: string,
-    body: { role?: OrgRole; mightycallExtension?: string | null },
-  ) => Promise<unknown>;
+  add: (orgId: string, body: NewMember) => Promise<AddedMember>;
+  update: (orgId: string, userId: string, body: MemberChanges) => Promise<unknown>;
   remove: (orgId: string, userId: string) => Promise<unknown>;
 }
 

@@ -1,5 +1,6 @@
 // Org settings (org admins and platform admins): settings, members and org API keys.
 import { orgs } from '../../api/endpoints';
+import type { ApiKeyScope } from '../../api/types';
 import { useCurrentOrg } from '../../hooks/org';
 import { Forbidden } from '../Errors';
 import { ApiKeysPanel } from './ApiKeys';
@@ -7,7 +8,7 @@ import { MembersPanel } from './Members';
 import { SettingsForm } from './SettingsForm';
 
 /** Org keys only read (the server refuses other scopes for them). */
-export const ORG_KEY_SCOPES = ['metrics:read', 'calls:read', 'numbers:read', 'members:read'];
+export const ORG_KEY_SCOPES: ApiKeyScope[] = ['metrics:read', 'calls:read', 'numbers:read', 'members:read'];
 
 const orgMemberApi = { add: orgs.addMember, update: orgs.updateMember, remove: orgs.removeMember };
 

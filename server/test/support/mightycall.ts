@@ -2,12 +2,17 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { DEMO_API_KEY, DEMO_USER_KEY, type Simulator } from '@victorysync/mightycall-sim';
-import { createApp } from '../app.js';
-import { loadConfig } from '../config.js';
-import type { Database } from '../db/database.js';
-import type { App, AppDeps } from '../http/context.js';
-import { createLogger } from '../http/logger.js';
-import { configureMightyCall, type MightyCallRuntime, mightycallRuntime, type RuntimeOptions } from './runtime.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
+import type { App, AppDeps } from '../../src/http/context.js';
+import { createLogger } from '../../src/http/logger.js';
+import {
+  configureMightyCall,
+  type MightyCallRuntime,
+  mightycallRuntime,
+  type RuntimeOptions,
+} from '../../src/mightycall/runtime.js';
 
 type SimCall = ReturnType<Simulator['accounts']['require']>['calls'][number];
 

@@ -1,9 +1,9 @@
 // Helpers for the simulator's tests: in-process requests with tokens, and a local webhook receiver.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEMO_API_KEY, DEMO_USER_KEY } from './accounts.js';
-import type { Simulator } from './simulator.js';
-import type { WebhookEnvelope } from './webhooks.js';
+import { DEMO_API_KEY, DEMO_USER_KEY } from '../src/accounts.js';
+import type { Simulator } from '../src/simulator.js';
+import type { WebhookEnvelope } from '../src/webhooks.js';
 
 export const BASE = 'http://sim.test';
 
