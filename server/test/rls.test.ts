@@ -97,7 +97,13 @@ describe.each(testTargets())('row-level security on %s', (target) => {
   });
 
   it('an org API key limited to org C sees only the moved number after the move', async () => {
-    const key: Principal = { kind: 'org_key', keyId: 'k', orgId: ids.orgC, scopes: [], createdBy: null };
+    const key: Principal = {
+      kind: 'org_key',
+      keyId: '00000000-0000-4000-8000-00000000000c',
+      orgId: ids.orgC,
+      scopes: [],
+      createdBy: null,
+    };
     expect(await visibleCalls(key)).toEqual(['m-after']);
   });
 

@@ -26,17 +26,28 @@ export function userIdOf(principal: Principal): string | null {
   return principal.kind === 'user' ? principal.userId : null;
 }
 
-/** The three settings the row-level security policies read (see migrations/0001_init.sql). */
-export function databaseSettings(principal: Principal): { userId: string; isAdmin: boolean; orgScope: string } {
+/** The settings the row-level security policies read (see migrations/0001_init.sql and 0010_write_policies.sql). */
+export function databaseSettings(principal: Principal): {
+  userId: string;
+  isAdmin: boolean;
+  orgScope: string;
+  keyId: string;
+} {
   switch (principal.kind) {
     case 'user':
-      return { userId: principal.userId, isAdmin: principal.platformAdmin, orgScope: '' };
+      return {
+        userId: principal.userId,
+        isAdmin: principal.platformAdmin,
+        orgScope: '',
+        keyId: principal.actingKeyId ?? '',
+      };
     case 'org_key':
-      return { userId: '', isAdmin: false, orgScope: principal.orgId };
+      return { userId: '', isAdmin: false, orgScope: principal.orgId, keyId: principal.keyId };
     case 'platform_key':
+      return { userId: '', isAdmin: true, orgScope: '', keyId: principal.keyId };
     case 'system':
-      return { userId: '', isAdmin: true, orgScope: '' };
+      return { userId: '', isAdmin: true, orgScope: '', keyId: '' };
     case 'anonymous':
-      return { userId: '', isAdmin: false, orgScope: '' };
+      return { userId: '', isAdmin: false, orgScope: '', keyId: '' };
   }
 }

@@ -18,7 +18,7 @@ function literal(value: string, name: string): string {
 }
 
 /**
- * BEGIN, the principal's three settings, the non-owner role and jit=off, all local to the transaction, in one
+ * BEGIN, the principal's settings, the non-owner role and jit=off, all local to the transaction, in one
  * round trip (a parameterless script runs through the simple protocol on both drivers). JIT compilation costs
  * more than it saves on dashboard-sized queries.
  */
@@ -26,7 +26,7 @@ export function openingScript(principal: Principal, options: Omit<PrincipalOptio
   const s = databaseSettings(principal);
   return `begin${options.readOnly ? ' read only' : ''}; select set_config('vs.user_id', ${literal(s.userId, 'user id')}, true), set_config('vs.is_admin', '${
     s.isAdmin ? 'on' : 'off'
-  }', true), set_config('vs.org_scope', ${literal(s.orgScope, 'org scope')}, true), set_config('role', '${APP_ROLE}', true), set_config('jit', 'off', true)${
+  }', true), set_config('vs.org_scope', ${literal(s.orgScope, 'org scope')}, true), set_config('vs.key_id', ${literal(s.keyId, 'key id')}, true), set_config('role', '${APP_ROLE}', true), set_config('jit', 'off', true)${
     options.derived ? `, set_config('synchronous_commit', 'off', true)` : ''
   }${options.freshPlans ? `, set_config('plan_cache_mode', 'force_custom_plan', true)` : ''}`;
 }
