@@ -2,7 +2,7 @@
 import { type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPES } from '../src/auth/permissions.js';
-import type { Principal } from '../src/auth/principal.js';
+import { type Principal, systemPrincipal } from '../src/auth/principal.js';
 import { withPrincipal } from '../src/db/tenant.js';
 import type { DB } from '../src/db/types.js';
 import { openTestDatabase, type TestDatabase, testTargets } from './support/database.js';
@@ -19,7 +19,7 @@ import {
   type TableCases,
 } from './write-policies.cells.js';
 import { TELEPHONY_CASES } from './write-policies.telephony.js';
-import { ids, OTHER_PRINCIPALS, PRINCIPALS, ROLES, seedWorld } from './write-policies.world.js';
+import { ids, OTHER_PRINCIPALS, PRINCIPALS, ROLES, seedWorld, TOKEN } from './write-policies.world.js';
 
 /** What a statement did: rows read, rows written, or the error it raised. */
 type Observed = { rows: number } | { affected: number } | { error: string };
@@ -193,6 +193,26 @@ describe.each(testTargets())('write policies on %s', (target) => {
       expect(await asActing({ org: ids.orgB, key: ids.keyP, actAs: ids.adminA })).toEqual(violation('audit_log'));
       // A platform key is platform-wide: it records anything, as platform admins do.
       expect(await run(platformKey, 'insert', insertAudit({ org: ids.orgB, key: ids.keyP }))).toEqual({ affected: 1 });
+    });
+
+    it('an org admin can only revoke an invitation, and never claim one was emailed', async () => {
+      const admin = PRINCIPALS.orgAdmin;
+      const emailed = sql`INSERT INTO org_invitations (org_id, email, role, token_hash, delivery, created_by, expires_at)
+        VALUES (${ids.orgA}, 'victim@example.com', 'agent', ${TOKEN}, 'email', ${ids.adminA}, now() + interval '1 day')`;
+      expect(await run(admin, 'insert', emailed)).toEqual(violation('org_invitations'));
+      for (const change of [
+        sql`UPDATE org_invitations SET token_hash = ${TOKEN} WHERE id = ${ids.invitationA}`,
+        sql`UPDATE org_invitations SET delivery = 'link' WHERE id = ${ids.invitationA}`,
+        sql`UPDATE org_invitations SET email = 'victim@example.com' WHERE id = ${ids.invitationA}`,
+        sql`UPDATE org_invitations SET expires_at = now() + interval '1 year' WHERE id = ${ids.invitationA}`,
+        sql`UPDATE org_invitations SET accepted_at = now() WHERE id = ${ids.invitationA}`,
+      ]) {
+        expect(await run(admin, 'update', change)).toEqual({ error: 'an invitation can only be revoked' });
+      }
+      const revoke = sql`UPDATE org_invitations SET revoked_at = now() WHERE id = ${ids.invitationA}`;
+      expect(await run(admin, 'update', revoke)).toEqual({ affected: 1 });
+      // The system (the mailer, the acceptance) may do both.
+      expect(await run(systemPrincipal('test'), 'insert', emailed)).toEqual({ affected: 1 });
     });
 
     it('the reported escalation: an agent cannot create an org and then make themselves its first admin', async () => {
