@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Kysely } from 'kysely';
 import type { AuthConfig } from '../config.js';
-import { withPrincipal } from '../db/tenant.js';
+import { type Tx, withPrincipal } from '../db/tenant.js';
 import type { DB } from '../db/types.js';
 import { loadUserAccess, type UserAccess } from './caller.js';
 import { systemPrincipal } from './principal.js';
@@ -134,6 +134,16 @@ export async function lookupSession(
   });
   if (found.ok) cache?.set(key, found, now);
   return found;
+}
+
+/** Ends every open session of the user, inside the caller's transaction (disabling, a new password, a takeover). */
+export async function endSessionsOf(tx: Tx, userId: string, at: Date): Promise<void> {
+  await tx
+    .updateTable('sessions')
+    .set({ revoked_at: at })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 export async function revokeSession(db: Kysely<DB>, sessionId: string): Promise<void> {

@@ -1,6 +1,7 @@
 // Org invitations: adding someone by email makes a pending invitation; only its acceptance makes a membership.
 import { sql } from 'kysely';
 import { hashPassword } from '../auth/passwords.js';
+import { endSessionsOf } from '../auth/sessions.js';
 import { randomToken, sha256 } from '../auth/tokens.js';
 import type { Tx } from '../db/tenant.js';
 import type { OrgRole } from '../db/types.js';
@@ -218,17 +219,7 @@ export async function acceptInvitation(
 ): Promise<Acceptance | null> {
   const invitation = await tx
     .selectFrom('org_invitations')
-    .select([
-      'id',
-      'org_id',
-      'email',
-      'role',
-      'mightycall_extension',
-      'delivery',
-      'expires_at',
-      'accepted_at',
-      'revoked_at',
-    ])
+    .select(COLUMNS)
     .where('token_hash', '=', sha256(token))
     .forUpdate()
     .executeTakeFirst();
@@ -282,12 +273,7 @@ export async function acceptInvitation(
       })
       .where('id', '=', userId)
       .execute();
-    await tx
-      .updateTable('sessions')
-      .set({ revoked_at: now })
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .execute();
+    await endSessionsOf(tx, userId, now);
   } else {
     throw signInRequired();
   }

@@ -1,6 +1,7 @@
 // User rules and SQL: create (password or invite), list, read, change role/status/password; never exposes hashes.
 import { sql } from 'kysely';
 import { hashPassword } from '../auth/passwords.js';
+import { endSessionsOf } from '../auth/sessions.js';
 import type { Tx } from '../db/tenant.js';
 import type { OrgRole } from '../db/types.js';
 import { AppError, notFound } from '../http/errors.js';
@@ -165,13 +166,6 @@ export async function updateUser(
     .where('id', '=', userId)
     .returning(COLUMNS)
     .executeTakeFirstOrThrow();
-  if (changes.disabled === true || changes.password !== undefined) {
-    await tx
-      .updateTable('sessions')
-      .set({ revoked_at: now })
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .execute();
-  }
+  if (changes.disabled === true || changes.password !== undefined) await endSessionsOf(tx, userId, now);
   return { before, after: toUserView(row) };
 }
