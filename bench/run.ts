@@ -186,6 +186,8 @@ async function main() {
       };
       const q = `org_id=${orgId}`;
       results.api = {
+        'kpis 30 days': await time(() => get(`/api/metrics/kpis?${q}&range=month`)),
+        'kpis 12 months': await time(() => get(`/api/metrics/kpis?${q}&range=year`)),
         'client-metrics 30 days': await time(() => get(`/api/client-metrics?${q}&range=month`)),
         'client-metrics 12 months': await time(() => get(`/api/client-metrics?${q}&range=year`)),
         'series 12 months daily': await time(() => get(`/api/calls/series?${q}&range=year&interval=day`)),
@@ -228,6 +230,8 @@ async function main() {
 }
 
 const TARGETS: Record<string, [number, number]> = {
+  'kpis 30 days': [15, 30],
+  'kpis 12 months': [30, 60],
   'client-metrics 30 days': [15, 30],
   'client-metrics 12 months': [30, 60],
   'series 12 months daily': [30, 60],

@@ -33,7 +33,7 @@ describe('an agent user', () => {
 
   it("lands on their org's dashboard, can switch to no other org, and is offered no admin screens", async () => {
     await page.waitForURL(`**/orgs/${own.id}`);
-    await page.getByTestId('kpi-value-offered_calls').waitFor();
+    await page.getByTestId('kpi-value-offeredCalls').waitFor();
     const options = await page.getByTestId('org-switcher').locator('option').allTextContents();
     expect(options).toEqual([own.name]);
     expect(await page.getByTestId('admin-nav').count()).toBe(0);

@@ -1,20 +1,23 @@
 // Issue 6 acceptance: the dashboard shows the API's figures for the chosen range, the right buckets, agent names.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallItem, ClientMetrics, MetricField, Org, Series } from '../web/src/api/types.js';
+import type { CallItem, ClientMetrics, Kpis, MetricField, Org, Series } from '../web/src/api/types.js';
 import { openPage, screenshots, signIn, type TrackedPage } from './support/browser.js';
 import { createWorld, type World } from './support/world.js';
 
 const KPIS: MetricField[] = [
-  'answer_rate_pct',
-  'service_level_pct',
-  'avg_wait_seconds',
-  'avg_talk_seconds',
-  'offered_calls',
-  'missed_calls',
-  'voicemail_calls',
-  'abandon_rate_pct',
+  'answerRatePct',
+  'serviceLevelPct',
+  'avgWaitSeconds',
+  'avgTalkSeconds',
+  'offeredCalls',
+  'missedCalls',
+  'voicemailCalls',
+  'abandonRatePct',
 ];
+/** A KPI's name in /api/client-metrics, the first release's snake_case form the integrations read. */
+const v1Name = (field: string) =>
+  field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) as keyof ClientMetrics['metrics'];
 const RANGES = [
   { button: 'Today', range: 'day', buckets: [23, 24, 25] },
   { button: '7 days', range: 'week', buckets: [7] },
@@ -52,19 +55,22 @@ describe('org dashboard', () => {
     const seen: Record<string, string> = {};
     for (const r of RANGES) {
       await chooseRange(r.button);
-      const api = await world.admin.get<ClientMetrics>(`/api/client-metrics?org_id=${org.id}&range=${r.range}`);
+      const api = await world.admin.get<Kpis>(`/api/metrics/kpis?org_id=${org.id}&range=${r.range}`);
       expect(api.status).toBe(200);
+      // The integrations' endpoint answers the same figures under their first-release names.
+      const v1 = await world.admin.get<ClientMetrics>(`/api/client-metrics?org_id=${org.id}&range=${r.range}`);
       for (const field of KPIS) {
         await expect.poll(() => kpiValue(field), { timeout: 15_000 }).toBe(asAttr(api.body.metrics[field]));
+        expect(v1.body.metrics[v1Name(field)]).toBe(api.body.metrics[field]);
       }
       // The formatted text carries the same figure.
-      const offered = await page.getByTestId('kpi-value-offered_calls').textContent();
-      expect(offered).toBe(api.body.metrics.offered_calls.toLocaleString('en-US'));
-      const rate = api.body.metrics.answer_rate_pct;
-      expect(await page.getByTestId('kpi-value-answer_rate_pct').textContent()).toBe(
+      const offered = await page.getByTestId('kpi-value-offeredCalls').textContent();
+      expect(offered).toBe(api.body.metrics.offeredCalls.toLocaleString('en-US'));
+      const rate = api.body.metrics.answerRatePct;
+      expect(await page.getByTestId('kpi-value-answerRatePct').textContent()).toBe(
         rate === null ? '—' : `${rate.toFixed(1)}%`,
       );
-      seen[r.range] = asAttr(api.body.metrics.offered_calls);
+      seen[r.range] = asAttr(api.body.metrics.offeredCalls);
 
       const series = await world.admin.get<Series>(`/api/calls/series?org_id=${org.id}&range=${r.range}`);
       expect(r.buckets).toContain(series.body.points.length);
@@ -83,13 +89,13 @@ describe('org dashboard', () => {
 
   it('shows the change vs the previous period, and hides it when compare is off', async () => {
     await chooseRange('7 days');
-    const api = await world.admin.get<ClientMetrics>(`/api/client-metrics?org_id=${org.id}&range=week`);
+    const api = await world.admin.get<Kpis>(`/api/metrics/kpis?org_id=${org.id}&range=week`);
     expect(api.body.previous).not.toBeNull();
-    await expect(page.getByTestId('kpi-change-offered_calls').textContent()).resolves.toContain('vs previous period');
+    await expect(page.getByTestId('kpi-change-offeredCalls').textContent()).resolves.toContain('vs previous period');
     await page.getByLabel('Compare with previous period').uncheck();
-    await expect.poll(() => page.getByTestId('kpi-change-offered_calls').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('kpi-change-offeredCalls').count()).toBe(0);
     await page.getByLabel('Compare with previous period').check();
-    await expect.poll(() => page.getByTestId('kpi-change-offered_calls').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('kpi-change-offeredCalls').count()).toBe(1);
   });
 
   it('labels recent activity with agent names where the extension is known', async () => {

@@ -1,12 +1,17 @@
-// The metrics and call-log API over HTTP: one set of numbers across every view and the CSV; scoping; bad input.
+// The metrics and call-log API over HTTP: one set of numbers across every view and the CSV; every answer exactly
+// its documented shape; scoping; bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientMetrics } from '../src/metrics/service.js';
+import { RecentCallsSchema } from '../src/calls/routes.js';
+import { METRICS_ENDPOINTS } from '../src/metrics/routes.js';
+import type { Kpis } from '../src/metrics/service.js';
 import { client, testApp } from './support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from './support/database.js';
 import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from './support/fixtures.js';
 
 const PASSWORD = 'correct horse battery staple';
 type Items<T> = { items: T[] };
+type NumberItem = { e164: string; totalCalls: number; offered: number; outbound: number };
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe.each(testTargets())('metrics API on %s', (target) => {
   let database: TestDatabase;
@@ -74,10 +79,10 @@ describe.each(testTargets())('metrics API on %s', (target) => {
       expect(res.status).toBe(200);
       expect(res.body.assignments[0]?.outcome).toBe('assigned');
     }
-    const north = await c.json<ClientMetrics>(`/api/client-metrics?org_id=${ids.north}&${range}`);
-    const south = await c.json<ClientMetrics>(`/api/client-metrics?org_id=${ids.south}&${range}`);
-    expect(north.body.metrics.total_calls).toBe(60);
-    expect(south.body.metrics.total_calls).toBe(1 + 20); // its own call plus the shared number's 20
+    const north = await c.json<Kpis>(`/api/metrics/kpis?org_id=${ids.north}&${range}`);
+    const south = await c.json<Kpis>(`/api/metrics/kpis?org_id=${ids.south}&${range}`);
+    expect(north.body.metrics.totalCalls).toBe(60);
+    expect(south.body.metrics.totalCalls).toBe(1 + 20); // its own call plus the shared number's 20
     const inventory = await c.json<{ phoneNumbers: Array<{ id: string; assignments: Array<{ orgName: string }> }> }>(
       '/api/admin/phone-numbers',
     );
@@ -85,39 +90,100 @@ describe.each(testTargets())('metrics API on %s', (target) => {
     expect(shared?.assignments.map((a) => a.orgName).sort()).toEqual(['North Clinic', 'South Clinic']);
   });
 
-  it('client metrics, series, queues, agents, numbers and the CSV all agree', async () => {
+  it('KPIs, series, queues, agents, numbers and the CSV all agree', async () => {
     const c = await admin();
     const q = `org_id=${ids.north}&${range}`;
-    const m = (await c.json<ClientMetrics>(`/api/client-metrics?${q}`)).body.metrics;
+    const m = (await c.json<Kpis>(`/api/metrics/kpis?${q}`)).body.metrics;
     const s = (await c.json<{ points: Array<{ totalCalls: number; answered: number }> }>(`/api/calls/series?${q}`))
       .body;
-    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    expect(sum(s.points.map((p) => p.totalCalls))).toBe(m.total_calls);
-    expect(sum(s.points.map((p) => p.answered))).toBe(m.answered_calls);
+    expect(sum(s.points.map((p) => p.totalCalls))).toBe(m.totalCalls);
+    expect(sum(s.points.map((p) => p.answered))).toBe(m.answeredCalls);
     const queues = (await c.json<Items<{ totalCalls: number }>>(`/api/calls/queue-summary?${q}`)).body.items;
-    expect(sum(queues.map((x) => x.totalCalls))).toBe(m.offered_calls);
+    expect(sum(queues.map((x) => x.totalCalls))).toBe(m.offeredCalls);
     const agents = (await c.json<Items<{ answered: number }>>(`/api/metrics/agents?${q}&sort=-answered`)).body.items;
-    expect(sum(agents.map((x) => x.answered))).toBe(m.answered_calls);
-    const numbers = (await c.json<Items<{ offered: number; outbound: number }>>(`/api/metrics/numbers?${q}`)).body
-      .items;
-    expect(sum(numbers.map((x) => x.offered + x.outbound))).toBe(m.total_calls);
+    expect(sum(agents.map((x) => x.answered))).toBe(m.answeredCalls);
     const csv = await (await c.request(`/api/calls?${q}&format=csv`)).text();
     const lines = csv.trim().split('\r\n');
     expect(lines[0]).toBe(
       'id,direction,status,fromNumber,toNumber,businessNumber,queueName,startedAt,answeredAt,endedAt,waitSeconds,talkSeconds,agentExtension,agentName',
     );
-    expect(lines.length - 1).toBe(m.total_calls);
+    expect(lines.length - 1).toBe(m.totalCalls);
     expect(lines.filter((l) => l.split(',')[1] === 'inbound' && l.split(',')[2] === 'answered')).toHaveLength(
-      m.answered_calls,
+      m.answeredCalls,
     );
+  });
+
+  it("each org's numbers add up to its KPI totals, a shared number counting in each org that holds it", async () => {
+    const c = await admin();
+    for (const [org, e164s] of [
+      [ids.north, ['+13125550301', '+13125550303']],
+      [ids.south, ['+13125550302', '+13125550303']],
+    ] as const) {
+      const q = `org_id=${org}&${range}`;
+      const m = (await c.json<Kpis>(`/api/metrics/kpis?${q}`)).body.metrics;
+      const numbers = (await c.json<Items<NumberItem>>(`/api/metrics/numbers?${q}`)).body.items;
+      expect(numbers.map((n) => n.e164).sort()).toEqual(e164s);
+      for (const n of numbers) expect(n.totalCalls).toBe(n.offered + n.outbound);
+      expect(sum(numbers.map((n) => n.totalCalls))).toBe(m.totalCalls);
+      expect(sum(numbers.map((n) => n.offered))).toBe(m.offeredCalls);
+      expect(sum(numbers.map((n) => n.outbound))).toBe(m.outboundCalls);
+      expect(m.outboundCalls).toBeGreaterThan(0);
+    }
+  });
+
+  it('answers every metrics endpoint with exactly its documented shape: no field missing, none unknown', async () => {
+    const c = await admin();
+    const q = `org_id=${ids.north}&${range}`;
+    const checked = new Set<string>();
+    for (const endpoint of METRICS_ENDPOINTS) {
+      for (const path of endpoint.paths) {
+        const res = await c.json<Record<string, unknown>>(`${path}?${q}`);
+        expect(res.status, path).toBe(200);
+        // The schemas are strict objects: a field the schema does not declare fails the parse.
+        const parsed = endpoint.schema.safeParse(res.body);
+        expect(parsed.error?.issues ?? [], path).toEqual([]);
+        checked.add(path);
+      }
+    }
+    for (const path of ['/api/calls/recent', '/s/recent']) {
+      const res = await c.json<{ items: unknown[] }>(`${path}?org_id=${ids.north}&limit=100`);
+      expect(res.body.items.length, path).toBeGreaterThan(0);
+      expect(RecentCallsSchema.safeParse(res.body).error?.issues ?? [], path).toEqual([]);
+    }
+    // Populated answers: every breakdown has items and the KPIs a previous period.
+    const answers = await Promise.all(
+      ['/api/metrics/agents', '/api/metrics/numbers', '/api/calls/queue-summary'].map(
+        async (path) => (await c.json<Items<unknown>>(`${path}?${q}`)).body.items.length,
+      ),
+    );
+    expect(answers.every((n) => n > 0)).toBe(true);
+    const kpis = (await c.json<Kpis>(`/api/metrics/kpis?${q}`)).body;
+    expect(kpis.change).not.toBeNull();
+    // The check has teeth: one extra or misnamed field anywhere fails it.
+    const schema = METRICS_ENDPOINTS.find((e) => e.paths.includes('/api/metrics/kpis'))?.schema;
+    const { totalCalls, ...rest } = kpis.metrics;
+    for (const changed of [
+      { ...kpis, metrics: { ...rest, total_calls: totalCalls } },
+      { ...kpis, previous: { ...kpis.previous, extra: 1 } },
+      { ...kpis, range: { ...kpis.range, extra: 1 } },
+    ]) {
+      expect(schema?.safeParse(changed).success).toBe(false);
+    }
+    // Every path the OpenAPI document files under Metrics was checked.
+    const doc = (await c.json<{ paths: Record<string, { get?: { tags?: string[] } }> }>('/api/openapi.json')).body;
+    const documented = Object.entries(doc.paths)
+      .filter(([, item]) => item.get?.tags?.includes('Metrics'))
+      .map(([path]) => path);
+    expect(documented.length).toBeGreaterThan(0);
+    expect([...checked].sort()).toEqual(documented.sort());
   });
 
   it("an agent sees their org's figures without naming it, with agent names, and never the other org", async () => {
     const c = client(app);
     await c.login('agent@north.example', PASSWORD);
-    const mine = await c.json<ClientMetrics>(`/api/client-metrics?${range}`);
+    const mine = await c.json<Kpis>(`/api/metrics/kpis?${range}`);
     expect(mine.status).toBe(200);
-    expect(mine.body.metrics.org_id).toBe(ids.north);
+    expect(mine.body.metrics.orgId).toBe(ids.north);
     const recent =
       await c.json<Items<{ agentExtension: string | null; agentName: string | null }>>('/api/calls/recent?limit=100');
     const named = recent.body.items.find((i) => i.agentExtension === '301');

@@ -216,6 +216,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/orgs/:orgId/audit': get('/api/orgs/:orgId/audit'),
 
   // Dashboards and calls (issue 4): every read takes the org as ?org_id=.
+  'GET /api/metrics/kpis': getWithOrgQuery('/api/metrics/kpis'),
   'GET /api/client-metrics': getWithOrgQuery('/api/client-metrics'),
   'GET /api/calls/series': getWithOrgQuery('/api/calls/series'),
   'GET /s/series': getWithOrgQuery('/s/series'),

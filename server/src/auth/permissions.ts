@@ -33,7 +33,7 @@ export const PERMISSIONS: ReadonlyArray<{
   {
     permission: 'metrics:read',
     scope: 'org',
-    meaning: 'Dashboards: client metrics, series, queue summary, agent/number breakdowns, live.',
+    meaning: 'Dashboards: KPIs, series, queue summary, agent/number breakdowns, live.',
   },
   { permission: 'calls:read', scope: 'org', meaning: 'Call log, recent calls, CSV export, call detail.' },
   { permission: 'numbers:read', scope: 'org', meaning: "The org's assigned phone numbers." },

@@ -3,7 +3,7 @@ import { openTestDatabase, type TestDatabase, testTargets } from '../../test/sup
 import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from '../../test/support/fixtures.js';
 import { systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
-import { clientMetrics } from '../metrics/service.js';
+import { kpis } from '../metrics/service.js';
 import { CSV_COLUMNS, csvLine, getCall, listCalls, recentCalls } from './service.js';
 
 const SYSTEM = systemPrincipal('calls test');
@@ -89,8 +89,8 @@ describe.each(testTargets())('call log on %s', (target) => {
 
   it('filters by direction, status, agent and digits; the filtered count matches the metrics', async () => {
     const missed = await run((tx) => listCalls(tx, { orgId, limit: 100, status: 'missed', direction: 'inbound' }));
-    const m = await run((tx) => clientMetrics(tx, { orgId, from: '2026-05-04', to: '2026-05-04', compare: false }));
-    expect(missed.items).toHaveLength(m.metrics.missed_calls);
+    const m = await run((tx) => kpis(tx, { orgId, from: '2026-05-04', to: '2026-05-04', compare: false }));
+    expect(missed.items).toHaveLength(m.metrics.missedCalls);
     const dan = await run((tx) => listCalls(tx, { orgId, limit: 100, agent: '202' }));
     expect(dan.items.every((i) => i.agentName === 'Directory Dan')).toBe(true);
     expect(dan.items.length).toBeGreaterThan(0);

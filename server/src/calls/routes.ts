@@ -13,7 +13,7 @@ import { type CallFilters, CSV_COLUMNS, csvLine, getCall, listCalls, recentCalls
 const tags = ['Calls'];
 
 const CallItemSchema = z
-  .object({
+  .strictObject({
     id: z.string(),
     direction: z.enum(['inbound', 'outbound']),
     status: z.enum(['answered', 'missed', 'voicemail']),
@@ -30,6 +30,8 @@ const CallItemSchema = z
     agentName: z.string().nullable(),
   })
   .openapi('CallItem');
+
+export const RecentCallsSchema = z.strictObject({ items: z.array(CallItemSchema) });
 
 const RecentQuery = z.object({
   org_id: z.string().max(64).optional(),
@@ -63,7 +65,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
           tags,
           summary: 'The latest calls, newest first, with agent names',
           request: { query: RecentQuery },
-          responses: { 200: json(z.object({ items: z.array(CallItemSchema) }), 'Recent calls') },
+          responses: { 200: json(RecentCallsSchema, 'Recent calls') },
         }),
       },
       async (c, ctx) => {

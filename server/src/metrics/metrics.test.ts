@@ -4,7 +4,7 @@ import { openTestDatabase, type TestDatabase, testTargets } from '../../test/sup
 import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from '../../test/support/fixtures.js';
 import type { Principal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
-import { agentBreakdown, clientMetrics, type MetricsQuery, numberBreakdown, queueSummary, series } from './service.js';
+import { agentBreakdown, kpis, type MetricsQuery, numberBreakdown, queueSummary, series } from './service.js';
 
 const ADMIN: Principal = { kind: 'system', reason: 'metrics test' };
 const at = (iso: string) => new Date(iso);
@@ -158,26 +158,26 @@ describe.each(testTargets())('metrics on %s', (target) => {
   const day: Omit<MetricsQuery, 'orgId'> = { from: '2026-02-10', to: '2026-02-10' };
 
   it('computes every figure of a day by the written definitions', async () => {
-    const r = await run((tx) => clientMetrics(tx, { orgId: org.ny, ...day }));
+    const r = await run((tx) => kpis(tx, { orgId: org.ny, ...day }));
     expect(r.metrics).toEqual({
-      org_id: org.ny,
-      total_calls: 8,
-      offered_calls: 6, // c1-c5 and the 23:30 call
-      outbound_calls: 2,
-      answered_calls: 3,
-      missed_calls: 2,
-      voicemail_calls: 1,
-      short_abandoned_calls: 1, // c3 hung up after 4 s, under the 10 s threshold
-      answer_rate_pct: 60, // 3 / (6 - 1)
-      service_level_pct: 40, // c1 (5 s) and late (10 s) within 20 s: 2 / 5
-      abandon_rate_pct: 20, // (2 - 1) / 5
-      avg_wait_seconds: 15, // (5 + 30 + 10) / 3
-      longest_wait_seconds: 60, // the voicemail rang 60 s
-      avg_talk_seconds: 120, // (100 + 200 + 60) / 3
-      outbound_connected_calls: 1,
-      outbound_avg_talk_seconds: 50,
-      service_level_threshold_seconds: 20,
-      service_level_target_pct: 80,
+      orgId: org.ny,
+      totalCalls: 8,
+      offeredCalls: 6, // c1-c5 and the 23:30 call
+      outboundCalls: 2,
+      answeredCalls: 3,
+      missedCalls: 2,
+      voicemailCalls: 1,
+      shortAbandonedCalls: 1, // c3 hung up after 4 s, under the 10 s threshold
+      answerRatePct: 60, // 3 / (6 - 1)
+      serviceLevelPct: 40, // c1 (5 s) and late (10 s) within 20 s: 2 / 5
+      abandonRatePct: 20, // (2 - 1) / 5
+      avgWaitSeconds: 15, // (5 + 30 + 10) / 3
+      longestWaitSeconds: 60, // the voicemail rang 60 s
+      avgTalkSeconds: 120, // (100 + 200 + 60) / 3
+      outboundConnectedCalls: 1,
+      outboundAvgTalkSeconds: 50,
+      serviceLevelThresholdSeconds: 20,
+      serviceLevelTargetPct: 80,
     });
     expect(r.range).toMatchObject({
       from: '2026-02-10T00:00:00-05:00',
@@ -187,42 +187,42 @@ describe.each(testTargets())('metrics on %s', (target) => {
   });
 
   it('a short-abandon threshold of 0 keeps every missed call in the denominators', async () => {
-    const r = await run((tx) => clientMetrics(tx, { orgId: org.noShort, ...day, compare: false }));
-    expect(r.metrics).toMatchObject({ short_abandoned_calls: 0, answer_rate_pct: 50, abandon_rate_pct: 33.3 });
+    const r = await run((tx) => kpis(tx, { orgId: org.noShort, ...day, compare: false }));
+    expect(r.metrics).toMatchObject({ shortAbandonedCalls: 0, answerRatePct: 50, abandonRatePct: 33.3 });
     expect(r.previous).toBeNull();
   });
 
   it('rates with a zero denominator are null, never 0 or NaN', async () => {
-    const r = await run((tx) => clientMetrics(tx, { orgId: org.empty, ...day }));
+    const r = await run((tx) => kpis(tx, { orgId: org.empty, ...day }));
     expect(r.metrics).toMatchObject({
-      total_calls: 0,
-      answer_rate_pct: null,
-      service_level_pct: null,
-      abandon_rate_pct: null,
-      avg_wait_seconds: null,
-      longest_wait_seconds: null,
-      avg_talk_seconds: null,
-      outbound_avg_talk_seconds: null,
+      totalCalls: 0,
+      answerRatePct: null,
+      serviceLevelPct: null,
+      abandonRatePct: null,
+      avgWaitSeconds: null,
+      longestWaitSeconds: null,
+      avgTalkSeconds: null,
+      outboundAvgTalkSeconds: null,
     });
-    expect(r.change?.answer_rate_pct).toEqual({ delta: null, pct: null });
+    expect(r.change?.answerRatePct).toEqual({ delta: null, pct: null });
   });
 
   it('compares with the previous period of equal length', async () => {
-    const r = await run((tx) => clientMetrics(tx, { orgId: org.ny, from: '2026-02-10', to: '2026-02-10' }));
-    expect(r.previous?.total_calls).toBe(0); // 9 February was quiet
-    const week = await run((tx) => clientMetrics(tx, { orgId: org.ny, from: '2026-02-10', to: '2026-02-16' }));
-    expect(week.previous).toMatchObject({ offered_calls: 1, answered_calls: 1, answer_rate_pct: 100 }); // prev1 on the 3rd
-    expect(week.change?.offered_calls).toEqual({ delta: 5, pct: 500 });
-    expect(week.change?.answer_rate_pct).toEqual({ delta: -40, pct: -40 });
+    const r = await run((tx) => kpis(tx, { orgId: org.ny, from: '2026-02-10', to: '2026-02-10' }));
+    expect(r.previous?.totalCalls).toBe(0); // 9 February was quiet
+    const week = await run((tx) => kpis(tx, { orgId: org.ny, from: '2026-02-10', to: '2026-02-16' }));
+    expect(week.previous).toMatchObject({ offeredCalls: 1, answeredCalls: 1, answerRatePct: 100 }); // prev1 on the 3rd
+    expect(week.change?.offeredCalls).toEqual({ delta: 5, pct: 500 });
+    expect(week.change?.answerRatePct).toEqual({ delta: -40, pct: -40 });
   });
 
   it('a preset range in progress compares with the same elapsed part of the previous period', async () => {
     const now = at('2026-02-11T04:45:00Z'); // 23:45 on 10 Feb in New York
-    const r = await run((tx) => clientMetrics(tx, { orgId: org.ny, range: 'week' }, now));
+    const r = await run((tx) => kpis(tx, { orgId: org.ny, range: 'week' }, now));
     expect(r.range.from).toBe('2026-02-04T00:00:00-05:00');
     expect(r.range.to).toBe('2026-02-10T23:45:00-05:00');
-    expect(r.metrics.offered_calls).toBe(6);
-    expect(r.previous?.offered_calls).toBe(1);
+    expect(r.metrics.offeredCalls).toBe(6);
+    expect(r.previous?.offeredCalls).toBe(1);
   });
 
   it('the 23:30 local call lands in its local day, not the UTC day', async () => {
@@ -269,39 +269,53 @@ describe.each(testTargets())('metrics on %s', (target) => {
 
   it('a shared number counts in both orgs while assigned; after unassignment the old calls stay', async () => {
     const spring = { from: '2026-04-01', to: '2026-06-30' };
-    const a = await run((tx) => clientMetrics(tx, { orgId: org.shareA, ...spring }), memberOfShareA);
-    const b = await run((tx) => clientMetrics(tx, { orgId: org.shareB, ...spring }));
-    expect(a.metrics.offered_calls).toBe(2);
-    expect(b.metrics.offered_calls).toBe(1); // only April: B's window closed on 1 May
-    const platform = await run((tx) => clientMetrics(tx, { orgId: null, ...spring }));
-    expect(platform.metrics.offered_calls).toBe(2); // the two shared calls, each once
+    const a = await run((tx) => kpis(tx, { orgId: org.shareA, ...spring }), memberOfShareA);
+    const b = await run((tx) => kpis(tx, { orgId: org.shareB, ...spring }));
+    expect(a.metrics.offeredCalls).toBe(2);
+    expect(b.metrics.offeredCalls).toBe(1); // only April: B's window closed on 1 May
+    const platform = await run((tx) => kpis(tx, { orgId: null, ...spring }));
+    expect(platform.metrics.offeredCalls).toBe(2); // the two shared calls, each once
   });
 
-  it('agrees across client metrics, series, queues, agents and numbers', async () => {
+  it('agrees across KPIs, series, queues, agents and numbers', async () => {
     const q = { orgId: org.ny, from: '2026-02-01', to: '2026-02-28' };
-    const m = (await run((tx) => clientMetrics(tx, q))).metrics;
+    const m = (await run((tx) => kpis(tx, q))).metrics;
     const s = await run((tx) => series(tx, q));
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    expect(sum(s.points.map((p) => p.totalCalls))).toBe(m.total_calls);
-    expect(sum(s.points.map((p) => p.answered))).toBe(m.answered_calls);
-    expect(sum(s.points.map((p) => p.missed))).toBe(m.missed_calls);
-    expect(sum(s.points.map((p) => p.voicemail))).toBe(m.voicemail_calls);
+    expect(sum(s.points.map((p) => p.totalCalls))).toBe(m.totalCalls);
+    expect(sum(s.points.map((p) => p.answered))).toBe(m.answeredCalls);
+    expect(sum(s.points.map((p) => p.missed))).toBe(m.missedCalls);
+    expect(sum(s.points.map((p) => p.voicemail))).toBe(m.voicemailCalls);
     const queues = await run((tx) => queueSummary(tx, q));
-    expect(sum(queues.items.map((i) => i.totalCalls))).toBe(m.offered_calls);
-    expect(sum(queues.items.map((i) => i.answered))).toBe(m.answered_calls);
+    expect(sum(queues.items.map((i) => i.totalCalls))).toBe(m.offeredCalls);
+    expect(sum(queues.items.map((i) => i.answered))).toBe(m.answeredCalls);
     expect(queues.items.map((i) => [i.queueName, i.totalCalls])).toEqual([
       ['Front', 5],
       ['Billing', 2],
     ]);
     const numbers = await run((tx) => numberBreakdown(tx, q));
-    expect(sum(numbers.items.map((i) => i.offered))).toBe(m.offered_calls);
-    expect(sum(numbers.items.map((i) => i.outbound))).toBe(m.outbound_calls);
+    expect(sum(numbers.items.map((i) => i.totalCalls))).toBe(m.totalCalls);
+    expect(sum(numbers.items.map((i) => i.offered))).toBe(m.offeredCalls);
+    expect(sum(numbers.items.map((i) => i.outbound))).toBe(m.outboundCalls);
     const agents = await run((tx) => agentBreakdown(tx, q));
-    expect(sum(agents.items.map((i) => i.answered))).toBe(m.answered_calls);
+    expect(sum(agents.items.map((i) => i.answered))).toBe(m.answeredCalls);
     expect(agents.items.find((i) => i.agentExtension === '101')).toMatchObject({
       answered: 3,
       outbound: 1,
       outboundConnected: 1,
     });
+  });
+
+  it("an agent's average talk covers their connected calls both ways; the KPI's covers answered inbound calls", async () => {
+    const q = { orgId: org.ny, from: '2026-02-01', to: '2026-02-28' };
+    const agents = await run((tx) => agentBreakdown(tx, q));
+    // 101 answered c1 (100 s), late (60 s) and prev1 (120 s) and connected the outbound c6 (50 s).
+    expect(agents.items.find((i) => i.agentExtension === '101')).toMatchObject({
+      avgConnectedTalkSeconds: 82.5, // (100 + 60 + 120 + 50) / 4
+      totalTalkSeconds: 330,
+    });
+    // The org's answered inbound calls: c1, c2 (200 s), late and prev1; outbound talk is its own figure.
+    const m = (await run((tx) => kpis(tx, { ...q, compare: false }))).metrics;
+    expect(m).toMatchObject({ avgTalkSeconds: 120, outboundAvgTalkSeconds: 50 });
   });
 });

@@ -1,13 +1,15 @@
-// HTTP routes of the metrics engine: client metrics, series, queue summary, agent and number breakdowns.
+// HTTP routes of the metrics engine: KPIs (and their first-release form), series, queue summary, agent and number
+// breakdowns.
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Tx } from '../db/tenant.js';
 import type { App, AppDeps } from '../http/context.js';
 import { cachedJson, dashboardCache, dashboardKey } from '../http/dashboard-cache.js';
 import { AppError } from '../http/errors.js';
 import { defineRoute, json } from '../http/route.js';
+import { ClientMetricsV1Schema, clientMetricsV1 } from './client-metrics-v1.js';
 import {
   AgentBreakdownSchema,
-  ClientMetricsSchema,
+  KpisSchema,
   NumberBreakdownSchema,
   QueueSummarySchema,
   type RangeQuery,
@@ -15,7 +17,7 @@ import {
   SeriesSchema,
   SortQuerySchema,
 } from './schema.js';
-import { agentBreakdown, clientMetrics, type MetricsQuery, numberBreakdown, queueSummary, series } from './service.js';
+import { agentBreakdown, kpis, type MetricsQuery, numberBreakdown, queueSummary, series } from './service.js';
 
 const tags = ['Metrics'];
 
@@ -61,21 +63,32 @@ export function sortItems<T extends object>(items: T[], sort: string | undefined
 }
 
 /** One ranged metrics endpoint: its paths (aliases included), what it answers, and how it is computed. */
-interface RangedEndpoint {
+export interface RangedEndpoint {
   paths: string[];
   summary: string;
+  description?: string;
   schema: z.ZodType;
   run: (tx: Tx, query: MetricsQuery) => Promise<object>;
   /** breakdowns take ?sort= over these fields of their items (from the item schema) */
   sortFields?: readonly string[];
 }
 
-const ENDPOINTS: RangedEndpoint[] = [
+export const METRICS_ENDPOINTS: RangedEndpoint[] = [
+  {
+    paths: ['/api/metrics/kpis'],
+    summary: 'KPIs of an org (or platform-wide) over a range, with the previous period and the change',
+    schema: KpisSchema,
+    run: kpis,
+  },
   {
     paths: ['/api/client-metrics'],
-    summary: 'KPIs of an org (or platform-wide) over a range, with the previous period and the change',
-    schema: ClientMetricsSchema,
-    run: clientMetrics,
+    summary: 'The KPIs under their first-release snake_case names (for integrations)',
+    description:
+      'The answer of `GET /api/metrics/kpis` for the same query with every figure renamed to its first-release ' +
+      'name (`totalCalls` → `total_calls`, `answerRatePct` → `answer_rate_pct`, …), in the same order. Kept ' +
+      'unchanged for integrations; new figures appear only in `/api/metrics/kpis`.',
+    schema: ClientMetricsV1Schema,
+    run: async (tx, query) => clientMetricsV1(await kpis(tx, query)),
   },
   {
     paths: ['/api/calls/series', '/s/series'],
@@ -108,7 +121,7 @@ const ENDPOINTS: RangedEndpoint[] = [
 const SortedRangeQuery = RangeQuerySchema.extend(SortQuerySchema.shape);
 
 export function registerMetricsRoutes(app: App, deps: AppDeps): void {
-  for (const endpoint of ENDPOINTS) {
+  for (const endpoint of METRICS_ENDPOINTS) {
     for (const path of endpoint.paths) {
       defineRoute(
         app,
@@ -121,6 +134,7 @@ export function registerMetricsRoutes(app: App, deps: AppDeps): void {
             path,
             tags,
             summary: endpoint.summary,
+            ...(endpoint.description ? { description: endpoint.description } : {}),
             request: { query: SortedRangeQuery },
             responses: { 200: json(endpoint.schema, 'The figures') },
           }),

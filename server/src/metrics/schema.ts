@@ -26,7 +26,7 @@ export const RangeQuerySchema = z.object({
 export type RangeQuery = z.infer<typeof RangeQuerySchema>;
 
 export const RangeSchema = z
-  .object({
+  .strictObject({
     from: z.string(),
     to: z.string(),
     periodEnd: z.string(),
@@ -35,54 +35,77 @@ export const RangeSchema = z
   })
   .openapi('Range');
 
-export const MetricsSchema = z
-  .object({
-    org_id: z.string().nullable(),
-    total_calls: z.number().int(),
-    offered_calls: z.number().int(),
-    outbound_calls: z.number().int(),
-    answered_calls: z.number().int(),
-    missed_calls: z.number().int(),
-    voicemail_calls: z.number().int(),
-    short_abandoned_calls: z.number().int(),
-    answer_rate_pct: nullableNumber,
-    service_level_pct: nullableNumber,
-    abandon_rate_pct: nullableNumber,
-    avg_wait_seconds: nullableNumber,
-    longest_wait_seconds: nullableNumber,
-    avg_talk_seconds: nullableNumber,
-    outbound_connected_calls: z.number().int(),
-    outbound_avg_talk_seconds: nullableNumber,
-    service_level_threshold_seconds: z.number(),
-    service_level_target_pct: z.number(),
+const count = z.number().int();
+
+/** The figures of a range, each defined in docs/metrics.md; the order is the order of every answer. */
+export const FiguresSchema = z.strictObject({
+  totalCalls: count,
+  offeredCalls: count,
+  outboundCalls: count,
+  answeredCalls: count,
+  missedCalls: count,
+  voicemailCalls: count,
+  shortAbandonedCalls: count,
+  answerRatePct: nullableNumber,
+  serviceLevelPct: nullableNumber,
+  abandonRatePct: nullableNumber,
+  avgWaitSeconds: nullableNumber,
+  longestWaitSeconds: nullableNumber,
+  avgTalkSeconds: nullableNumber,
+  outboundConnectedCalls: count,
+  outboundAvgTalkSeconds: nullableNumber,
+});
+export type Figures = z.infer<typeof FiguresSchema>;
+export type FigureName = keyof Figures;
+
+/** The figures with the org they are of (null: platform-wide) and the service-level settings they used. */
+export const KpiFiguresSchema = z
+  .strictObject({
+    orgId: z.string().nullable(),
+    ...FiguresSchema.shape,
+    serviceLevelThresholdSeconds: z.number(),
+    serviceLevelTargetPct: z.number(),
   })
-  .openapi('Metrics');
+  .openapi('KpiFigures');
+export type KpiFigures = z.infer<typeof KpiFiguresSchema>;
 
-const ChangeEntry = z.object({ delta: nullableNumber, pct: nullableNumber });
+export const ChangeSchema = z
+  .strictObject({
+    delta: nullableNumber.openapi({ description: 'current − previous (percentage points for rates)' }),
+    pct: nullableNumber.openapi({ description: 'relative change in %; null when the previous value is 0 or null' }),
+  })
+  .openapi('Change');
+export type Change = z.infer<typeof ChangeSchema>;
 
-export const ClientMetricsSchema = z
-  .object({
+/** The change of every figure; the zod shape is built from FiguresSchema's names, so the two cannot drift apart. */
+export const KpiChangeSchema = z
+  .strictObject(Object.fromEntries(FiguresSchema.keyof().options.map((name) => [name, ChangeSchema])))
+  .openapi('KpiChange');
+export type KpiChange = Record<FigureName, Change>;
+
+export const KpisSchema = z
+  .strictObject({
     range: RangeSchema,
-    metrics: MetricsSchema,
-    previous: orNull(MetricsSchema),
-    change: z.record(z.string(), ChangeEntry).nullable(),
+    metrics: KpiFiguresSchema,
+    previous: orNull(KpiFiguresSchema),
+    change: orNull(KpiChangeSchema),
   })
-  .openapi('ClientMetrics');
+  .openapi('Kpis');
 
 export const SeriesSchema = z
-  .object({
+  .strictObject({
     interval: z.enum(['hour', 'day', 'week', 'month']),
     timezone: z.string(),
     range: RangeSchema,
     points: z.array(
-      z.object({
+      z.strictObject({
         bucketStart: z.string(),
-        totalCalls: z.number().int(),
-        offered: z.number().int(),
-        outbound: z.number().int(),
-        answered: z.number().int(),
-        missed: z.number().int(),
-        voicemail: z.number().int(),
+        totalCalls: count,
+        offered: count,
+        outbound: count,
+        answered: count,
+        missed: count,
+        voicemail: count,
         serviceLevelPct: nullableNumber,
         avgWaitSeconds: nullableNumber,
       }),
@@ -91,16 +114,18 @@ export const SeriesSchema = z
   .openapi('Series');
 
 export const QueueSummarySchema = z
-  .object({
+  .strictObject({
     range: RangeSchema,
     items: z.array(
-      z.object({
+      z.strictObject({
         queueName: z.string().nullable(),
-        totalCalls: z.number().int(),
-        answered: z.number().int(),
-        missed: z.number().int(),
-        voicemail: z.number().int(),
-        shortAbandoned: z.number().int(),
+        totalCalls: count.openapi({
+          description: 'Inbound calls of the queue (the summary counts inbound calls only)',
+        }),
+        answered: count,
+        missed: count,
+        voicemail: count,
+        shortAbandoned: count,
         answerRatePct: nullableNumber,
         serviceLevelPct: nullableNumber,
         avgWaitSeconds: nullableNumber,
@@ -110,36 +135,41 @@ export const QueueSummarySchema = z
   .openapi('QueueSummary');
 
 export const AgentBreakdownSchema = z
-  .object({
+  .strictObject({
     range: RangeSchema,
     items: z.array(
-      z.object({
+      z.strictObject({
         agentExtension: z.string(),
         agentName: z.string().nullable(),
-        answered: z.number().int(),
-        outbound: z.number().int(),
-        outboundConnected: z.number().int(),
+        answered: count,
+        outbound: count,
+        outboundConnected: count,
         avgWaitSeconds: nullableNumber,
-        avgTalkSeconds: nullableNumber,
-        totalTalkSeconds: z.number(),
+        avgConnectedTalkSeconds: nullableNumber.openapi({
+          description:
+            "Mean talk time of the agent's connected calls: answered inbound and connected outbound " +
+            '(the KPI avgTalkSeconds counts answered inbound calls only)',
+        }),
+        totalTalkSeconds: z.number().openapi({ description: "Talk time of the agent's connected calls, summed" }),
       }),
     ),
   })
   .openapi('AgentBreakdown');
 
 export const NumberBreakdownSchema = z
-  .object({
+  .strictObject({
     range: RangeSchema,
     items: z.array(
-      z.object({
+      z.strictObject({
         phoneNumberId: z.string(),
         e164: z.string(),
         label: z.string().nullable(),
-        offered: z.number().int(),
-        answered: z.number().int(),
-        missed: z.number().int(),
-        voicemail: z.number().int(),
-        outbound: z.number().int(),
+        totalCalls: count.openapi({ description: 'offered + outbound' }),
+        offered: count,
+        answered: count,
+        missed: count,
+        voicemail: count,
+        outbound: count,
         answerRatePct: nullableNumber,
         serviceLevelPct: nullableNumber,
         avgWaitSeconds: nullableNumber,

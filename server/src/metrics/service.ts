@@ -2,10 +2,11 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import { orgNotFound } from '../http/errors.js';
-import { type Change, compareMetrics, deriveMetrics, EMPTY_SUMS, type Metrics, ratio, round1 } from './derive.js';
+import { compareFigures, deriveFigures, EMPTY_SUMS, ratio, round1 } from './derive.js';
 import { rangeBucketsSql, rangeTotalsSql, sumsByBucket, totalsOfWindows } from './plan.js';
 import { byAgent, byNumber, byQueue, type Scope, type Thresholds } from './queries.js';
 import { previousRange, type RangeRequest, type ResolvedRange, resolveRange } from './range.js';
+import type { Figures, KpiChange, KpiFigures } from './schema.js';
 import { isoWithOffset } from './zoned.js';
 
 export interface MetricsQuery extends RangeRequest {
@@ -154,20 +155,15 @@ export function describeRange(range: ResolvedRange) {
   };
 }
 
-export type MetricsWithOrg = Metrics & {
-  org_id: string | null;
-  service_level_threshold_seconds: number;
-  service_level_target_pct: number;
-};
-
-export interface ClientMetrics {
+export interface Kpis {
   range: ReturnType<typeof describeRange>;
-  metrics: MetricsWithOrg;
-  previous: MetricsWithOrg | null;
-  change: Change | null;
+  metrics: KpiFigures;
+  previous: KpiFigures | null;
+  change: KpiChange | null;
 }
 
-export async function clientMetrics(tx: Tx, query: MetricsQuery, now = new Date()): Promise<ClientMetrics> {
+/** The KPIs of a range and, unless compare is false, of the previous period and the change between them. */
+export async function kpis(tx: Tx, query: MetricsQuery, now = new Date()): Promise<Kpis> {
   const windowsFor = perSettings((ctx) => {
     const range = resolveRange(query, ctx.timezone, now);
     return query.compare === false ? [range] : [range, previousRange(range)];
@@ -177,23 +173,23 @@ export async function clientMetrics(tx: Tx, query: MetricsQuery, now = new Date(
   );
   const windows = windowsFor(ctx);
   const range = windows[0];
-  if (!range) throw new Error('clientMetrics: no range');
-  const decorate = (m: Metrics): MetricsWithOrg => ({
-    org_id: ctx.orgId,
-    ...m,
-    service_level_threshold_seconds: ctx.thresholds.slThresholdSeconds,
-    service_level_target_pct: ctx.slTargetPct,
+  if (!range) throw new Error('kpis: no range');
+  const decorate = (figures: Figures): KpiFigures => ({
+    orgId: ctx.orgId,
+    ...figures,
+    serviceLevelThresholdSeconds: ctx.thresholds.slThresholdSeconds,
+    serviceLevelTargetPct: ctx.slTargetPct,
   });
   const [sums, before] = totalsOfWindows(rows, windows.length);
-  if (!sums) throw new Error('clientMetrics: no sums');
-  const current = deriveMetrics(sums);
+  if (!sums) throw new Error('kpis: no sums');
+  const current = deriveFigures(sums);
   if (!before) return { range: describeRange(range), metrics: decorate(current), previous: null, change: null };
-  const prior = deriveMetrics(before);
+  const prior = deriveFigures(before);
   return {
     range: describeRange(range),
     metrics: decorate(current),
     previous: decorate(prior),
-    change: compareMetrics(current, prior),
+    change: compareFigures(current, prior),
   };
 }
 
@@ -218,17 +214,17 @@ export async function series(tx: Tx, query: MetricsQuery, now = new Date()) {
   const byBucket = sumsByBucket(rows);
   // Every bucket is present, empty ones with zeros.
   const points: SeriesPoint[] = range.buckets.map((start, i) => {
-    const m = deriveMetrics(byBucket.get(i) ?? EMPTY_SUMS);
+    const m = deriveFigures(byBucket.get(i) ?? EMPTY_SUMS);
     return {
       bucketStart: isoWithOffset(start, ctx.timezone),
-      totalCalls: m.total_calls,
-      offered: m.offered_calls,
-      outbound: m.outbound_calls,
-      answered: m.answered_calls,
-      missed: m.missed_calls,
-      voicemail: m.voicemail_calls,
-      serviceLevelPct: m.service_level_pct,
-      avgWaitSeconds: m.avg_wait_seconds,
+      totalCalls: m.totalCalls,
+      offered: m.offeredCalls,
+      outbound: m.outboundCalls,
+      answered: m.answeredCalls,
+      missed: m.missedCalls,
+      voicemail: m.voicemailCalls,
+      serviceLevelPct: m.serviceLevelPct,
+      avgWaitSeconds: m.avgWaitSeconds,
     };
   });
   return { interval: range.interval, timezone: ctx.timezone, range: describeRange(range), points };
@@ -241,17 +237,17 @@ export async function queueSummary(tx: Tx, query: MetricsQuery, now = new Date()
   return {
     range: describeRange(range),
     items: rows.map((r) => {
-      const m = deriveMetrics(r);
+      const m = deriveFigures(r);
       return {
         queueName: r.queueName,
-        totalCalls: m.offered_calls,
-        answered: m.answered_calls,
-        missed: m.missed_calls,
-        voicemail: m.voicemail_calls,
-        shortAbandoned: m.short_abandoned_calls,
-        answerRatePct: m.answer_rate_pct,
-        serviceLevelPct: m.service_level_pct,
-        avgWaitSeconds: m.avg_wait_seconds,
+        totalCalls: m.offeredCalls,
+        answered: m.answeredCalls,
+        missed: m.missedCalls,
+        voicemail: m.voicemailCalls,
+        shortAbandoned: m.shortAbandonedCalls,
+        answerRatePct: m.answerRatePct,
+        serviceLevelPct: m.serviceLevelPct,
+        avgWaitSeconds: m.avgWaitSeconds,
       };
     }),
   };
@@ -264,19 +260,20 @@ export async function numberBreakdown(tx: Tx, query: MetricsQuery, now = new Dat
   return {
     range: describeRange(range),
     items: rows.map((r) => {
-      const m = deriveMetrics(r);
+      const m = deriveFigures(r);
       return {
         phoneNumberId: r.phoneNumberId,
         e164: r.e164,
         label: r.label,
-        offered: m.offered_calls,
-        answered: m.answered_calls,
-        missed: m.missed_calls,
-        voicemail: m.voicemail_calls,
-        outbound: m.outbound_calls,
-        answerRatePct: m.answer_rate_pct,
-        serviceLevelPct: m.service_level_pct,
-        avgWaitSeconds: m.avg_wait_seconds,
+        totalCalls: m.totalCalls,
+        offered: m.offeredCalls,
+        answered: m.answeredCalls,
+        missed: m.missedCalls,
+        voicemail: m.voicemailCalls,
+        outbound: m.outboundCalls,
+        answerRatePct: m.answerRatePct,
+        serviceLevelPct: m.serviceLevelPct,
+        avgWaitSeconds: m.avgWaitSeconds,
       };
     }),
   };
@@ -300,7 +297,7 @@ export async function agentBreakdown(tx: Tx, query: MetricsQuery, now = new Date
   return {
     range: describeRange(range),
     items: [...merged.values()].map((r) => {
-      const handled = r.answered + r.outboundConnected;
+      const connected = r.answered + r.outboundConnected;
       return {
         agentExtension: r.agentExtension,
         agentName: names.get(nameKey(r.provider, r.providerAccount, r.agentExtension)) ?? null,
@@ -308,7 +305,7 @@ export async function agentBreakdown(tx: Tx, query: MetricsQuery, now = new Date
         outbound: r.outbound,
         outboundConnected: r.outboundConnected,
         avgWaitSeconds: ratio(r.waitSumAnswered, r.answered),
-        avgTalkSeconds: ratio(r.talkSumAll, handled),
+        avgConnectedTalkSeconds: ratio(r.talkSumAll, connected),
         totalTalkSeconds: round1(r.talkSumAll),
       };
     }),

@@ -8,7 +8,7 @@ import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } 
 import type { Principal } from '../auth/principal.js';
 import { type Tx, withPrincipal } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
-import { clientMetrics, type MetricsQuery, series } from './service.js';
+import { kpis, type MetricsQuery, series } from './service.js';
 
 const ADMIN: Principal = { kind: 'system', reason: 'settings read test' };
 const at = (iso: string) => new Date(iso);
@@ -68,12 +68,12 @@ describe.each(testTargets())('settings read with the figures on %s', (target) =>
   });
 
   it('a warm read is one statement fewer than a cold one; a change made elsewhere shows at once', async () => {
-    const cold = await counted((tx) => clientMetrics(tx, day));
+    const cold = await counted((tx) => kpis(tx, day));
     // UTC: only the noon call, waited 30 s > 20 s.
-    expect(cold.result.metrics).toMatchObject({ answered_calls: 1, service_level_pct: 0, avg_wait_seconds: 30 });
+    expect(cold.result.metrics).toMatchObject({ answeredCalls: 1, serviceLevelPct: 0, avgWaitSeconds: 30 });
     expect(cold.result.range.timezone).toBe('UTC');
 
-    const warm = await counted((tx) => clientMetrics(tx, day));
+    const warm = await counted((tx) => kpis(tx, day));
     expect(warm.result.metrics).toEqual(cold.result.metrics);
     expect(warm.statements).toBe(cold.statements - 1);
 
@@ -83,18 +83,18 @@ describe.each(testTargets())('settings read with the figures on %s', (target) =>
       .set({ timezone: 'Asia/Tokyo', sl_threshold_seconds: 60 })
       .where('id', '=', orgId)
       .execute();
-    const changed = await counted((tx) => clientMetrics(tx, day));
+    const changed = await counted((tx) => kpis(tx, day));
     // Tokyo's 11 March holds both calls, both answered within 60 s: (5 + 30) / 2 = 17.5 s.
     expect(changed.result.range.timezone).toBe('Asia/Tokyo');
     expect(changed.result.metrics).toMatchObject({
-      answered_calls: 2,
-      service_level_pct: 100,
-      avg_wait_seconds: 17.5,
-      service_level_threshold_seconds: 60,
+      answeredCalls: 2,
+      serviceLevelPct: 100,
+      avgWaitSeconds: 17.5,
+      serviceLevelThresholdSeconds: 60,
     });
     // The guess was wrong: the statement ran again with the org's settings, no separate settings read.
     expect(changed.statements).toBe(warm.statements + 1);
-    const after = await counted((tx) => clientMetrics(tx, day));
+    const after = await counted((tx) => kpis(tx, day));
     expect(after.result.metrics).toEqual(changed.result.metrics);
     expect(after.statements).toBe(warm.statements);
   });
@@ -119,9 +119,9 @@ describe.each(testTargets())('settings read with the figures on %s', (target) =>
   });
 
   it('an org the caller cannot see is a 404, even when this process remembers its settings', async () => {
-    await run((tx) => clientMetrics(tx, day)); // remembered now
+    await run((tx) => kpis(tx, day)); // remembered now
     const reads: Array<(tx: Tx) => Promise<unknown>> = [
-      (tx) => clientMetrics(tx, day),
+      (tx) => kpis(tx, day),
       (tx) => series(tx, { ...day, interval: 'day' }),
     ];
     for (const read of reads) {

@@ -3,7 +3,7 @@ import { openTestDatabase, type TestDatabase, testTargets } from '../../test/sup
 import { call, createNumber, createOrg, insertCalls } from '../../test/support/fixtures.js';
 import { systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
-import { clientMetrics } from '../metrics/service.js';
+import { kpis } from '../metrics/service.js';
 import { assignNumbers, createPhoneNumber, listPhoneNumbers, unassignNumber } from './service.js';
 
 const SYSTEM = systemPrincipal('assignment test');
@@ -74,14 +74,14 @@ describe.each(testTargets())('phone-number assignment on %s', (target) => {
       from: new Date(Date.now() - 86_400_000).toISOString(),
       to: new Date(Date.now() + 86_400_000).toISOString(),
     };
-    const m = await run((tx) => clientMetrics(tx, { orgId: orgA, ...range, compare: false }));
-    expect(m.metrics.offered_calls).toBe(1);
+    const m = await run((tx) => kpis(tx, { orgId: orgA, ...range, compare: false }));
+    expect(m.metrics.offeredCalls).toBe(1);
     await expect(run((tx) => unassignNumber(tx, orgA, id, null))).rejects.toMatchObject({ status: 404 });
     // Re-assigning without a date continues after the closed window instead of re-covering it.
     const back = await run((tx) => assignNumbers(tx, orgA, [id], null, null));
     expect(back[0]?.assignedFrom).toBe(closed.assignedUntil);
-    const again = await run((tx) => clientMetrics(tx, { orgId: orgA, ...range, compare: false }));
-    expect(again.metrics.offered_calls).toBe(2);
+    const again = await run((tx) => kpis(tx, { orgId: orgA, ...range, compare: false }));
+    expect(again.metrics.offeredCalls).toBe(2);
     await run((tx) => unassignNumber(tx, orgA, id, null));
     await expect(
       run((tx) => assignNumbers(tx, orgA, [id], new Date('2020-01-01T00:00:00Z'), null)),

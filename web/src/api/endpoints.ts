@@ -55,8 +55,8 @@ export const auth = {
 };
 
 export const metrics = {
-  client: (orgId: string, range: RangeQuery) =>
-    request<Res<'/api/client-metrics', 'get'>>('/api/client-metrics', { query: withOrg(orgId, compareParam(range)) }),
+  kpis: (orgId: string, range: RangeQuery) =>
+    request<Res<'/api/metrics/kpis', 'get'>>('/api/metrics/kpis', { query: withOrg(orgId, compareParam(range)) }),
   series: (orgId: string, range: RangeQuery) =>
     request<Res<'/api/calls/series', 'get'>>('/api/calls/series', { query: withOrg(orgId, noCompare(range)) }),
   queues: (orgId: string, range: RangeQuery) =>

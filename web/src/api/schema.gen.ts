@@ -3065,8 +3065,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * KPIs of an org (or platform-wide) over a range, with the previous period and the change
-         * @description Requires permission `metrics:read`.
+         * The KPIs under their first-release snake_case names (for integrations)
+         * @description The answer of `GET /api/metrics/kpis` for the same query with every figure renamed to its first-release name (`totalCalls` → `total_calls`, `answerRatePct` → `answer_rate_pct`, …), in the same order. Kept unchanged for integrations; new figures appear only in `/api/metrics/kpis`.
+         *
+         *     Requires permission `metrics:read`.
          */
         get: {
             parameters: {
@@ -3275,6 +3277,106 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["AgentBreakdown"];
+                    };
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session or API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller lacks `metrics:read` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The org does not exist or the caller has no access to it */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The API key exceeded its rate limit (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/metrics/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * KPIs of an org (or platform-wide) over a range, with the previous period and the change
+         * @description Requires permission `metrics:read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description false omits the previous period */
+                    compare?: "true" | "false";
+                    /** @description ISO date (whole local day) or instant */
+                    from?: string;
+                    interval?: "hour" | "day" | "week" | "month";
+                    /** @description The org; optional when the caller has exactly one */
+                    org_id?: string;
+                    /** @description A preset in the org time zone */
+                    range?: "day" | "week" | "month" | "year";
+                    /** @description A numeric field of the items; prefix - for descending */
+                    sort?: string;
+                    /** @description ISO date (inclusive) or instant */
+                    to?: string;
+                    /** @description Platform-wide views only: the time zone for buckets (default UTC) */
+                    tz?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Kpis"];
                     };
                 };
                 /** @description Invalid input; the message names the field */
@@ -5336,10 +5438,12 @@ export interface components {
                 agentExtension: string;
                 agentName: string | null;
                 answered: number;
-                avgTalkSeconds: number | null;
+                /** @description Mean talk time of the agent's connected calls: answered inbound and connected outbound (the KPI avgTalkSeconds counts answered inbound calls only) */
+                avgConnectedTalkSeconds: number | null;
                 avgWaitSeconds: number | null;
                 outbound: number;
                 outboundConnected: number;
+                /** @description Talk time of the agent's connected calls, summed */
                 totalTalkSeconds: number;
             }[];
             range: components["schemas"]["Range"];
@@ -5401,12 +5505,29 @@ export interface components {
             toNumber: string | null;
             waitSeconds: number;
         };
+        Change: {
+            /** @description current − previous (percentage points for rates) */
+            delta: number | null;
+            /** @description relative change in %; null when the previous value is 0 or null */
+            pct: number | null;
+        };
         ClientMetrics: {
             change: {
-                [key: string]: {
-                    delta: number | null;
-                    pct: number | null;
-                };
+                abandon_rate_pct: components["schemas"]["Change"];
+                answer_rate_pct: components["schemas"]["Change"];
+                answered_calls: components["schemas"]["Change"];
+                avg_talk_seconds: components["schemas"]["Change"];
+                avg_wait_seconds: components["schemas"]["Change"];
+                longest_wait_seconds: components["schemas"]["Change"];
+                missed_calls: components["schemas"]["Change"];
+                offered_calls: components["schemas"]["Change"];
+                outbound_avg_talk_seconds: components["schemas"]["Change"];
+                outbound_calls: components["schemas"]["Change"];
+                outbound_connected_calls: components["schemas"]["Change"];
+                service_level_pct: components["schemas"]["Change"];
+                short_abandoned_calls: components["schemas"]["Change"];
+                total_calls: components["schemas"]["Change"];
+                voicemail_calls: components["schemas"]["Change"];
             } | null;
             metrics: components["schemas"]["Metrics"];
             previous: components["schemas"]["Metrics"] | null;
@@ -5487,6 +5608,49 @@ export interface components {
             invitation: components["schemas"]["Invitation"];
             /** @description The one-time link, shown only here and only when it is not emailed. */
             url: string | null;
+        };
+        KpiChange: {
+            abandonRatePct: components["schemas"]["Change"];
+            answeredCalls: components["schemas"]["Change"];
+            answerRatePct: components["schemas"]["Change"];
+            avgTalkSeconds: components["schemas"]["Change"];
+            avgWaitSeconds: components["schemas"]["Change"];
+            longestWaitSeconds: components["schemas"]["Change"];
+            missedCalls: components["schemas"]["Change"];
+            offeredCalls: components["schemas"]["Change"];
+            outboundAvgTalkSeconds: components["schemas"]["Change"];
+            outboundCalls: components["schemas"]["Change"];
+            outboundConnectedCalls: components["schemas"]["Change"];
+            serviceLevelPct: components["schemas"]["Change"];
+            shortAbandonedCalls: components["schemas"]["Change"];
+            totalCalls: components["schemas"]["Change"];
+            voicemailCalls: components["schemas"]["Change"];
+        };
+        KpiFigures: {
+            abandonRatePct: number | null;
+            answeredCalls: number;
+            answerRatePct: number | null;
+            avgTalkSeconds: number | null;
+            avgWaitSeconds: number | null;
+            longestWaitSeconds: number | null;
+            missedCalls: number;
+            offeredCalls: number;
+            orgId: string | null;
+            outboundAvgTalkSeconds: number | null;
+            outboundCalls: number;
+            outboundConnectedCalls: number;
+            serviceLevelPct: number | null;
+            serviceLevelTargetPct: number;
+            serviceLevelThresholdSeconds: number;
+            shortAbandonedCalls: number;
+            totalCalls: number;
+            voicemailCalls: number;
+        };
+        Kpis: {
+            change: components["schemas"]["KpiChange"] | null;
+            metrics: components["schemas"]["KpiFigures"];
+            previous: components["schemas"]["KpiFigures"] | null;
+            range: components["schemas"]["Range"];
         };
         LiveSnapshot: {
             agents: {
@@ -5661,6 +5825,8 @@ export interface components {
                 outbound: number;
                 phoneNumberId: string;
                 serviceLevelPct: number | null;
+                /** @description offered + outbound */
+                totalCalls: number;
                 voicemail: number;
             }[];
             range: components["schemas"]["Range"];
@@ -5704,6 +5870,7 @@ export interface components {
                 queueName: string | null;
                 serviceLevelPct: number | null;
                 shortAbandoned: number;
+                /** @description Inbound calls of the queue (the summary counts inbound calls only) */
                 totalCalls: number;
                 voicemail: number;
             }[];

@@ -64,10 +64,14 @@ export type AssignResult = ItemOf<ResponseOf<'/api/admin/orgs/{orgId}/phone-numb
 // Metrics
 export type Range = Schemas['Range'];
 export type Interval = Range['interval'];
-export type Metrics = Schemas['Metrics'];
-export type MetricField = keyof Metrics;
+export type Kpis = Schemas['Kpis'];
+/** The figures of a range with the org and its service-level settings. */
+export type KpiFigures = Schemas['KpiFigures'];
+/** One of the figures that has a change vs the previous period (every KPI field but the org and settings). */
+export type MetricField = keyof Schemas['KpiChange'];
+export type Change = Schemas['Change'];
+/** GET /api/client-metrics: the KPIs under their first-release snake_case names, kept for integrations. */
 export type ClientMetrics = Schemas['ClientMetrics'];
-export type Change = NonNullable<ClientMetrics['change']>[string];
 export type Series = Schemas['Series'];
 export type SeriesPoint = ItemOf<Series['points']>;
 export type QueueSummaryItem = ItemOf<Schemas['QueueSummary']['items']>;

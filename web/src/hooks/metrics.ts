@@ -6,12 +6,8 @@ import { calls, metrics, type RangeQuery } from '../api/endpoints';
 export const REFRESH_SECONDS = 30;
 const refresh = { refetchInterval: REFRESH_SECONDS * 1000, placeholderData: keepPreviousData } as const;
 
-export function useClientMetrics(orgId: string, range: RangeQuery) {
-  return useQuery({
-    queryKey: ['client-metrics', orgId, range],
-    queryFn: () => metrics.client(orgId, range),
-    ...refresh,
-  });
+export function useKpis(orgId: string, range: RangeQuery) {
+  return useQuery({ queryKey: ['kpis', orgId, range], queryFn: () => metrics.kpis(orgId, range), ...refresh });
 }
 
 export function useSeries(orgId: string, range: RangeQuery) {

@@ -18,93 +18,93 @@ const INBOUND = 'Inbound calls only.';
 const DENOMINATOR = 'Short abandons are left out of the denominator; with no eligible calls it shows —.';
 
 export const METRIC_DEFINITIONS: Partial<Record<MetricField, MetricDefinition>> = {
-  total_calls: {
+  totalCalls: {
     label: 'Total calls',
     format: 'count',
     lowerIsBetter: null,
     definition: 'Offered plus outbound calls.',
   },
-  offered_calls: {
+  offeredCalls: {
     label: 'Offered',
     format: 'count',
     lowerIsBetter: null,
     definition: 'Inbound calls to the org’s numbers that started in the range, whatever their outcome.',
   },
-  outbound_calls: {
+  outboundCalls: {
     label: 'Outbound',
     format: 'count',
     lowerIsBetter: null,
     definition: 'Outbound calls from the org’s numbers that started in the range.',
   },
-  answered_calls: {
+  answeredCalls: {
     label: 'Answered',
     format: 'count',
     lowerIsBetter: false,
     definition: `Inbound calls with status answered. ${INBOUND}`,
   },
-  missed_calls: {
+  missedCalls: {
     label: 'Missed',
     format: 'count',
     lowerIsBetter: true,
     definition: 'Offered − answered − voicemail: inbound calls that were neither answered nor went to voicemail.',
   },
-  voicemail_calls: {
+  voicemailCalls: {
     label: 'Voicemail',
     format: 'count',
     lowerIsBetter: true,
     definition: `Inbound calls that ended in voicemail. ${INBOUND}`,
   },
-  short_abandoned_calls: {
+  shortAbandonedCalls: {
     label: 'Short abandons',
     format: 'count',
     lowerIsBetter: null,
     definition:
       'Missed calls whose wait is under the org’s short-abandon threshold (default 10 s; 0 turns it off). They are left out of the rate denominators.',
   },
-  answer_rate_pct: {
+  answerRatePct: {
     label: 'Answer rate',
     format: 'pct',
     lowerIsBetter: false,
     definition: `Answered ÷ (offered − short abandons) × 100. ${DENOMINATOR}`,
   },
-  service_level_pct: {
+  serviceLevelPct: {
     label: 'Service level',
     format: 'pct',
     lowerIsBetter: false,
     definition: `Answered with wait ≤ the org’s service-level threshold (default 20 s) ÷ (offered − short abandons) × 100. ${DENOMINATOR}`,
   },
-  abandon_rate_pct: {
+  abandonRatePct: {
     label: 'Abandon rate',
     format: 'pct',
     lowerIsBetter: true,
     definition: `(Missed − short abandons) ÷ (offered − short abandons) × 100. ${DENOMINATOR}`,
   },
-  avg_wait_seconds: {
+  avgWaitSeconds: {
     label: 'ASA',
     format: 'seconds',
     lowerIsBetter: true,
     definition:
       'Average speed of answer: the mean wait (answered at − started at) of answered inbound calls; — when none was answered.',
   },
-  longest_wait_seconds: {
+  longestWaitSeconds: {
     label: 'Longest wait',
     format: 'seconds',
     lowerIsBetter: true,
     definition: 'The longest wait of any inbound call; an unanswered call waits until it ends.',
   },
-  avg_talk_seconds: {
+  avgTalkSeconds: {
     label: 'Avg talk time',
     format: 'seconds',
     lowerIsBetter: null,
     definition: 'Mean talk time (ended at − answered at) of answered inbound calls.',
   },
-  outbound_connected_calls: {
+  outboundConnectedCalls: {
     label: 'Outbound connected',
     format: 'count',
     lowerIsBetter: null,
     definition: 'Outbound calls that were answered.',
   },
-  outbound_avg_talk_seconds: {
+  outboundAvgTalkSeconds: {
     label: 'Outbound avg talk',
     format: 'seconds',
     lowerIsBetter: null,
@@ -114,14 +114,14 @@ export const METRIC_DEFINITIONS: Partial<Record<MetricField, MetricDefinition>> 
 
 /** The dashboard's KPI row, in order. */
 export const DASHBOARD_KPIS: MetricField[] = [
-  'answer_rate_pct',
-  'service_level_pct',
-  'avg_wait_seconds',
-  'avg_talk_seconds',
-  'offered_calls',
-  'missed_calls',
-  'voicemail_calls',
-  'abandon_rate_pct',
+  'answerRatePct',
+  'serviceLevelPct',
+  'avgWaitSeconds',
+  'avgTalkSeconds',
+  'offeredCalls',
+  'missedCalls',
+  'voicemailCalls',
+  'abandonRatePct',
 ];
 
 export const COLUMN_DEFINITIONS = {

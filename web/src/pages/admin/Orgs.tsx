@@ -15,8 +15,8 @@ import { timeZoneOptions } from '../settings/SettingsForm';
 
 function TodayFigures({ org }: { org: Org }) {
   const today = useQuery({
-    queryKey: ['client-metrics', org.id, { range: 'day', compare: false }],
-    queryFn: () => metrics.client(org.id, { range: 'day', compare: false }),
+    queryKey: ['kpis', org.id, { range: 'day', compare: false }],
+    queryFn: () => metrics.kpis(org.id, { range: 'day', compare: false }),
     refetchInterval: 60_000,
   });
   if (today.isError) return <span className="field-error">unavailable</span>;
@@ -24,8 +24,7 @@ function TodayFigures({ org }: { org: Org }) {
   const m = today.data.metrics;
   return (
     <span data-testid={`org-today-${org.id}`}>
-      {formatCount(m.offered_calls)} offered · {formatPct(m.answer_rate_pct)} answered · SL{' '}
-      {formatPct(m.service_level_pct)}
+      {formatCount(m.offeredCalls)} offered · {formatPct(m.answerRatePct)} answered · SL {formatPct(m.serviceLevelPct)}
     </span>
   );
 }

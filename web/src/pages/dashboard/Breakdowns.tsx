@@ -62,7 +62,7 @@ const agentColumns: Column<AgentStats>[] = [
   figure('answered', 'Answered', (r) => r.answered, formatCount),
   figure('outbound', 'Outbound', (r) => r.outbound, formatCount),
   figure('asa', 'ASA', (r) => r.avgWaitSeconds, formatSeconds),
-  figure('talk', 'Avg talk', (r) => r.avgTalkSeconds, formatSeconds),
+  figure('talk', 'Avg talk, in + out', (r) => r.avgConnectedTalkSeconds, formatSeconds),
   figure('total', 'Total talk', (r) => r.totalTalkSeconds, formatSeconds),
 ];
 
@@ -97,6 +97,7 @@ const numberColumns: Column<NumberStats>[] = [
     ),
     sortValue: (r) => r.e164,
   },
+  figure('total', 'Calls', (r) => r.totalCalls, formatCount),
   figure('offered', 'Offered', (r) => r.offered, formatCount),
   figure('answered', 'Answered', (r) => r.answered, formatCount),
   figure('missed', 'Missed', (r) => r.missed, formatCount),
@@ -118,7 +119,7 @@ export function NumberTable({ query }: { query: Loaded<NumberStats> }) {
         isLoading={query.isLoading}
         error={query.error}
         onRetry={query.refetch}
-        initialSort={{ key: 'offered', dir: 'desc' }}
+        initialSort={{ key: 'total', dir: 'desc' }}
         empty="No calls on this org's numbers in this range."
       />
     </Card>

@@ -7,7 +7,7 @@ import { EmptyState, ErrorState, LoadingRows } from '../../components/States';
 import {
   REFRESH_SECONDS,
   useAgentStats,
-  useClientMetrics,
+  useKpis,
   useNumberStats,
   useQueueSummary,
   useRecentCalls,
@@ -28,7 +28,7 @@ export default function Dashboard() {
   const { org } = useCurrentOrg();
   const tz = org.timezone;
   const range = useRange('day', tz);
-  const client = useClientMetrics(org.id, range.query);
+  const kpis = useKpis(org.id, range.query);
   const series = useSeries(org.id, range.query);
   const queues = useQueueSummary(org.id, range.query);
   const agents = useAgentStats(org.id, range.query);
@@ -37,8 +37,8 @@ export default function Dashboard() {
   const queryClient = useQueryClient();
   const fetching = useIsFetching({ predicate: (q) => q.queryKey[1] === org.id }) > 0;
 
-  const asOf = client.dataUpdatedAt ? formatTime(new Date(client.dataUpdatedAt).toISOString(), tz) : null;
-  const period = client.data?.range;
+  const asOf = kpis.dataUpdatedAt ? formatTime(new Date(kpis.dataUpdatedAt).toISOString(), tz) : null;
+  const period = kpis.data?.range;
 
   return (
     <div className="stack" aria-busy={fetching}>
@@ -72,12 +72,12 @@ export default function Dashboard() {
         </div>
       </header>
       <RangePicker range={range} />
-      <KpiRow data={client.data} error={client.error} onRetry={() => client.refetch()} />
+      <KpiRow data={kpis.data} error={kpis.error} onRetry={() => kpis.refetch()} />
       <p className="small muted">
         Definitions ({DEFINITIONS_VERSION}): hover or focus the “i” beside a figure. Colours compare with the previous
         period; for missed, voicemail, abandon rate and ASA lower is better.
       </p>
-      {client.error && client.data ? <ErrorState error={client.error} title="The latest refresh failed." /> : null}
+      {kpis.error && kpis.data ? <ErrorState error={kpis.error} title="The latest refresh failed." /> : null}
       <Card title="Calls over time" subtitle={`Inbound calls by outcome, buckets in ${tz}`}>
         {series.error ? (
           <ErrorState error={series.error} title="Could not load the chart." onRetry={() => series.refetch()} />

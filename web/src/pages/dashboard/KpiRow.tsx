@@ -1,28 +1,20 @@
-// The dashboard's KPI row: eight figures from /api/client-metrics with their change and definitions.
-import type { ClientMetrics } from '../../api/types';
+// The dashboard's KPI row: eight figures from /api/metrics/kpis with their change and definitions.
+import type { Kpis } from '../../api/types';
 import { Kpi } from '../../components/Kpi';
 import { Pill } from '../../components/Pill';
 import { ErrorState } from '../../components/States';
 import { DASHBOARD_KPIS, METRIC_DEFINITIONS } from '../../metrics/definitions';
 import { formatPct } from '../../metrics/format';
 
-function ServiceLevelTarget({ data }: { data: ClientMetrics }) {
+function ServiceLevelTarget({ data }: { data: Kpis }) {
   const m = data.metrics;
-  const target = `target ${formatPct(m.service_level_target_pct)} within ${m.service_level_threshold_seconds} s`;
-  if (m.service_level_pct === null) return <span>{target}</span>;
-  const meets = m.service_level_pct >= m.service_level_target_pct;
+  const target = `target ${formatPct(m.serviceLevelTargetPct)} within ${m.serviceLevelThresholdSeconds} s`;
+  if (m.serviceLevelPct === null) return <span>{target}</span>;
+  const meets = m.serviceLevelPct >= m.serviceLevelTargetPct;
   return <Pill tone={meets ? 'good' : 'bad'}>{meets ? `Meets ${target}` : `Below ${target}`}</Pill>;
 }
 
-export function KpiRow({
-  data,
-  error,
-  onRetry,
-}: {
-  data: ClientMetrics | undefined;
-  error: unknown;
-  onRetry: () => void;
-}) {
+export function KpiRow({ data, error, onRetry }: { data: Kpis | undefined; error: unknown; onRetry: () => void }) {
   if (error && !data) return <ErrorState error={error} title="Could not load the KPIs." onRetry={onRetry} />;
   return (
     <section aria-label="Key figures" className="kpi-grid" data-testid="kpi-row">
@@ -44,7 +36,7 @@ export function KpiRow({
             definition={def.definition}
             change={data.change?.[field] ?? null}
             compare={data.previous !== null}
-            sub={field === 'service_level_pct' ? <ServiceLevelTarget data={data} /> : undefined}
+            sub={field === 'serviceLevelPct' ? <ServiceLevelTarget data={data} /> : undefined}
           />
         );
       })}

@@ -9,7 +9,7 @@ import { Pill, StatusPill } from '../../components/Pill';
 import { ErrorState, Loading, Notice } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useLive, useNow } from '../../hooks/live';
-import { REFRESH_SECONDS, useClientMetrics } from '../../hooks/metrics';
+import { REFRESH_SECONDS, useKpis } from '../../hooks/metrics';
 import { useCurrentOrg } from '../../hooks/org';
 import { METRIC_DEFINITIONS } from '../../metrics/definitions';
 import { formatTime, formatTimer } from '../../metrics/format';
@@ -22,7 +22,7 @@ const STREAM_TEXT = {
   ended: { tone: 'bad', text: 'Access ended — sign in again' },
 } as const;
 
-const TODAY_KPIS = ['offered_calls', 'answer_rate_pct', 'service_level_pct', 'avg_wait_seconds'] as const;
+const TODAY_KPIS = ['offeredCalls', 'answerRatePct', 'serviceLevelPct', 'avgWaitSeconds'] as const;
 /** Busy agents first: that is what a supervisor looks for across the room. */
 const AGENT_ORDER = { ringing: 0, on_call: 1, available: 2, offline: 3 } as const;
 
@@ -38,7 +38,7 @@ function Tile({ label, value, testId }: { label: string; value: string | number;
 }
 
 function TodayFigures({ orgId }: { orgId: string }) {
-  const today = useClientMetrics(orgId, { range: 'day', compare: false });
+  const today = useKpis(orgId, { range: 'day', compare: false });
   if (today.isError && !today.data) return <ErrorState error={today.error} title="Today’s figures not loaded." />;
   return (
     <section className="kpi-grid" aria-label="Today">
