@@ -1,4 +1,9 @@
 // Builds the Hono app from the capability modules; no side effects at import.
+// What is built where: main.ts opens the config, logger and database; createServices (services.ts) builds every
+// long-lived service from them once (auth runtime, MightyCall runtime with its webhook cache and inbox writer,
+// dashboard cache, org settings memo, route table); createApp wires those AppDeps into the routes, which receive
+// them as parameters; main.ts listens, starts the MightyCall jobs, and on shutdown stops them, then flushes API-key
+// usage, then closes the database. Tests build services and app the same way (test/support/app.ts).
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { registerApiKeyRoutes } from './api-keys/routes.js';
 import { registerAuditRoutes } from './audit/routes.js';
@@ -35,9 +40,9 @@ export function createApp(deps: AppDeps): App {
   app.use('*', requestContext(deps.logger));
   app.use('*', securityHeaders({ trustedProxies: deps.config.auth.trustedProxies }));
   // Webhooks skip the generic input middleware below: they read their body once, under the same rules.
-  app.use('/api/webhooks/mightycall/*', webhookFastPath(app, deps));
+  app.use('/api/webhooks/mightycall/*', webhookFastPath(deps));
   app.use('*', cors(deps.config.corsOrigins));
-  app.use('/api/*', dropDashboardCacheOnWrites(app, deps));
+  app.use('/api/*', dropDashboardCacheOnWrites(deps.dashboard));
   // Bodies are small everywhere but the call import, which takes whole files.
   // Only requests that may carry a body: looking for one makes @hono/node-server build the full web Request
   // (an AbortSignal and its listeners per request). The call import streams its body and applies the limit and

@@ -1,16 +1,15 @@
-// Process entry: config → database → migrations → bootstrap → app → listen; graceful shutdown on SIGTERM.
+// Process entry: config → database → migrate → bootstrap → services → app → listen → jobs; graceful SIGTERM shutdown.
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
-import { closeAuth } from './auth/runtime.js';
 import { bootstrap } from './bootstrap/seed.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { MigrationError, migrate } from './db/migrate.js';
 import { createLogger } from './http/logger.js';
 import { type DemoMightyCall, startDemoMightyCall } from './mightycall/demo.js';
-import { configureMightyCall, mightycallRuntime } from './mightycall/runtime.js';
 import { resolveSecretKey } from './mightycall/secrets.js';
+import { createServices } from './services.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -39,10 +38,9 @@ async function main(): Promise<void> {
   const boot = await bootstrap(database, { admin: config.admin, demo: config.demo });
   if (boot.demoSeeded) logger.info('demo data created', { orgs: 3 });
 
-  const deps = { config, database, logger };
+  const deps = createServices({ config, database, logger }, { mightycall: { secretKey } });
   const app = createApp(deps);
-  configureMightyCall(app, { secretKey });
-  const mightycall = mightycallRuntime(app, deps);
+  const { mightycall, auth } = deps;
   let demo: DemoMightyCall | null = null;
   // Plain HTTP/1.1 server (serve() is typed for HTTP/2 too).
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -51,7 +49,7 @@ async function main(): Promise<void> {
     mightycall.start();
     if (config.demo) {
       // Webhooks need the server listening: the simulator validates the URL when it is registered.
-      startDemoMightyCall(app, deps, config.publicUrl ?? `http://127.0.0.1:${info.port}`)
+      startDemoMightyCall(deps, config.publicUrl ?? `http://127.0.0.1:${info.port}`)
         .then((started) => {
           demo = started;
         })
@@ -96,7 +94,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       await jobsStopped;
       // Flush batched API-key last-used times before the database goes away.
-      await closeAuth(app);
+      await auth.keys.close();
       await database.close();
       logger.info('stopped');
       process.exit(0);

@@ -8,8 +8,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { closeAuth } from '../src/auth/runtime.js';
-import { defineRoute, getRouteTable, json, jsonBody } from '../src/http/route.js';
+import { defineRoute, json, jsonBody } from '../src/http/route.js';
+import { createServices } from '../src/services.js';
 import { call, headersFor } from './isolation-world.js';
 import { testTargets } from './support/database.js';
 import {
@@ -104,7 +104,7 @@ describe.each(testTargets())('fuzzing every route on %s', (target) => {
   beforeAll(async () => {
     w = await buildFuzzWorld(target);
     doc = (await (await w.app.request('http://localhost/api/openapi.json')).json()) as OpenApiDoc;
-    routes = describeRoutes(doc, getRouteTable(w.app));
+    routes = describeRoutes(doc, w.deps.routes.entries());
     actors = [
       { name: 'platform admin', headers: headersFor({ session: w.users.platformAdmin.session }) },
       { name: 'org admin of A', headers: headersFor({ session: w.users.adminA.session }) },
@@ -217,7 +217,7 @@ describe.each(testTargets())('fuzzing every route on %s', (target) => {
   }
 
   it('covers every route of the route table and every table of the schema', () => {
-    expect(routes.length).toBe(getRouteTable(w.app).length);
+    expect(routes.length).toBe(w.deps.routes.entries().length);
     expect(routes.length).toBeGreaterThan(50);
     expect(tables).toEqual(expect.arrayContaining(['organizations', 'calls', 'audit_log', 'sessions', 'api_keys']));
   });
@@ -296,10 +296,11 @@ describe.each(testTargets())('fuzzing every route on %s', (target) => {
   });
 
   it('can fail: a route answering 500, or accepting an unknown field that changes data, is reported', async () => {
-    const canary = createApp(w.deps);
+    const canaryDeps = createServices(w.deps);
+    const canary = createApp(canaryDeps);
     defineRoute(
       canary,
-      w.deps,
+      canaryDeps,
       {
         permission: 'platform:orgs',
         org: 'none',
@@ -324,7 +325,7 @@ describe.each(testTargets())('fuzzing every route on %s', (target) => {
     );
     defineRoute(
       canary,
-      w.deps,
+      canaryDeps,
       {
         permission: 'platform:orgs',
         org: 'none',
@@ -345,7 +346,9 @@ describe.each(testTargets())('fuzzing every route on %s', (target) => {
       },
     );
     const canaryDoc = (await (await canary.request('http://localhost/api/openapi.json')).json()) as OpenApiDoc;
-    const canaryRoutes = describeRoutes(canaryDoc, getRouteTable(canary)).filter((r) => r.key.includes('fuzz-canary'));
+    const canaryRoutes = describeRoutes(canaryDoc, canaryDeps.routes.entries()).filter((r) =>
+      r.key.includes('fuzz-canary'),
+    );
     const report = await runFuzz({
       app: canary,
       doc: canaryDoc,
@@ -359,7 +362,7 @@ describe.each(testTargets())('fuzzing every route on %s', (target) => {
       rounds: 1,
       perRoute: 1000,
     });
-    await closeAuth(canary);
+    await canaryDeps.auth.keys.close();
     const text = report.findings.join('\n');
     expect(text).toMatch(/POST \/api\/fuzz-canary\/orgs .*unknown field.* 201: status 201 \(wanted a 4xx\)/);
     expect(text).toMatch(/POST \/api\/fuzz-canary\/orgs .*unknown field.*changed the database \(organizations\)/);

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import type { AppEnv } from '../src/http/context.js';
 import { securityHeaders } from '../src/http/middleware.js';
-import { getRouteTable } from '../src/http/route.js';
 import { registerWebApp } from '../src/web-app/routes.js';
 import { client, ORIGIN, testApp } from './support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from './support/database.js';
@@ -254,7 +253,7 @@ describe.each(testTargets())('the HTTP shell on %s', (target) => {
         Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replaceAll(/\{(\w+)\}/g, ':$1')}`),
       ),
     );
-    const table = getRouteTable(harness.app);
+    const table = harness.deps.routes.entries();
     expect(table.length).toBeGreaterThan(50);
     for (const r of table) expect(documented, `${r.method} ${r.path}`).toContain(`${r.method} ${r.path}`);
     const docs = await harness.app.request(`${ORIGIN}/api/docs`);

@@ -2,7 +2,6 @@
 import { createApp } from '../src/app.js';
 import type { Scope } from '../src/auth/permissions.js';
 import { systemPrincipal } from '../src/auth/principal.js';
-import { closeAuth } from '../src/auth/runtime.js';
 import { createSession } from '../src/auth/sessions.js';
 import { generateApiKey } from '../src/auth/tokens.js';
 import { type Config, loadConfig } from '../src/config.js';
@@ -10,6 +9,7 @@ import { withPrincipal } from '../src/db/tenant.js';
 import type { App, AppDeps } from '../src/http/context.js';
 import { createLogger } from '../src/http/logger.js';
 import { ErrorSchema } from '../src/http/route.js';
+import { createServices, type ServiceOptions } from '../src/services.js';
 import { openTestDatabase, type TestDatabase, type TestTarget } from './support/database.js';
 import { createOrg, createUser } from './support/fixtures.js';
 
@@ -103,12 +103,14 @@ export async function buildWorld(
   target: TestTarget,
   env: Record<string, string> = {},
   configure: (config: Config) => void = () => {},
+  options: ServiceOptions = {},
 ): Promise<World> {
   const database = await openTestDatabase(target);
   const config = loadConfig({ VICTORYSYNC_KEY_RATE_LIMIT: '100000', VICTORYSYNC_SECRET_KEY: '11'.repeat(32), ...env });
   configure(config);
   const logLines: string[] = [];
-  const deps: AppDeps = { config, database, logger: createLogger('debug', (line) => logLines.push(line)) };
+  const logger = createLogger('debug', (line) => logLines.push(line));
+  const deps = createServices({ config, database, logger }, options);
   const app = createApp(deps);
   const orgA = await createOrg(database, 'Acme Plumbing');
   const orgB = await createOrg(database, 'Bayside Dental');
@@ -152,7 +154,7 @@ export async function buildWorld(
     platformKey: (scopes) => insertKey(database, 'platform', null, scopes),
     session,
     async close() {
-      await closeAuth(app);
+      await deps.auth.keys.close();
       await database.cleanup();
     },
   };

@@ -5,7 +5,7 @@ import { SCOPES, type Scope } from '../src/auth/permissions.js';
 import { systemPrincipal } from '../src/auth/principal.js';
 import { generateApiKey } from '../src/auth/tokens.js';
 import { withPrincipal } from '../src/db/tenant.js';
-import { getRouteTable, type RouteEntry } from '../src/http/route.js';
+import type { RouteEntry } from '../src/http/route.js';
 import {
   ACCESS,
   ACTORS,
@@ -85,7 +85,7 @@ describe.each(testTargets())('isolation matrix on %s', (target) => {
   }
 
   it('has a matrix entry for every route, and every API route goes through defineRoute', () => {
-    const table = getRouteTable(w.app).map(routeKey);
+    const table = w.deps.routes.entries().map(routeKey);
     expect(table.filter((k) => !(k in MATRIX))).toEqual([]);
     expect(Object.keys(MATRIX).filter((k) => !table.includes(k))).toEqual([]);
     const outside = w.app.routes
@@ -98,7 +98,7 @@ describe.each(testTargets())('isolation matrix on %s', (target) => {
   it('answers every route × caller × org with the expected status', async () => {
     const mismatches: string[] = [];
     let checked = 0;
-    for (const route of getRouteTable(w.app)) {
+    for (const route of w.deps.routes.entries()) {
       const entry = MATRIX[routeKey(route)];
       if (!entry) continue;
       for (const actor of ACTORS) {
@@ -120,6 +120,6 @@ describe.each(testTargets())('isolation matrix on %s', (target) => {
       }
     }
     expect(mismatches).toEqual([]);
-    expect(checked).toBe(getRouteTable(w.app).length * ACTORS.length * 2);
+    expect(checked).toBe(w.deps.routes.entries().length * ACTORS.length * 2);
   }, 600_000);
 });

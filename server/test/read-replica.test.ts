@@ -5,11 +5,11 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { closeAuth } from '../src/auth/runtime.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { withPrincipal } from '../src/db/tenant.js';
-import type { App } from '../src/http/context.js';
+import type { App, AppDeps } from '../src/http/context.js';
+import { createServices } from '../src/services.js';
 import { buildWorld, call, type World } from './isolation-world.js';
 import { call as aCall, assignNumber, createNumber, insertCalls } from './support/fixtures.js';
 
@@ -30,6 +30,7 @@ describe.skipIf(!url)('dashboard reads on a read connection (PostgreSQL)', () =>
   let w: World;
   let reader: Database;
   let app: App;
+  let deps: AppDeps;
   const admin = new pg.Client({ connectionString: url });
 
   beforeAll(async () => {
@@ -62,11 +63,12 @@ describe.skipIf(!url)('dashboard reads on a read connection (PostgreSQL)', () =>
       poolSize: 2,
       searchPath: w.database.schema,
     });
-    app = createApp({ ...w.deps, database: { ...w.database, readDb: reader.db } });
+    deps = createServices({ ...w.deps, database: { ...w.database, readDb: reader.db } });
+    app = createApp(deps);
   });
 
   afterAll(async () => {
-    await closeAuth(app);
+    await deps.auth.keys.close();
     await reader?.close();
     await w?.close();
     await admin.query(`DROP ROLE IF EXISTS ${role}`);

@@ -7,9 +7,9 @@ import { testTargets } from '../../test/support/database.js';
 import { createApp } from '../app.js';
 import { AuditPage } from '../audit/queries.js';
 import { MeSchema } from '../auth/me.js';
-import { closeAuth } from '../auth/runtime.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../http/logger.js';
+import { createServices } from '../services.js';
 import { ApiKeySchema, CreatedKey } from './schema.js';
 
 const KeyList = z.object({ apiKeys: z.array(ApiKeySchema) });
@@ -123,7 +123,8 @@ describe.each(testTargets())('API keys on %s', (target) => {
 
   it('limits each key per minute with X-RateLimit headers, then 429 with Retry-After', async () => {
     const config = loadConfig({ VICTORYSYNC_KEY_RATE_LIMIT: '3' });
-    const app = createApp({ config, database: w.database, logger: createLogger('silent') });
+    const deps = createServices({ config, database: w.database, logger: createLogger('silent') });
+    const app = createApp(deps);
     const statuses: number[] = [];
     let last: Response | null = null;
     for (let i = 0; i < 4; i++) {
@@ -137,12 +138,13 @@ describe.each(testTargets())('API keys on %s', (target) => {
     expect(Number(last?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // Another key has its own budget.
     expect((await call(app, 'GET', '/api/me', { as: { key: w.keys.orgA } })).status).toBe(200);
-    await closeAuth(app);
+    await deps.auth.keys.close();
   });
 
   it('revocation reaches another instance within its cache time', async () => {
     const config = loadConfig({ VICTORYSYNC_KEY_CACHE_SECONDS: '0.5' });
-    const other = createApp({ config, database: w.database, logger: createLogger('silent') });
+    const otherDeps = createServices({ config, database: w.database, logger: createLogger('silent') });
+    const other = createApp(otherDeps);
     const key = await w.orgKey(w.orgA, ['metrics:read']);
     expect((await call(other, 'GET', '/api/me', { as: { key } })).status).toBe(200);
     const list = await call(w.app, 'GET', `/api/orgs/${w.orgA}/api-keys`, { as: admin() });
@@ -151,7 +153,7 @@ describe.each(testTargets())('API keys on %s', (target) => {
     expect((await call(w.app, 'GET', '/api/me', { as: { key } })).status).toBe(401);
     await sleep(600);
     expect((await call(other, 'GET', '/api/me', { as: { key } })).status).toBe(401);
-    await closeAuth(other);
+    await otherDeps.auth.keys.close();
   });
 
   it('lets a platform key with act_as act as a user, auditing both identities; x-user-id alone is refused', async () => {

@@ -8,7 +8,6 @@ import { UserWithInvite } from '../users/schema.js';
 import { MeSchema } from './me.js';
 import { hashPassword } from './passwords.js';
 import { systemPrincipal } from './principal.js';
-import { authRuntime } from './runtime.js';
 import { sha256 } from './tokens.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -141,7 +140,7 @@ describe.each(testTargets())('sign-in and sessions on %s', (target) => {
       .where('token_hash', '=', sha256(fresh))
       .execute();
     // The session cache time passes (a cached session is not looked up, so not touched).
-    authRuntime(w.app, w.deps).sessions.clear();
+    w.deps.auth.sessions.clear();
     await call(w.app, 'GET', '/api/me', { as: { session: fresh } });
     expect(await seen()).toBeGreaterThan(twoMinutesAgo.getTime());
   });
@@ -157,7 +156,7 @@ describe.each(testTargets())('sign-in and sessions on %s', (target) => {
       .set({ revoked_at: new Date() })
       .where('token_hash', '=', sha256(token))
       .execute();
-    const sessions = authRuntime(w.app, w.deps).sessions;
+    const sessions = w.deps.auth.sessions;
     expect((await metrics()).status).toBe(200);
     sessions.clear();
     expect((await metrics()).status).toBe(401);

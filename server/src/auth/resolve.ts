@@ -1,7 +1,7 @@
 // Resolves who is calling from the request: session cookie, API key (Bearer or x-api-key), Supabase JWT, act_as.
 import type { Context } from 'hono';
 import { withPrincipal } from '../db/tenant.js';
-import type { AppDeps } from '../http/context.js';
+import type { CoreDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import {
   ANONYMOUS_CALLER,
@@ -26,7 +26,7 @@ export const unauthenticated = (
 ) => new AppError(401, code, message, undefined, { 'www-authenticate': 'Bearer realm="victorysync"' });
 
 export interface ResolverParts {
-  deps: AppDeps;
+  deps: CoreDeps;
   keys: KeyVerifier;
   sessions: SessionCache;
   supabase: SupabaseVerifier | null;

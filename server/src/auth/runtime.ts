@@ -1,11 +1,7 @@
-// Per-app authentication state: the key cache and rate windows, the sign-in throttle, the Supabase verifier.
-
-import type { App, AppDeps } from '../http/context.js';
-import { KeyVerifier } from './key-verifier.js';
-import { LoginThrottle } from './login-throttle.js';
+// Authentication state of a server: the key cache and rate windows, the sign-in throttle, the Supabase verifier.
+// Built once by createServices (services.ts); its keys are closed on shutdown to write pending usage.
+import type { LoginThrottle } from './login-throttle.js';
 import type { ResolverParts } from './resolve.js';
-import { SessionCache } from './sessions.js';
-import { createSupabaseVerifier } from './supabase.js';
 
 export interface AuthRuntime extends ResolverParts {
   throttle: LoginThrottle;
@@ -39,33 +35,4 @@ export class KnownOrgs {
   forget(orgId: string): void {
     this.seen.delete(orgId);
   }
-}
-
-const runtimes = new WeakMap<App, AuthRuntime>();
-
-/** The app's auth state, created on first use; every module of one app shares it. */
-export function authRuntime(app: App, deps: AppDeps): AuthRuntime {
-  let runtime = runtimes.get(app);
-  if (!runtime) {
-    const { config, database, logger } = deps;
-    runtime = {
-      deps,
-      keys: new KeyVerifier(database.db, {
-        cacheMs: config.auth.keyCacheMs,
-        rateLimit: config.auth.keyRateLimit,
-        logger,
-      }),
-      sessions: new SessionCache(config.auth.sessionCacheMs),
-      supabase: config.auth.supabase ? createSupabaseVerifier(database.db, config.auth.supabase, logger) : null,
-      throttle: new LoginThrottle(),
-      orgs: new KnownOrgs(config.auth.keyCacheMs),
-    };
-    runtimes.set(app, runtime);
-  }
-  return runtime;
-}
-
-/** Writes pending key usage; call on shutdown (main.ts) and in tests before closing the database. */
-export async function closeAuth(app: App): Promise<void> {
-  await runtimes.get(app)?.keys.close();
 }

@@ -8,6 +8,7 @@ import { listen } from '../../test/support/mightycall.js';
 import { createApp } from '../app.js';
 import { withPrincipal } from '../db/tenant.js';
 import { TrustedProxies } from '../http/client-address.js';
+import { createServices } from '../services.js';
 import { hashPassword, PASSWORD_COST, type ScryptCost, verifyPassword } from './passwords.js';
 import { systemPrincipal } from './principal.js';
 
@@ -108,7 +109,7 @@ describe.each(testTargets())('sign-in throttling on %s', (target) => {
       ...w.deps.config,
       auth: { ...w.deps.config.auth, trustedProxies: TrustedProxies.parse('10.0.0.0/8') },
     };
-    const untrusting = await listen(createApp({ ...w.deps, config }));
+    const untrusting = await listen(createApp(createServices({ ...w.deps, config })));
     try {
       const direct = await fetch(`${untrusting.url}/api/auth/login`, {
         method: 'POST',

@@ -6,15 +6,16 @@ import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { createLogger } from '../http/logger.js';
-import { getRouteTable } from '../http/route.js';
+import { createServices } from '../services.js';
 import { DOC_PATH, renderPermissionsDoc } from './permissions-doc.js';
 
 /** The route table of a fully assembled app (routes are registered without touching the database). */
 export async function assembledRouteTable() {
   const database = await openDatabase({ kind: 'pglite', dataDir: null });
   try {
-    const app = createApp({ config: loadConfig({}), database, logger: createLogger('silent') });
-    return [...getRouteTable(app)];
+    const deps = createServices({ config: loadConfig({}), database, logger: createLogger('silent') });
+    createApp(deps);
+    return [...deps.routes.entries()];
   } finally {
     await database.close();
   }

@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, testApp } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { verifyPassword } from '../auth/passwords.js';
-import { closeAuth } from '../auth/runtime.js';
-import type { App } from '../http/context.js';
+import type { App, AppDeps } from '../http/context.js';
 import { type BootstrapOutcome, bootstrap, DEMO_ADMIN_EMAIL } from './seed.js';
 
 const NOW = new Date('2026-05-04T14:00:00Z');
@@ -14,12 +13,13 @@ const NOW = new Date('2026-05-04T14:00:00Z');
 describe.each(testTargets())('demo bootstrap on %s', (target) => {
   let database: TestDatabase;
   let app: App;
+  let deps: AppDeps;
   let outcome: BootstrapOutcome;
   let accounts: Array<{ email: string; password: string; hash: string | null }>;
 
   beforeAll(async () => {
     database = await openTestDatabase(target);
-    app = testApp(database).app;
+    ({ app, deps } = testApp(database));
     // Given an empty database, when the server starts in demo mode without a configured admin.
     outcome = await bootstrap(database, { admin: null, demo: true, now: NOW, days: 1 });
     const hashes = await database.db.selectFrom('users').select(['email', 'password_hash']).execute();
@@ -30,7 +30,7 @@ describe.each(testTargets())('demo bootstrap on %s', (target) => {
     }));
   });
   afterAll(async () => {
-    await closeAuth(app);
+    await deps.auth.keys.close();
     await database.cleanup();
   });
 

@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/types.js';
 import { createLogger } from '../http/logger.js';
+import { createServices } from '../services.js';
 
 /** A database that refuses every query: building the app and answering /api/openapi.json must not need one. */
 function refusingDatabase(): Database {
@@ -19,7 +20,7 @@ function refusingDatabase(): Database {
 export async function openApiDocumentText(): Promise<string> {
   const database = refusingDatabase();
   try {
-    const app = createApp({ config: loadConfig({}), database, logger: createLogger('silent') });
+    const app = createApp(createServices({ config: loadConfig({}), database, logger: createLogger('silent') }));
     const res = await app.request('http://localhost/api/openapi.json');
     if (res.status !== 200) throw new Error(`/api/openapi.json answered ${res.status}: ${await res.text()}`);
     return await res.text();

@@ -2,7 +2,7 @@
 // computed once. Only authorized requests reach it (route handlers call it after the wrapper's checks), and its
 // key holds the org the wrapper resolved, so an answer is only ever served for the org it was computed for.
 import type { Context, MiddlewareHandler } from 'hono';
-import type { App, AppDeps, AppEnv } from './context.js';
+import type { AppEnv } from './context.js';
 
 interface Entry {
   /** when its computation started: an answer is never older than the cache time, counted from then */
@@ -52,28 +52,17 @@ export class DashboardCache {
   }
 }
 
-const caches = new WeakMap<App, DashboardCache>();
-
-export function dashboardCache(app: App, deps: AppDeps): DashboardCache {
-  let cache = caches.get(app);
-  if (!cache) {
-    cache = new DashboardCache(deps.config.dashboardCacheMs);
-    caches.set(app, cache);
-  }
-  return cache;
-}
-
 /**
  * A change made through this instance (settings, numbers, assignments, imports, members…) drops every cached
  * answer at once. Webhook deliveries do not: they change live state, which is never cached.
  */
-export function dropDashboardCacheOnWrites(app: App, deps: AppDeps): MiddlewareHandler<AppEnv> {
+export function dropDashboardCacheOnWrites(cache: DashboardCache): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return;
     if (c.res.status >= 400 || c.req.path.startsWith('/api/webhooks/')) return;
-    dashboardCache(app, deps).clear();
+    cache.clear();
   };
 }
 

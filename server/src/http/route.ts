@@ -7,7 +7,7 @@ import { assertSameOrigin } from '../auth/csrf.js';
 import { type Permission, SCOPES } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import { resolveCaller, unauthenticated } from '../auth/resolve.js';
-import { type AuthRuntime, authRuntime } from '../auth/runtime.js';
+import type { AuthRuntime } from '../auth/runtime.js';
 import { type Tx, withPrincipal } from '../db/tenant.js';
 import { clientAddress } from './client-address.js';
 import type { App, AppDeps, AppEnv } from './context.js';
@@ -48,13 +48,25 @@ export interface RouteEntry {
 
 export type HandlerContext<R extends RouteConfig> = Parameters<RouteHandler<R, AppEnv>>[0];
 
-const tables = new WeakMap<App, RouteEntry[]>();
-const contexts = new WeakMap<Request, RouteContext>();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Every route registered through defineRoute on this app, in registration order. */
-export function getRouteTable(app: App): readonly RouteEntry[] {
-  return tables.get(app) ?? [];
+/**
+ * Every route registered through defineRoute on one app, in registration order: what the isolation matrix tests
+ * and the permissions document read. One table per app, so a method and path appear in it once.
+ */
+export class RouteTable {
+  private readonly list: RouteEntry[] = [];
+
+  add(entry: RouteEntry): void {
+    if (this.list.some((e) => e.method === entry.method && e.path === entry.path)) {
+      throw new Error(`${entry.method} ${entry.path} is already in this route table (one table per app)`);
+    }
+    this.list.push(entry);
+  }
+
+  entries(): readonly RouteEntry[] {
+    return this.list;
+  }
 }
 
 export function defineRoute<R extends RouteConfig>(
@@ -67,22 +79,20 @@ export function defineRoute<R extends RouteConfig>(
   if (spec.org === 'param' && !path.includes('/:orgId')) {
     throw new Error(`${spec.route.method.toUpperCase()} ${path}: org 'param' needs an {orgId} path parameter`);
   }
-  const table = tables.get(app) ?? [];
-  tables.set(app, table);
-  table.push({ method: spec.route.method.toUpperCase(), path, permission: spec.permission, org: spec.org });
+  deps.routes.add({ method: spec.route.method.toUpperCase(), path, permission: spec.permission, org: spec.org });
 
   const existing = spec.route.middleware;
   const routeMiddleware = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
   const route = {
     ...spec.route,
     // Authorization runs before input validation: an unauthorized caller learns nothing about the input rules.
-    middleware: [authorize(app, deps, spec), ...queryRules(path, spec.route), ...routeMiddleware],
+    middleware: [authorize(deps, spec), ...queryRules(path, spec.route), ...routeMiddleware],
     responses: { ...standardErrors(spec), ...spec.route.responses },
     description: [spec.route.description, `Requires permission \`${spec.permission}\`.`].filter(Boolean).join('\n\n'),
     ...(spec.permission === 'public' ? {} : { security: [{ session: [] }, { apiKey: [] }] }),
   };
   const run = (c: HandlerContext<R>) => {
-    const ctx = contexts.get(c.req.raw);
+    const ctx = c.get('route');
     if (!ctx) throw new Error(`route context missing for ${path}`);
     return handler(c, ctx);
   };
@@ -111,13 +121,9 @@ function standardErrors(spec: { permission: Permission; org: OrgSource }) {
   return errors;
 }
 
-function authorize(
-  app: App,
-  deps: AppDeps,
-  spec: { permission: Permission; org: OrgSource },
-): MiddlewareHandler<AppEnv> {
+function authorize(deps: AppDeps, spec: { permission: Permission; org: OrgSource }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const auth = authRuntime(app, deps);
+    const { auth } = deps;
     const caller = await resolveCaller(c, auth, spec.permission !== 'public');
     c.set('principal', caller.principal);
     const rate = caller.key ? consumeRate(auth, caller.key.id) : {};
@@ -145,7 +151,7 @@ function authorize(
       await withPrincipal(deps.database.db, p, (tx) =>
         recordAudit(tx, origin, {
           action: 'auth.act_as',
-          orgId: contexts.get(c.req.raw)?.orgId ?? null,
+          orgId: c.get('route')?.orgId ?? null,
           targetType: 'route',
           targetId: `${c.req.method} ${c.req.routePath}`,
           after: { status },
@@ -179,7 +185,7 @@ async function admitAndRun(
     ...entry,
     orgId: entry.orgId === undefined ? orgId : entry.orgId,
   });
-  contexts.set(c.req.raw, {
+  c.set('route', {
     principal: caller.principal,
     caller,
     orgId,

@@ -14,6 +14,8 @@ export interface MetricsQuery extends RangeRequest {
   /** platform-wide views only; an org always uses its own zone */
   tz?: string;
   compare?: boolean;
+  /** the server's memo of org settings (services.ts): with it, a warm dashboard read is one statement */
+  settings?: OrgSettingsMemo;
 }
 
 export interface OrgContext {
@@ -60,12 +62,23 @@ export async function orgContext(tx: Tx, orgId: string | null, tz?: string): Pro
  * the org's row in the same statement that uses it, so a stale entry (a change made through another process,
  * say) costs a second statement, never a wrong figure. Bounded; cleared when full.
  */
-const lastSettings = new Map<string, OrgContext>();
-const LAST_SETTINGS_MAX = 10_000;
+export class OrgSettingsMemo {
+  private readonly seen = new Map<string, OrgContext>();
 
-function remember(orgId: string, ctx: OrgContext): void {
-  if (lastSettings.size >= LAST_SETTINGS_MAX && !lastSettings.has(orgId)) lastSettings.clear();
-  lastSettings.set(orgId, ctx);
+  constructor(private readonly maxEntries = 10_000) {}
+
+  get(orgId: string): OrgContext | undefined {
+    return this.seen.get(orgId);
+  }
+
+  remember(orgId: string, ctx: OrgContext): void {
+    if (this.seen.size >= this.maxEntries && !this.seen.has(orgId)) this.seen.clear();
+    this.seen.set(orgId, ctx);
+  }
+
+  forget(orgId: string): void {
+    this.seen.delete(orgId);
+  }
 }
 
 const sameSettings = (a: OrgContext, b: OrgContext) =>
@@ -90,6 +103,7 @@ interface SettingsColumns {
  */
 export async function readWithSettings<R extends object>(
   tx: Tx,
+  settings: OrgSettingsMemo | undefined,
   orgId: string | null,
   tz: string | undefined,
   key: keyof R & string,
@@ -99,7 +113,7 @@ export async function readWithSettings<R extends object>(
     const ctx = platformContext(tz);
     return { ctx, rows: (await build(ctx).execute(tx)).rows };
   }
-  let ctx = lastSettings.get(orgId) ?? (await orgContext(tx, orgId));
+  let ctx = settings?.get(orgId) ?? (await orgContext(tx, orgId));
   // A third differing answer means the settings changed between each of three statements: give up loudly.
   for (let attempt = 0; attempt < 3; attempt++) {
     const result = await sql<R & SettingsColumns>`
@@ -109,7 +123,7 @@ export async function readWithSettings<R extends object>(
       WHERE o.id = ${orgId}`.execute(tx);
     const first = result.rows[0];
     if (!first) {
-      lastSettings.delete(orgId);
+      settings?.forget(orgId);
       throw orgNotFound();
     }
     const current = contextOf(orgId, {
@@ -118,7 +132,7 @@ export async function readWithSettings<R extends object>(
       sl_target_pct: first.vs_org_sl_target_pct,
       short_abandon_seconds: first.vs_org_short_abandon_seconds,
     });
-    remember(orgId, current);
+    settings?.remember(orgId, current);
     if (sameSettings(current, ctx)) {
       // The settings columns stay on each row (callers read their own columns); the org's row alone is dropped.
       const rows: R[] = result.rows.filter((row) => row[key] !== null);
@@ -168,7 +182,7 @@ export async function kpis(tx: Tx, query: MetricsQuery, now = new Date()): Promi
     const range = resolveRange(query, ctx.timezone, now);
     return query.compare === false ? [range] : [range, previousRange(range)];
   });
-  const { ctx, rows } = await readWithSettings(tx, query.orgId, query.tz, 'part', (c) =>
+  const { ctx, rows } = await readWithSettings(tx, query.settings, query.orgId, query.tz, 'part', (c) =>
     rangeTotalsSql(c.orgId, windowsFor(c), c.timezone, c.thresholds),
   );
   const windows = windowsFor(ctx);
@@ -207,7 +221,7 @@ export interface SeriesPoint {
 
 export async function series(tx: Tx, query: MetricsQuery, now = new Date()) {
   const rangeFor = perSettings((ctx) => resolveRange(query, ctx.timezone, now));
-  const { ctx, rows } = await readWithSettings(tx, query.orgId, query.tz, 'bucket', (c) =>
+  const { ctx, rows } = await readWithSettings(tx, query.settings, query.orgId, query.tz, 'bucket', (c) =>
     rangeBucketsSql(c.orgId, rangeFor(c), c.thresholds),
   );
   const range = rangeFor(ctx);

@@ -8,7 +8,7 @@ import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } 
 import type { Principal } from '../auth/principal.js';
 import { type Tx, withPrincipal } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
-import { kpis, type MetricsQuery, series } from './service.js';
+import { kpis, type MetricsQuery, OrgSettingsMemo, series } from './service.js';
 
 const ADMIN: Principal = { kind: 'system', reason: 'settings read test' };
 const at = (iso: string) => new Date(iso);
@@ -34,7 +34,8 @@ describe.each(testTargets())('settings read with the figures on %s', (target) =>
     return { result, statements: statements - before };
   };
   // One local day, 2026-03-11 (a date's `to` is inclusive), in whatever zone the org has when asked.
-  const day: MetricsQuery = { orgId: '', from: '2026-03-11', to: '2026-03-11' };
+  // With a memo of org settings, as the server's routes read (services.ts).
+  const day: MetricsQuery = { orgId: '', from: '2026-03-11', to: '2026-03-11', settings: new OrgSettingsMemo() };
 
   beforeAll(async () => {
     database = await openTestDatabase(target);

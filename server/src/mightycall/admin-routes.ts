@@ -14,7 +14,6 @@ import {
   toView,
   updateConnection,
 } from './connections.js';
-import { mightycallRuntime } from './runtime.js';
 import { requestSync } from './scheduler.js';
 import {
   ConnectionCreateSchema,
@@ -34,13 +33,12 @@ const BASE = '/api/admin/mightycall/connections';
 const spec = { permission: 'platform:mightycall' as const, org: 'none' as const };
 
 export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
-  const rt = () => mightycallRuntime(app, deps);
   const publicBase = (c: Context) => deps.config.publicUrl ?? new URL(c.req.url).origin;
 
   /** Quota first (its own transaction), then the summary as the caller. */
   const summaryOf = async (c: Context, ctx: RouteContext, row: ConnectionRow): Promise<ConnectionSummary> => {
-    const quota = await rt().budget.usage(row.provider_account);
-    const token = rt().secretsOf(row).webhookToken;
+    const quota = await deps.mightycall.budget.usage(row.provider_account);
+    const token = deps.mightycall.secretsOf(row).webhookToken;
     return ctx.tenant((tx) => summarize(tx, row, token, publicBase(c), quota));
   };
 
@@ -84,7 +82,7 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
     },
     async (c, ctx) => {
       const body = c.req.valid('json');
-      const runtime = rt();
+      const runtime = deps.mightycall;
       const box = runtime.box();
       const callsFrom = new Date(runtime.clock.now() - (body.initialSyncDays ?? 1) * DAY_MS);
       const row = await ctx.tenant(async (tx) => {
@@ -140,10 +138,10 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
     async (c, ctx) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      const runtime = rt();
+      const runtime = deps.mightycall;
       const row = await ctx.tenant(async (tx) => {
         const before = toView(await getConnection(tx, id));
-        const updated = await updateConnection(tx, runtime.box(), id, body);
+        const updated = await updateConnection(tx, runtime.box(), id, body, runtime.webhookConnections);
         const rekeyed = body.apiKey !== undefined || body.userKey !== undefined;
         await ctx.auditIn(tx, {
           action: 'mightycall.connection.update',
@@ -176,7 +174,7 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
     async (c, ctx) => {
       const { id } = c.req.valid('param');
       await ctx.tenant(async (tx) => {
-        const row = await deleteConnection(tx, id);
+        const row = await deleteConnection(tx, id, deps.mightycall.webhookConnections);
         await ctx.auditIn(tx, {
           action: 'mightycall.connection.delete',
           targetType: 'mightycall_connection',
@@ -204,7 +202,7 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
     },
     async (c, ctx) => {
       const row = await ctx.tenant((tx) => getConnection(tx, c.req.valid('param').id));
-      return c.json(await testConnection(rt().checkingClientFor(row), row), 200);
+      return c.json(await testConnection(deps.mightycall.checkingClientFor(row), row), 200);
     },
   );
 
@@ -227,7 +225,7 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
     async (c, ctx) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      const now = rt().clock.now();
+      const now = deps.mightycall.clock.now();
       const requested = await ctx.tenant(async (tx) => {
         await getConnection(tx, id);
         const jobs = await requestSync(tx, id, body, now);
@@ -239,7 +237,7 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
         });
         return jobs;
       });
-      rt().scheduler.kick();
+      deps.mightycall.scheduler.kick();
       return c.json({ requested }, 202);
     },
   );
@@ -259,7 +257,7 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
       }),
     },
     async (c, ctx) => {
-      const runtime = rt();
+      const runtime = deps.mightycall;
       const row = await ctx.tenant((tx) => getConnection(tx, c.req.valid('param').id));
       const quota = await runtime.budget.usage(row.provider_account);
       const token = runtime.secretsOf(row).webhookToken;

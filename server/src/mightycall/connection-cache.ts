@@ -39,18 +39,6 @@ interface Entry {
   loadedAt: number;
 }
 
-/** Every cache of the process, so a change reaches each (tests run many apps in one process). */
-const caches = new Set<WeakRef<ConnectionCache>>();
-
-/** A connection was updated, disabled or deleted: every cache of this process forgets it now. */
-export function connectionChanged(id: string): void {
-  for (const ref of caches) {
-    const cache = ref.deref();
-    if (cache) cache.forget(id);
-    else caches.delete(ref);
-  }
-}
-
 export class ConnectionCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<WebhookConnection | null>>();
@@ -69,7 +57,6 @@ export class ConnectionCache {
     this.ttlMs = options.ttlMs ?? 5_000;
     this.maxEntries = Math.max(1, options.maxEntries ?? 1_000);
     this.now = options.now ?? (() => performance.now());
-    caches.add(new WeakRef(this));
   }
 
   /**

@@ -4,7 +4,7 @@ import type { Selectable } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
 import { HOSTS, normalizeBaseUrl } from './client.js';
-import { connectionChanged } from './connection-cache.js';
+import type { ConnectionCache } from './connection-cache.js';
 import type { ConnectionHost, MightyCallConnectionsTable, SyncJob } from './db-types.js';
 import { type SecretBox, secretDigest } from './secrets.js';
 
@@ -174,6 +174,7 @@ export async function updateConnection(
   box: SecretBox,
   id: string,
   patch: ConnectionPatch,
+  webhookCache: ConnectionCache,
 ): Promise<ConnectionRow> {
   const current = await getConnection(tx, id);
   const secrets = loadSecrets(box, current);
@@ -197,14 +198,14 @@ export async function updateConnection(
     .returning(COLUMNS)
     .executeTakeFirstOrThrow();
   // This process's webhook receiver stops using the old row now (a disabled connection 404s at once).
-  connectionChanged(id);
+  webhookCache.forget(id);
   return updated;
 }
 
-export async function deleteConnection(tx: Tx, id: string): Promise<ConnectionRow> {
+export async function deleteConnection(tx: Tx, id: string, webhookCache: ConnectionCache): Promise<ConnectionRow> {
   const row = await getConnection(tx, id);
   await tx.deleteFrom('mightycall_connections').where('id', '=', id).execute();
-  connectionChanged(id);
+  webhookCache.forget(id);
   return row;
 }
 

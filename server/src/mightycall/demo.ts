@@ -2,9 +2,8 @@
 import { systemPrincipal } from '../auth/principal.js';
 import { DEMO_PROVIDER_ACCOUNT } from '../bootstrap/seed.js';
 import { withPrincipal } from '../db/tenant.js';
-import type { App, AppDeps } from '../http/context.js';
+import type { AppDeps } from '../http/context.js';
 import { COLUMNS, createConnection, updateConnection, webhookUrlOf } from './connections.js';
-import { mightycallRuntime } from './runtime.js';
 
 const SYSTEM = systemPrincipal('mightycall demo');
 /** 40× compressed traffic with calls at 15 % length: a new call every few seconds, a handful at once. */
@@ -16,10 +15,10 @@ export interface DemoMightyCall {
 }
 
 /** Starts the simulator (MIGHTYCALL_SIM_PORT, or any free port), points the demo connection at it, plays calls. */
-export async function startDemoMightyCall(app: App, deps: AppDeps, serverUrl: string): Promise<DemoMightyCall> {
+export async function startDemoMightyCall(deps: AppDeps, serverUrl: string): Promise<DemoMightyCall> {
   const { startSimulator, DEMO_API_KEY, DEMO_USER_KEY } = await import('@victorysync/mightycall-sim');
   const { logger, config } = deps;
-  const runtime = mightycallRuntime(app, deps);
+  const runtime = deps.mightycall;
   const sim = await startSimulator({ port: config.mightycall.simPort }).catch((error: unknown) => {
     if (!(error instanceof Error && 'code' in error && error.code === 'EADDRINUSE')) throw error;
     logger.warn('MIGHTYCALL_SIM_PORT is taken: the simulator uses a free port instead', {
@@ -36,7 +35,9 @@ export async function startDemoMightyCall(app: App, deps: AppDeps, serverUrl: st
         .where('provider_account', '=', DEMO_PROVIDER_ACCOUNT)
         .executeTakeFirst();
       // The seed already holds the history: the first calls sync starts now. A new port each start is fine.
-      if (existing) return updateConnection(tx, box, existing.id, { host: 'custom', baseUrl: sim.url });
+      if (existing) {
+        return updateConnection(tx, box, existing.id, { host: 'custom', baseUrl: sim.url }, runtime.webhookConnections);
+      }
       return createConnection(
         tx,
         box,

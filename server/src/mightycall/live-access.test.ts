@@ -3,7 +3,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, type Credential, call, type World } from '../../test/isolation-world.js';
 import { testTargets } from '../../test/support/database.js';
 import { createOrg, createUser } from '../../test/support/fixtures.js';
-import { configureMightyCall } from './runtime.js';
 
 /** The test's re-check interval; production's is 10 s, so its 15 s bound holds with room for a slow check. */
 const RECHECK_MS = 50;
@@ -79,8 +78,12 @@ describe.each(testTargets())('live stream access on %s', (target) => {
 
   beforeAll(async () => {
     // Caches far longer than the bound: the re-check must not trust them.
-    world = await buildWorld(target, { VICTORYSYNC_KEY_CACHE_SECONDS: '300', VICTORYSYNC_SESSION_CACHE_SECONDS: '60' });
-    configureMightyCall(world.app, { liveRecheckMs: RECHECK_MS });
+    world = await buildWorld(
+      target,
+      { VICTORYSYNC_KEY_CACHE_SECONDS: '300', VICTORYSYNC_SESSION_CACHE_SECONDS: '60' },
+      undefined,
+      { mightycall: { liveRecheckMs: RECHECK_MS } },
+    );
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((s) => s.cancel()));

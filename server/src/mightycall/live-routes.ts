@@ -6,7 +6,6 @@ import type { App, AppDeps } from '../http/context.js';
 import { reauthorize } from '../http/reauthorize.js';
 import { defineRoute, json, UuidSchema } from '../http/route.js';
 import { liveSnapshot } from './live.js';
-import { mightycallRuntime } from './runtime.js';
 import { LiveSnapshotSchema } from './schema.js';
 
 const tags = ['Live'];
@@ -15,8 +14,6 @@ const OrgParams = z.object({ orgId: UuidSchema });
 const LIVE_PERMISSION: Permission = 'metrics:read';
 
 export function registerLiveRoutes(app: App, deps: AppDeps): void {
-  const rt = () => mightycallRuntime(app, deps);
-
   defineRoute(
     app,
     deps,
@@ -34,7 +31,7 @@ export function registerLiveRoutes(app: App, deps: AppDeps): void {
     },
     async (c, ctx) => {
       const orgId = c.req.valid('param').orgId.toLowerCase();
-      return c.json(await ctx.tenant((tx) => liveSnapshot(tx, orgId, rt().clock.now())), 200);
+      return c.json(await ctx.tenant((tx) => liveSnapshot(tx, orgId, deps.mightycall.clock.now())), 200);
     },
   );
 
@@ -58,7 +55,7 @@ export function registerLiveRoutes(app: App, deps: AppDeps): void {
     },
     (c, ctx) => {
       const orgId = c.req.valid('param').orgId.toLowerCase();
-      const runtime = rt();
+      const runtime = deps.mightycall;
       return streamSSE(c, async (stream) => {
         let last = '';
         let busy = false;

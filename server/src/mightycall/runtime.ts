@@ -1,11 +1,21 @@
-// Per-app MightyCall state: secret box, quota budget, token cache, clients, scheduler, inbox worker, live hub.
+// A server's MightyCall state: secret box, quota budget, token cache, clients, scheduler, inbox worker, live hub,
+// and the webhook receiver's connection cache and inbox writer. Built once by createServices (services.ts).
 import { systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
-import type { App, AppDeps } from '../http/context.js';
+import type { CoreDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { MightyCallClient } from './client.js';
-import { COLUMNS, type ConnectionRow, type ConnectionSecrets, loadSecrets } from './connections.js';
+import { ConnectionCache, type ConnectionCacheOptions } from './connection-cache.js';
+import {
+  COLUMNS,
+  type ConnectionRow,
+  type ConnectionSecrets,
+  loadSecrets,
+  webhookSecretDigests,
+} from './connections.js';
 import { EventWindow } from './event-window.js';
+import { insertInboxRows } from './inbox.js';
+import { InboxWriter } from './inbox-writer.js';
 import { IngestMeter } from './ingest-meter.js';
 import { LiveHub } from './live.js';
 import { QuotaBudget } from './quota.js';
@@ -28,10 +38,11 @@ export interface RuntimeOptions {
   livePollMs?: number;
   /** how often an open live stream checks its caller may still watch (default 10 s; tests shorten it) */
   liveRecheckMs?: number;
+  /** the webhook receiver's connection cache tuning (tests: a clock of their own) */
+  webhookCache?: ConnectionCacheOptions;
 }
 
 export interface MightyCallRuntime {
-  deps: AppDeps;
   clock: Clock;
   budget: QuotaBudget;
   scheduler: SyncScheduler;
@@ -41,6 +52,10 @@ export interface MightyCallRuntime {
   hub: LiveHub;
   /** the time window webhook events must fall in, and the count of those refused */
   webhookWindow: EventWindow;
+  /** what the webhook receiver needs of each connection, kept a few seconds (its stats show the lookups saved) */
+  webhookConnections: ConnectionCache;
+  /** stores webhook events: those of concurrent deliveries share a transaction (group commit) */
+  inbox: InboxWriter;
   /** ms between an open live stream's access checks: a revoked credential ends it within this and one check */
   liveRecheckMs: number;
   /** throws 503 when no secret key is configured */
@@ -54,30 +69,9 @@ export interface MightyCallRuntime {
   stop(): Promise<void>;
 }
 
-const runtimes = new WeakMap<App, MightyCallRuntime>();
-const pending = new WeakMap<App, RuntimeOptions>();
+const SYSTEM = systemPrincipal('mightycall webhooks');
 
-/** Options for the app's runtime; call before its first use (main.ts for the key, tests for clocks). */
-export function configureMightyCall(app: App, options: RuntimeOptions): void {
-  if (runtimes.has(app)) throw new Error('the MightyCall runtime of this app is already in use');
-  pending.set(app, options);
-}
-
-export function mightycallRuntime(app: App, deps: AppDeps): MightyCallRuntime {
-  let runtime = runtimes.get(app);
-  if (!runtime) {
-    runtime = createRuntime(deps, pending.get(app) ?? {});
-    runtimes.set(app, runtime);
-  }
-  return runtime;
-}
-
-/** The runtime if one was created (shutdown must not create one just to stop it). */
-export function existingRuntime(app: App): MightyCallRuntime | undefined {
-  return runtimes.get(app);
-}
-
-function createRuntime(deps: AppDeps, options: RuntimeOptions): MightyCallRuntime {
+export function createMightyCallRuntime(deps: CoreDeps, options: RuntimeOptions = {}): MightyCallRuntime {
   const { database, logger, config } = deps;
   const clock = options.clock ?? systemClock;
   const key = options.secretKey ?? (config.secretKey ? parseSecretKey(config.secretKey) : null);
@@ -133,7 +127,7 @@ function createRuntime(deps: AppDeps, options: RuntimeOptions): MightyCallRuntim
     pressure: () => ingest.busy(),
     budget,
     clientFor: async (connectionId) => {
-      const row = await withPrincipal(database.db, systemPrincipal('mightycall webhooks'), (tx) =>
+      const row = await withPrincipal(database.db, SYSTEM, (tx) =>
         tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', connectionId).executeTakeFirst(),
       );
       if (!row?.enabled || !secretBox) return null;
@@ -142,9 +136,18 @@ function createRuntime(deps: AppDeps, options: RuntimeOptions): MightyCallRuntim
     ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
   });
   const hub = new LiveHub(database.db, clock, logger, options.livePollMs ? { pollMs: options.livePollMs } : {});
+  const webhookConnections = new ConnectionCache(async (id) => {
+    const row = await withPrincipal(database.db, SYSTEM, (tx) =>
+      tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', id).executeTakeFirst(),
+    );
+    return row ? { row, ...webhookSecretDigests(box(), row) } : null;
+  }, options.webhookCache);
+  // One INSERT per batch, committed in the same write: a batch costs the database one round trip.
+  const inbox = new InboxWriter((rows) =>
+    withPrincipal(database.db, SYSTEM, (tx) => insertInboxRows(tx, rows), { oneStatement: true }),
+  );
 
   return {
-    deps,
     clock,
     budget,
     scheduler,
@@ -152,6 +155,8 @@ function createRuntime(deps: AppDeps, options: RuntimeOptions): MightyCallRuntim
     ingest,
     hub,
     webhookWindow: new EventWindow(config.mightycall.webhookWindow),
+    webhookConnections,
+    inbox,
     liveRecheckMs: options.liveRecheckMs ?? 10_000,
     box,
     secretsOf,

@@ -1,69 +1,24 @@
 // POST /api/webhooks/mightycall/:connectionId/:token: token + ApiKey checked, event stored durably, 2xx at once.
-// The connection (row and decrypted secrets) comes from a short per-process cache (connection-cache.ts), so an
+// The connection (row and decrypted secrets) comes from the runtime's short cache (connection-cache.ts), so an
 // event costs one insert, committed before the answer; concurrent events share the transaction (inbox-writer.ts).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { systemPrincipal } from '../auth/principal.js';
-import { withPrincipal } from '../db/tenant.js';
 import { bodyChunks, readLimited, tooLarge } from '../http/body-stream.js';
 import type { App, AppDeps, AppEnv } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { checkBodyBytes } from '../http/input-guards.js';
 import type { Logger } from '../http/logger.js';
 import { defineRoute, json } from '../http/route.js';
-import { ConnectionCache, type ConnectionCacheOptions } from './connection-cache.js';
-import { COLUMNS, webhookSecretDigests } from './connections.js';
-import { classifyBody, type Envelope, inboxRow, insertInboxRows } from './inbox.js';
-import { InboxWriter } from './inbox-writer.js';
-import { type MightyCallRuntime, mightycallRuntime } from './runtime.js';
+import { classifyBody, type Envelope, inboxRow } from './inbox.js';
+import type { MightyCallRuntime } from './runtime.js';
 import { matchesSecret, secretDigest } from './secrets.js';
 import { type McTime, parseMcTime } from './wire.js';
 
-const SYSTEM = systemPrincipal('mightycall webhooks');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Compared against when the connection is unknown, so a miss takes as long as a wrong token.
 const NO_TOKEN = secretDigest('no-connection-no-token');
 
 const notFound = () => new AppError(404, 'not_found', 'No such webhook.');
-
-const caches = new WeakMap<App, ConnectionCache>();
-const writers = new WeakMap<App, InboxWriter>();
-
-/** The app's inbox writer: events of concurrent deliveries share a transaction (group commit). */
-export function webhookInboxWriter(app: App, deps: AppDeps): InboxWriter {
-  let writer = writers.get(app);
-  if (!writer) {
-    // One INSERT per batch, committed in the same write: a batch costs the database one round trip.
-    writer = new InboxWriter((rows) =>
-      withPrincipal(deps.database.db, SYSTEM, (tx) => insertInboxRows(tx, rows), { oneStatement: true }),
-    );
-    writers.set(app, writer);
-  }
-  return writer;
-}
-const cacheOptions = new WeakMap<App, ConnectionCacheOptions>();
-
-/** Cache tuning for an app (tests: a clock of their own); call before the app serves its first webhook. */
-export function configureWebhookCache(app: App, options: ConnectionCacheOptions): void {
-  cacheOptions.set(app, options);
-  caches.delete(app);
-}
-
-/** The app's webhook connection cache (its stats show whether lookups were saved). */
-export function webhookConnectionCache(app: App, deps: AppDeps): ConnectionCache {
-  let cache = caches.get(app);
-  if (!cache) {
-    const runtime = mightycallRuntime(app, deps);
-    cache = new ConnectionCache(async (id) => {
-      const row = await withPrincipal(deps.database.db, SYSTEM, (tx) =>
-        tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', id).executeTakeFirst(),
-      );
-      return row ? { row, ...webhookSecretDigests(runtime.box(), row) } : null;
-    }, cacheOptions.get(app));
-    caches.set(app, cache);
-  }
-  return cache;
-}
 
 export function registerMightyCallWebhookRoutes(app: App, deps: AppDeps): void {
   defineRoute(
@@ -99,7 +54,7 @@ export function registerMightyCallWebhookRoutes(app: App, deps: AppDeps): void {
     },
     async (c) => {
       const { connectionId, token } = c.req.valid('param');
-      return c.json(await receiveEvent(app, deps, connectionId, token, await c.req.text()), 200);
+      return c.json(await receiveEvent(deps, connectionId, token, await c.req.text()), 200);
     },
   );
 }
@@ -109,16 +64,13 @@ export function registerMightyCallWebhookRoutes(app: App, deps: AppDeps): void {
  * AppError to answer otherwise. Shared by the route and the fast path below.
  */
 async function receiveEvent(
-  app: App,
   deps: AppDeps,
   connectionId: string,
   token: string,
   text: string,
 ): Promise<{ ok: true; duplicate?: boolean }> {
-  const runtime = mightycallRuntime(app, deps);
-  const connection = UUID.test(connectionId)
-    ? await webhookConnectionCache(app, deps).get(connectionId.toLowerCase())
-    : null;
+  const runtime = deps.mightycall;
+  const connection = UUID.test(connectionId) ? await runtime.webhookConnections.get(connectionId.toLowerCase()) : null;
   const tokenOk = matchesSecret(token, connection?.webhookTokenDigest ?? NO_TOKEN);
   // A paused (disabled) connection takes no events: 404, like an unknown one.
   if (!connection || !tokenOk || !connection.row.enabled) throw notFound();
@@ -135,7 +87,7 @@ async function receiveEvent(
   const now = runtime.clock.now();
   const time = timeInWindow(runtime, deps.logger, row.id, envelope, now);
   // Committed before the answer: nothing is acknowledged that is not stored.
-  const stored = await webhookInboxWriter(app, deps).add(inboxRow(row.id, envelope, now, time));
+  const stored = await runtime.inbox.add(inboxRow(row.id, envelope, now, time));
   if (stored) runtime.worker.wake();
   return { ok: true, duplicate: !stored };
 }
@@ -177,7 +129,7 @@ const HOOK_PATH = /^\/api\/webhooks\/mightycall\/([0-9A-Za-z-]{1,64})\/([0-9A-Za
  * the same code as the route. Requests it does not recognise exactly (another method or path, a query string,
  * escapes in the path, no Node socket as under app.request in tests) take the ordinary route.
  */
-export function webhookFastPath(app: App, deps: AppDeps): MiddlewareHandler<AppEnv> {
+export function webhookFastPath(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const limit = deps.config.maxBodyBytes;
   return async (c, next) => {
     const incoming = c.env?.incoming;
@@ -188,6 +140,6 @@ export function webhookFastPath(app: App, deps: AppDeps): MiddlewareHandler<AppE
     if (declared > limit) throw tooLarge(limit);
     const bytes = await readLimited(bodyChunks(c), limit);
     checkBodyBytes(bytes, incoming.headers['content-type']);
-    return c.json(await receiveEvent(app, deps, match[1] as string, match[2] as string, bytes.toString('utf8')), 200);
+    return c.json(await receiveEvent(deps, match[1] as string, match[2] as string, bytes.toString('utf8')), 200);
   };
 }

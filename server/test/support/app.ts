@@ -1,19 +1,24 @@
 // An in-process app over a test database, and a tiny client that signs in and sends requests like a browser.
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { App } from '../../src/http/context.js';
+import type { App, AppDeps } from '../../src/http/context.js';
 import { createLogger } from '../../src/http/logger.js';
+import { createServices } from '../../src/services.js';
 import type { TestDatabase } from './database.js';
 
 export const ORIGIN = 'http://localhost';
 
-export function testApp(database: TestDatabase, env: Record<string, string> = {}): { app: App; logs: string[] } {
+export function testApp(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+): { app: App; deps: AppDeps; logs: string[] } {
   const logs: string[] = [];
   const config = loadConfig({ VICTORYSYNC_LOG_LEVEL: 'info', ...env });
   const logger = createLogger(config.logLevel, (line) => {
     logs.push(line);
   });
-  return { app: createApp({ config, database, logger }), logs };
+  const deps = createServices({ config, database, logger });
+  return { app: createApp(deps), deps, logs };
 }
 
 export interface Client {

@@ -7,12 +7,8 @@ import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { App, AppDeps } from '../../src/http/context.js';
 import { createLogger } from '../../src/http/logger.js';
-import {
-  configureMightyCall,
-  type MightyCallRuntime,
-  mightycallRuntime,
-  type RuntimeOptions,
-} from '../../src/mightycall/runtime.js';
+import type { MightyCallRuntime, RuntimeOptions } from '../../src/mightycall/runtime.js';
+import { createServices } from '../../src/services.js';
 
 type SimCall = ReturnType<Simulator['accounts']['require']>['calls'][number];
 
@@ -25,7 +21,7 @@ export interface TestServer {
   logs: string[];
 }
 
-/** An app over `database` whose MightyCall runtime uses the given clock (and a fixed secret key). */
+/** An app over `database` whose MightyCall runtime takes the given options (clock, webhook cache…) and a fixed secret key. */
 export function mightyCallApp(
   database: Database,
   options: RuntimeOptions = {},
@@ -36,10 +32,9 @@ export function mightyCallApp(
   const logger = createLogger(config.logLevel, (line) => {
     logs.push(line);
   });
-  const deps: AppDeps = { config, database, logger };
+  const deps = createServices({ config, database, logger }, { mightycall: { backoffBaseMs: 5, ...options } });
   const app = createApp(deps);
-  configureMightyCall(app, { backoffBaseMs: 5, ...options });
-  return { app, deps, runtime: mightycallRuntime(app, deps), logs };
+  return { app, deps, runtime: deps.mightycall, logs };
 }
 
 /** Listens on a free port, so the simulator can deliver webhooks. */

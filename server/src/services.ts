@@ -1,0 +1,47 @@
+// The composition root's one factory: every long-lived service of a server, built once from the config, database
+// and logger, and passed on as AppDeps (nothing is looked up by app, and nothing needs configuring first).
+import { KeyVerifier } from './auth/key-verifier.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { type AuthRuntime, KnownOrgs } from './auth/runtime.js';
+import { SessionCache } from './auth/sessions.js';
+import { createSupabaseVerifier } from './auth/supabase.js';
+import type { AppDeps, CoreDeps } from './http/context.js';
+import { DashboardCache } from './http/dashboard-cache.js';
+import { RouteTable } from './http/route.js';
+import { OrgSettingsMemo } from './metrics/service.js';
+import { createMightyCallRuntime, type RuntimeOptions } from './mightycall/runtime.js';
+
+export interface ServiceOptions {
+  /** the MightyCall runtime's secret key (main.ts), clock, retry and poll tuning, webhook cache (tests) */
+  mightycall?: RuntimeOptions;
+}
+
+/**
+ * Builds the services one app uses (createApp takes the result). Nothing starts here: main.ts starts the
+ * MightyCall jobs once listening, and on shutdown stops them (mightycall.stop) and writes pending API-key
+ * usage (auth.keys.close) before closing the database.
+ */
+export function createServices(core: CoreDeps, options: ServiceOptions = {}): AppDeps {
+  const { config, database, logger } = core;
+  const base: CoreDeps = { config, database, logger };
+  const auth: AuthRuntime = {
+    deps: base,
+    keys: new KeyVerifier(database.db, {
+      cacheMs: config.auth.keyCacheMs,
+      rateLimit: config.auth.keyRateLimit,
+      logger,
+    }),
+    sessions: new SessionCache(config.auth.sessionCacheMs),
+    supabase: config.auth.supabase ? createSupabaseVerifier(database.db, config.auth.supabase, logger) : null,
+    throttle: new LoginThrottle(),
+    orgs: new KnownOrgs(config.auth.keyCacheMs),
+  };
+  return {
+    ...base,
+    auth,
+    mightycall: createMightyCallRuntime(base, options.mightycall),
+    dashboard: new DashboardCache(config.dashboardCacheMs),
+    orgSettings: new OrgSettingsMemo(),
+    routes: new RouteTable(),
+  };
+}
