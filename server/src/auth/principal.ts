@@ -25,29 +25,3 @@ export function systemPrincipal(reason: string): Principal {
 export function userIdOf(principal: Principal): string | null {
   return principal.kind === 'user' ? principal.userId : null;
 }
-
-/** The settings the row-level security policies read (see migrations/0001_init.sql and 0010_write_policies.sql). */
-export function databaseSettings(principal: Principal): {
-  userId: string;
-  isAdmin: boolean;
-  orgScope: string;
-  keyId: string;
-} {
-  switch (principal.kind) {
-    case 'user':
-      return {
-        userId: principal.userId,
-        isAdmin: principal.platformAdmin,
-        orgScope: '',
-        keyId: principal.actingKeyId ?? '',
-      };
-    case 'org_key':
-      return { userId: '', isAdmin: false, orgScope: principal.orgId, keyId: principal.keyId };
-    case 'platform_key':
-      return { userId: '', isAdmin: true, orgScope: '', keyId: principal.keyId };
-    case 'system':
-      return { userId: '', isAdmin: true, orgScope: '', keyId: '' };
-    case 'anonymous':
-      return { userId: '', isAdmin: false, orgScope: '', keyId: '' };
-  }
-}

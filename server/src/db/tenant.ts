@@ -1,7 +1,8 @@
 // Runs work as a principal: one transaction, the principal's settings, and the non-owner role, so RLS applies.
-import { type Kysely, sql } from 'kysely';
-import { databaseSettings, type Principal } from '../auth/principal.js';
-import { COMMIT_WITH_NEXT, DEFERRED_OPENING, DETACHED_END } from './database.js';
+import type { Kysely } from 'kysely';
+import type { Principal } from '../auth/principal.js';
+import { runTransaction, type TransactionEnding } from './pipeline.js';
+import { databaseSettings } from './principal-settings.js';
 import type { DB } from './types.js';
 
 export const APP_ROLE = 'victorysync_app';
@@ -18,9 +19,9 @@ function literal(value: string, name: string): string {
 }
 
 /**
- * BEGIN, the principal's settings, the non-owner role and jit=off, all local to the transaction, in one
- * round trip (a parameterless script runs through the simple protocol on both drivers). JIT compilation costs
- * more than it saves on dashboard-sized queries.
+ * BEGIN, the principal's settings, the non-owner role and jit=off, all local to the transaction, in one script
+ * (a parameterless script runs through the simple protocol on both drivers; on PostgreSQL it goes out with the
+ * transaction's first statement). JIT compilation costs more than it saves on dashboard-sized queries.
  */
 export function openingScript(principal: Principal, options: Omit<PrincipalOptions, 'oneStatement'> = {}): string {
   const s = databaseSettings(principal);
@@ -34,8 +35,9 @@ export function openingScript(principal: Principal, options: Omit<PrincipalOptio
 export interface PrincipalOptions {
   readOnly?: boolean;
   /**
-   * `work` runs one statement at most: on PostgreSQL the COMMIT goes out with it (COMMIT_WITH_NEXT), so the
-   * whole transaction is one write and one round trip. A second statement is refused.
+   * `work` runs one statement at most: on PostgreSQL the COMMIT goes out with it ('commit-with-statement' in
+   * pipeline.ts), so the whole transaction is one write and one round trip, and a second statement is refused
+   * (it would run after the COMMIT). PGlite runs the transaction statement by statement.
    */
   oneStatement?: boolean;
   /**
@@ -56,29 +58,21 @@ export interface PrincipalOptions {
   freshPlans?: boolean;
 }
 
-export async function withPrincipal<T>(
+/**
+ * Runs `work` in one transaction as `principal`. On PostgreSQL a read-only transaction costs one round trip per
+ * statement (its opening rides with the first, its ROLLBACK with the connection's next write), and a oneStatement
+ * transaction one round trip in all; see pipeline.ts.
+ */
+export function withPrincipal<T>(
   db: Kysely<DB>,
   principal: Principal,
   work: (tx: Tx) => Promise<T>,
   options: PrincipalOptions = {},
 ): Promise<T> {
-  const opening = openingScript(principal, options);
-  return db.connection().execute(async (conn) => {
-    // On PostgreSQL the opening travels with the first statement, and a read-only transaction's end is not
-    // waited for (see DEFERRED_OPENING, DETACHED_END): a dashboard read costs one round trip per statement.
-    await sql.raw(`${DEFERRED_OPENING}${opening}`).execute(conn);
-    const attached =
-      options.oneStatement === true &&
-      (await sql.raw<{ attached: boolean }>(COMMIT_WITH_NEXT).execute(conn)).rows[0]?.attached === true;
-    let result: T;
-    try {
-      result = await work(conn);
-    } catch (error) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw error;
-    }
-    // An attached commit went out with the statement (or, with no statement, nothing reached the database).
-    if (!attached) await sql.raw(options.readOnly ? DETACHED_END : 'commit').execute(conn);
-    return result;
-  });
+  return runTransaction(db, { opening: openingScript(principal, options), ending: endingOf(options) }, work);
+}
+
+function endingOf(options: PrincipalOptions): TransactionEnding {
+  if (options.oneStatement) return 'commit-with-statement';
+  return options.readOnly ? 'rollback-with-next-write' : 'commit';
 }

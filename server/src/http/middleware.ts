@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ANONYMOUS } from '../auth/principal.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { peerIsTrustedProxy, TrustedProxies } from './client-address.js';
 import type { AppEnv } from './context.js';
 import { AppError, errorBody } from './errors.js';
@@ -99,29 +100,4 @@ export function errorResponder(logger: Logger) {
     logger.error('unhandled error', { requestId, error: err.message, stack: err.stack });
     return c.json(errorBody('internal_error', 'Something went wrong on our side.', undefined, requestId), 500);
   };
-}
-
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '53300', // too many connections: the server is full for now
-  '57P01',
-  '57P02',
-  '57P03',
-  '57P05', // idle session timeout
-  '08004', // the server rejected the connection
-  '08006',
-  '08001',
-  '08003',
-]);
-
-export function isDatabaseUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as Error & { code?: unknown }).code;
-  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-    err.message,
-  );
 }

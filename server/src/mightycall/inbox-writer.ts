@@ -3,7 +3,7 @@
 // is in flight wait for the next one and go in together: an idle server stores an event at once (a batch of
 // one), a busy one stores hundreds per transaction. Every caller learns the outcome of its own event only after
 // the transaction holding it committed, so nothing is acknowledged that is not stored.
-import { isDatabaseUnavailable } from '../http/middleware.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type InboxRow, inboxKey } from './inbox.js';
 
 export interface InboxWriterOptions {

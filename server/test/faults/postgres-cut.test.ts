@@ -14,7 +14,7 @@ import {
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from '../../src/http/middleware.js';
+import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
 import { OVERLAP_MS } from '../../src/mightycall/sync-jobs.js';
 import { journalWindowParam } from '../../src/mightycall/wire.js';
 import { client } from '../support/app.js';
