@@ -3,8 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { type Dialect, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { PGliteDialect } from './pglite-dialect.js';
-import { PipelinedPostgresDialect } from './postgres-driver.js';
+import { pgliteDialect } from './pglite-dialect.js';
+import { pipelinedPostgresDialect } from './postgres-driver.js';
 import type { DB } from './types.js';
 
 export type DatabaseTarget =
@@ -40,7 +40,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'pglite') {
     if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
     const pglite = await PGlite.create(target.dataDir ?? undefined);
-    const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+    const db = new Kysely<DB>({ dialect: pgliteDialect(pglite) });
     return {
       kind: 'pglite',
       db,
@@ -57,7 +57,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   const dialect = (url: string): Dialect =>
     target.prepare === false
       ? new PostgresDialect({ pool: createPool(url, target) })
-      : new PipelinedPostgresDialect(createPool(url, target));
+      : pipelinedPostgresDialect(createPool(url, target));
   const db = new Kysely<DB>({ dialect: dialect(target.url) });
   const readDb = target.readUrl ? new Kysely<DB>({ dialect: dialect(target.readUrl) }) : db;
   return {

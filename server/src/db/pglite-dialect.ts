@@ -5,13 +5,10 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Driver,
-  type Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { postgresDialectOver } from './dialect.js';
 
 /** A FIFO lock: PGlite has a single session, so a transaction must own it from BEGIN to COMMIT. */
 class SessionLock {
@@ -90,22 +87,6 @@ class PGliteDriver implements Driver {
   async destroy(): Promise<void> {}
 }
 
-export class PGliteDialect implements Dialect {
-  constructor(private readonly pg: PGlite) {}
-
-  createAdapter() {
-    return new PostgresAdapter();
-  }
-
-  createDriver(): Driver {
-    return new PGliteDriver(this.pg);
-  }
-
-  createIntrospector(db: Kysely<unknown>) {
-    return new PostgresIntrospector(db);
-  }
-
-  createQueryCompiler() {
-    return new PostgresQueryCompiler();
-  }
+export function pgliteDialect(pg: PGlite): Dialect {
+  return postgresDialectOver(() => new PGliteDriver(pg));
 }

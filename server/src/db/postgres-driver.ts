@@ -1,18 +1,9 @@
 // Kysely's dialect for PostgreSQL through a pg pool in pipeline mode: named prepared statements, and connections
 // that send a transaction in as few writes as it allows (PipelinedConnection).
 import { createHash } from 'node:crypto';
-import {
-  CompiledQuery,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type TransactionSettings,
-} from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type TransactionSettings } from 'kysely';
 import type pg from 'pg';
+import { postgresDialectOver } from './dialect.js';
 import { PipelinedConnection } from './pipeline.js';
 
 /** Named statements one connection keeps at most; past it, statements are sent unnamed (planned each time). */
@@ -53,24 +44,8 @@ class StatementNames {
 }
 
 /** The pool must be created with `pipeline: true`: the connections write statements without awaiting answers. */
-export class PipelinedPostgresDialect implements Dialect {
-  constructor(private readonly pool: pg.Pool) {}
-
-  createAdapter() {
-    return new PostgresAdapter();
-  }
-
-  createDriver(): Driver {
-    return new PipelinedPostgresDriver(this.pool);
-  }
-
-  createIntrospector(db: Kysely<unknown>) {
-    return new PostgresIntrospector(db);
-  }
-
-  createQueryCompiler() {
-    return new PostgresQueryCompiler();
-  }
+export function pipelinedPostgresDialect(pool: pg.Pool): Dialect {
+  return postgresDialectOver(() => new PipelinedPostgresDriver(pool));
 }
 
 class PipelinedPostgresDriver implements Driver {
