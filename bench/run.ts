@@ -8,9 +8,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { type Database, openDatabase } from '../server/src/db/database.js';
 import { migrate } from '../server/src/db/migrate.js';
-import { rangeTotalsMany } from '../server/src/metrics/plan.js';
-import { totals } from '../server/src/metrics/queries.js';
 import { previousRange, resolveRange } from '../server/src/metrics/range.js';
+import { runSql } from '../server/src/metrics/runner.js';
 import { commitMeasured } from './commit.js';
 import { BENCH_ADMIN, ensureDataset } from './dataset.js';
 import { RawHttpPool } from './load/raw-http.js';
@@ -103,15 +102,16 @@ async function main() {
   // connection: no HTTP, no session, no row-level security. This is our floor.
   const month = resolveRange({ range: 'month' }, org.timezone);
   const year = resolveRange({ range: 'year' }, org.timezone);
+  const ctx = { orgId, timezone: org.timezone, thresholds };
   const figures = (r: typeof month) => async () => {
-    await rangeTotalsMany(database.db, orgId, [r, previousRange(r)], org.timezone, thresholds);
+    await runSql(ctx, [r, previousRange(r)], 'total').execute(database.db);
   };
   const floor = {
     month: await time(figures(month)),
     year: await time(figures(year)),
     // For reference: the same 12-month aggregate computed from the raw calls, without rollups.
     rawYear: await time(
-      () => totals(database.db, { orgId, from: year.from, to: year.to }, thresholds),
+      () => runSql(ctx, [year], 'total', { rollups: false }).execute(database.db),
       Math.max(5, Math.floor(ITERATIONS / 10)),
       2,
     ),

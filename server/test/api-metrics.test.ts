@@ -137,11 +137,14 @@ describe.each(testTargets())('metrics API on %s', (target) => {
     const checked = new Set<string>();
     for (const endpoint of METRICS_ENDPOINTS) {
       for (const path of endpoint.paths) {
-        const res = await c.json<Record<string, unknown>>(`${path}?${q}`);
-        expect(res.status, path).toBe(200);
-        // The schemas are strict objects: a field the schema does not declare fails the parse.
-        const parsed = endpoint.schema.safeParse(res.body);
-        expect(parsed.error?.issues ?? [], path).toEqual([]);
+        for (const compare of ['true', 'false']) {
+          const res = await c.json<Record<string, unknown>>(`${path}?${q}&compare=${compare}`);
+          expect(res.status, path).toBe(200);
+          expect(res.body.previous === null, `${path} compare=${compare}`).toBe(compare === 'false');
+          // The schemas are strict objects: a field the schema does not declare fails the parse.
+          const parsed = endpoint.schema.safeParse(res.body);
+          expect(parsed.error?.issues ?? [], path).toEqual([]);
+        }
         checked.add(path);
       }
     }
@@ -176,6 +179,32 @@ describe.each(testTargets())('metrics API on %s', (target) => {
       .map(([path]) => path);
     expect(documented.length).toBeGreaterThan(0);
     expect([...checked].sort()).toEqual(documented.sort());
+  });
+
+  it('every view answers its previous period with compare=true, equal to the same view asked for that period', async () => {
+    const c = await admin();
+    const second = `org_id=${ids.north}&from=2026-06-16&to=2026-06-30&interval=day`;
+    type Previous = { range: { from: string; to: string }; items?: unknown[]; points?: unknown[] };
+    for (const path of [
+      '/api/calls/series',
+      '/api/calls/queue-summary',
+      '/api/metrics/agents',
+      '/api/metrics/numbers',
+    ]) {
+      const compared = (await c.json<{ previous: Previous | null }>(`${path}?${second}&compare=true`)).body.previous;
+      if (!compared) throw new Error(`${path}: no previous period`);
+      expect(compared.range.from, path).toBe('2026-06-01T00:00:00-05:00');
+      const first = `org_id=${ids.north}&from=${encodeURIComponent(compared.range.from)}&to=${encodeURIComponent(compared.range.to)}&interval=day`;
+      const direct = (await c.json<{ items?: unknown[]; points?: unknown[]; previous: unknown }>(`${path}?${first}`))
+        .body;
+      expect(direct.previous, path).toBeNull();
+      const rows = compared.items ?? compared.points ?? [];
+      expect(rows.length, path).toBeGreaterThan(0);
+      expect(rows, path).toEqual(direct.items ?? direct.points);
+      // …and differs from the range itself (the comparison is of another period, not a copy).
+      const current = (await c.json<{ items?: unknown[]; points?: unknown[] }>(`${path}?${second}`)).body;
+      expect(current.items ?? current.points, path).not.toEqual(rows);
+    }
   });
 
   it("an agent sees their org's figures without naming it, with agent names, and never the other org", async () => {

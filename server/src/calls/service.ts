@@ -2,9 +2,9 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
-import type { Scope } from '../metrics/queries.js';
 import { type RangeRequest, resolveRange } from '../metrics/range.js';
-import { orgContext } from '../metrics/service.js';
+import { callInOrg, inAssignmentWindow, lowerBound, type Scope, upperBound } from '../metrics/scope.js';
+import { orgContext } from '../metrics/settings.js';
 import { toE164 } from '../phone-numbers/normalize.js';
 
 export interface CallItem {
@@ -127,8 +127,8 @@ const PAGE_COLUMNS = sql`c.id, c.direction, c.status, c.external_number, c.busin
  * and only its newest `limit` rows are merged, so a page costs the same at 300 or 300,000 calls.
  */
 async function newestCalls(tx: Tx, scope: Scope, where: RawBuilder<unknown>, limit: number): Promise<CallRow[]> {
-  const lower = scope.from ? sql`${scope.from}::timestamptz` : sql`'-infinity'::timestamptz`;
-  const upper = scope.to ? sql`${scope.to}::timestamptz` : sql`'infinity'::timestamptz`;
+  const lower = lowerBound(scope.from);
+  const upper = upperBound(scope.to);
   const calls =
     scope.orgId === null
       ? sql`SELECT ${PAGE_COLUMNS} FROM calls c
@@ -138,8 +138,7 @@ async function newestCalls(tx: Tx, scope: Scope, where: RawBuilder<unknown>, lim
         sql`SELECT ${PAGE_COLUMNS} FROM (
             SELECT k.id FROM org_phone_numbers a CROSS JOIN LATERAL (
               SELECT c.started_at, c.id FROM calls c
-              WHERE c.business_number_id = a.phone_number_id
-                AND c.started_at >= a.assigned_from AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until)
+              WHERE ${inAssignmentWindow('a', 'c')}
                 AND c.started_at >= ${lower} AND c.started_at < ${upper} AND ${where}
               ORDER BY c.started_at DESC, c.id DESC LIMIT ${limit}) k
             WHERE a.org_id = ${scope.orgId}
@@ -217,11 +216,7 @@ export async function listCalls(
 
 export async function getCall(tx: Tx, orgId: string | null, callId: string) {
   // By primary key, then the org check: the call must fall inside one of the org's windows for its number.
-  const inOrg =
-    orgId === null
-      ? sql`true`
-      : sql`EXISTS (SELECT 1 FROM org_phone_numbers a WHERE a.org_id = ${orgId} AND a.phone_number_id = c.business_number_id
-          AND a.assigned_from <= c.started_at AND (a.assigned_until IS NULL OR c.started_at < a.assigned_until))`;
+  const inOrg = orgId === null ? sql`true` : callInOrg(orgId, 'c');
   const rows = await withAgentNames(
     sql`SELECT ${COLUMNS} FROM calls c
       JOIN phone_numbers p ON p.id = c.business_number_id WHERE c.id = ${callId} AND ${inOrg}`,

@@ -34,7 +34,7 @@ export function toMetricsQuery(q: RangeQuery, orgId: string | null): MetricsQuer
     ...(q.to ? { to: q.to } : {}),
     ...(q.interval ? { interval: q.interval } : {}),
     ...(q.tz ? { tz: q.tz } : {}),
-    compare: q.compare !== 'false',
+    ...(q.compare ? { compare: q.compare === 'true' } : {}),
   };
 }
 
@@ -150,7 +150,11 @@ export function registerMetricsRoutes(app: App, deps: AppDeps): void {
           const answer = await deps.dashboard.json(key, async () => {
             const result = await ctx.read((tx) => endpoint.run(tx, metricsQuery));
             if (sort && fields && 'items' in result && Array.isArray(result.items)) {
-              return { ...result, items: sortItems(result.items as object[], sort, fields) };
+              const sorted = { ...result, items: sortItems(result.items as object[], sort, fields) };
+              const previous = 'previous' in result ? (result.previous as { items: object[] } | null) : null;
+              return previous
+                ? { ...sorted, previous: { ...previous, items: sortItems(previous.items, sort, fields) } }
+                : sorted;
             }
             return result;
           });

@@ -15,7 +15,14 @@ export const RangeQuerySchema = z.object({
     .openapi({ description: 'ISO date (whole local day) or instant', example: '2026-03-01' }),
   to: z.string().max(40).optional().openapi({ description: 'ISO date (inclusive) or instant', example: '2026-03-31' }),
   interval: z.enum(['hour', 'day', 'week', 'month']).optional(),
-  compare: z.enum(['true', 'false']).optional().openapi({ description: 'false omits the previous period' }),
+  compare: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({
+      description:
+        'Also answer the previous period (`previous`): on by default for KPIs (false omits it), off by default for ' +
+        'the series and the breakdowns (true adds it)',
+    }),
   tz: z
     .string()
     .max(64)
@@ -92,89 +99,102 @@ export const KpisSchema = z
   })
   .openapi('Kpis');
 
+const SeriesPointSchema = z.strictObject({
+  bucketStart: z.string(),
+  totalCalls: count,
+  offered: count,
+  outbound: count,
+  answered: count,
+  missed: count,
+  voicemail: count,
+  serviceLevelPct: nullableNumber,
+  avgWaitSeconds: nullableNumber,
+});
+
+const PREVIOUS = 'The same answer for the previous period when asked with compare=true, else null';
+
+/** Bucket i of the previous period is bucket i of the range, one period back. */
+const previousPoints = orNull(z.strictObject({ range: RangeSchema, points: z.array(SeriesPointSchema) })).openapi({
+  description: PREVIOUS,
+});
+const previousItems = <T extends z.ZodType>(item: T) =>
+  orNull(z.strictObject({ range: RangeSchema, items: z.array(item) })).openapi({ description: PREVIOUS });
+
 export const SeriesSchema = z
   .strictObject({
     interval: z.enum(['hour', 'day', 'week', 'month']),
     timezone: z.string(),
     range: RangeSchema,
-    points: z.array(
-      z.strictObject({
-        bucketStart: z.string(),
-        totalCalls: count,
-        offered: count,
-        outbound: count,
-        answered: count,
-        missed: count,
-        voicemail: count,
-        serviceLevelPct: nullableNumber,
-        avgWaitSeconds: nullableNumber,
-      }),
-    ),
+    points: z.array(SeriesPointSchema),
+    previous: previousPoints,
   })
   .openapi('Series');
+
+const QueueSummaryItemSchema = z.strictObject({
+  queueName: z.string().nullable(),
+  totalCalls: count.openapi({
+    description: 'Inbound calls of the queue (the summary counts inbound calls only)',
+  }),
+  answered: count,
+  missed: count,
+  voicemail: count,
+  shortAbandoned: count,
+  answerRatePct: nullableNumber,
+  serviceLevelPct: nullableNumber,
+  avgWaitSeconds: nullableNumber,
+});
 
 export const QueueSummarySchema = z
   .strictObject({
     range: RangeSchema,
-    items: z.array(
-      z.strictObject({
-        queueName: z.string().nullable(),
-        totalCalls: count.openapi({
-          description: 'Inbound calls of the queue (the summary counts inbound calls only)',
-        }),
-        answered: count,
-        missed: count,
-        voicemail: count,
-        shortAbandoned: count,
-        answerRatePct: nullableNumber,
-        serviceLevelPct: nullableNumber,
-        avgWaitSeconds: nullableNumber,
-      }),
-    ),
+    items: z.array(QueueSummaryItemSchema),
+    previous: previousItems(QueueSummaryItemSchema),
   })
   .openapi('QueueSummary');
+
+const AgentBreakdownItemSchema = z.strictObject({
+  agentExtension: z.string(),
+  agentName: z.string().nullable(),
+  answered: count,
+  outbound: count,
+  outboundConnected: count,
+  avgWaitSeconds: nullableNumber,
+  avgConnectedTalkSeconds: nullableNumber.openapi({
+    description:
+      "Mean talk time of the agent's connected calls: answered inbound and connected outbound " +
+      '(the KPI avgTalkSeconds counts answered inbound calls only)',
+  }),
+  totalTalkSeconds: z.number().openapi({ description: "Talk time of the agent's connected calls, summed" }),
+});
 
 export const AgentBreakdownSchema = z
   .strictObject({
     range: RangeSchema,
-    items: z.array(
-      z.strictObject({
-        agentExtension: z.string(),
-        agentName: z.string().nullable(),
-        answered: count,
-        outbound: count,
-        outboundConnected: count,
-        avgWaitSeconds: nullableNumber,
-        avgConnectedTalkSeconds: nullableNumber.openapi({
-          description:
-            "Mean talk time of the agent's connected calls: answered inbound and connected outbound " +
-            '(the KPI avgTalkSeconds counts answered inbound calls only)',
-        }),
-        totalTalkSeconds: z.number().openapi({ description: "Talk time of the agent's connected calls, summed" }),
-      }),
-    ),
+    items: z.array(AgentBreakdownItemSchema),
+    previous: previousItems(AgentBreakdownItemSchema),
   })
   .openapi('AgentBreakdown');
+
+const NumberBreakdownItemSchema = z.strictObject({
+  phoneNumberId: z.string(),
+  e164: z.string(),
+  label: z.string().nullable(),
+  totalCalls: count.openapi({ description: 'offered + outbound' }),
+  offered: count,
+  answered: count,
+  missed: count,
+  voicemail: count,
+  outbound: count,
+  answerRatePct: nullableNumber,
+  serviceLevelPct: nullableNumber,
+  avgWaitSeconds: nullableNumber,
+});
 
 export const NumberBreakdownSchema = z
   .strictObject({
     range: RangeSchema,
-    items: z.array(
-      z.strictObject({
-        phoneNumberId: z.string(),
-        e164: z.string(),
-        label: z.string().nullable(),
-        totalCalls: count.openapi({ description: 'offered + outbound' }),
-        offered: count,
-        answered: count,
-        missed: count,
-        voicemail: count,
-        outbound: count,
-        answerRatePct: nullableNumber,
-        serviceLevelPct: nullableNumber,
-        avgWaitSeconds: nullableNumber,
-      }),
-    ),
+    items: z.array(NumberBreakdownItemSchema),
+    previous: previousItems(NumberBreakdownItemSchema),
   })
   .openapi('NumberBreakdown');
 

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import type { DB } from '../db/types.js';
 import type { Logger } from '../http/logger.js';
+import { callInOrg } from '../metrics/scope.js';
 import { STALE_CONNECTED_MS, STALE_RINGING_MS } from './live-store.js';
 import type { Clock } from './transport.js';
 
@@ -59,9 +60,7 @@ export async function liveSnapshot(tx: Tx, orgId: string, now: number): Promise<
     LEFT JOIN agents ag ON ag.provider = 'mightycall' AND ag.provider_account = lc.provider_account AND ag.extension = lc.extension
     WHERE ((lc.state = 'ringing' AND lc.last_event_at > ${ringingAfter})
         OR (lc.state = 'connected' AND lc.last_event_at > ${connectedAfter}))
-      AND EXISTS (
-        SELECT 1 FROM org_phone_numbers a WHERE a.org_id = ${orgId} AND a.phone_number_id = lc.business_number_id
-          AND a.assigned_from <= lc.started_at AND (a.assigned_until IS NULL OR lc.started_at < a.assigned_until))
+      AND ${callInOrg(orgId, 'lc')}
     ORDER BY lc.started_at, lc.call_id`.execute(tx);
 
   const agents = await sql<{

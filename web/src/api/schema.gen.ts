@@ -2782,7 +2782,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description false omits the previous period */
+                    /** @description Also answer the previous period (`previous`): on by default for KPIs (false omits it), off by default for the series and the breakdowns (true adds it) */
                     compare?: "true" | "false";
                     /** @description ISO date (whole local day) or instant */
                     from?: string;
@@ -2971,7 +2971,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description false omits the previous period */
+                    /** @description Also answer the previous period (`previous`): on by default for KPIs (false omits it), off by default for the series and the breakdowns (true adds it) */
                     compare?: "true" | "false";
                     /** @description ISO date (whole local day) or instant */
                     from?: string;
@@ -3073,7 +3073,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description false omits the previous period */
+                    /** @description Also answer the previous period (`previous`): on by default for KPIs (false omits it), off by default for the series and the breakdowns (true adds it) */
                     compare?: "true" | "false";
                     /** @description ISO date (whole local day) or instant */
                     from?: string;
@@ -3248,7 +3248,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description false omits the previous period */
+                    /** @description Also answer the previous period (`previous`): on by default for KPIs (false omits it), off by default for the series and the breakdowns (true adds it) */
                     compare?: "true" | "false";
                     /** @description ISO date (whole local day) or instant */
                     from?: string;
@@ -3348,7 +3348,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description false omits the previous period */
+                    /** @description Also answer the previous period (`previous`): on by default for KPIs (false omits it), off by default for the series and the breakdowns (true adds it) */
                     compare?: "true" | "false";
                     /** @description ISO date (whole local day) or instant */
                     from?: string;
@@ -3448,7 +3448,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description false omits the previous period */
+                    /** @description Also answer the previous period (`previous`): on by default for KPIs (false omits it), off by default for the series and the breakdowns (true adds it) */
                     compare?: "true" | "false";
                     /** @description ISO date (whole local day) or instant */
                     from?: string;
@@ -5138,7 +5138,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description false omits the previous period */
+                    /** @description Also answer the previous period (`previous`): on by default for KPIs (false omits it), off by default for the series and the breakdowns (true adds it) */
                     compare?: "true" | "false";
                     /** @description ISO date (whole local day) or instant */
                     from?: string;
@@ -5327,7 +5327,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description false omits the previous period */
+                    /** @description Also answer the previous period (`previous`): on by default for KPIs (false omits it), off by default for the series and the breakdowns (true adds it) */
                     compare?: "true" | "false";
                     /** @description ISO date (whole local day) or instant */
                     from?: string;
@@ -5446,6 +5446,22 @@ export interface components {
                 /** @description Talk time of the agent's connected calls, summed */
                 totalTalkSeconds: number;
             }[];
+            /** @description The same answer for the previous period when asked with compare=true, else null */
+            previous: {
+                items: {
+                    agentExtension: string;
+                    agentName: string | null;
+                    answered: number;
+                    /** @description Mean talk time of the agent's connected calls: answered inbound and connected outbound (the KPI avgTalkSeconds counts answered inbound calls only) */
+                    avgConnectedTalkSeconds: number | null;
+                    avgWaitSeconds: number | null;
+                    outbound: number;
+                    outboundConnected: number;
+                    /** @description Talk time of the agent's connected calls, summed */
+                    totalTalkSeconds: number;
+                }[];
+                range: components["schemas"]["Range"];
+            } | null;
             range: components["schemas"]["Range"];
         };
         ApiKey: {
@@ -5829,6 +5845,25 @@ export interface components {
                 totalCalls: number;
                 voicemail: number;
             }[];
+            /** @description The same answer for the previous period when asked with compare=true, else null */
+            previous: {
+                items: {
+                    answered: number;
+                    answerRatePct: number | null;
+                    avgWaitSeconds: number | null;
+                    e164: string;
+                    label: string | null;
+                    missed: number;
+                    offered: number;
+                    outbound: number;
+                    phoneNumberId: string;
+                    serviceLevelPct: number | null;
+                    /** @description offered + outbound */
+                    totalCalls: number;
+                    voicemail: number;
+                }[];
+                range: components["schemas"]["Range"];
+            } | null;
             range: components["schemas"]["Range"];
         };
         Org: {
@@ -5874,6 +5909,22 @@ export interface components {
                 totalCalls: number;
                 voicemail: number;
             }[];
+            /** @description The same answer for the previous period when asked with compare=true, else null */
+            previous: {
+                items: {
+                    answered: number;
+                    answerRatePct: number | null;
+                    avgWaitSeconds: number | null;
+                    missed: number;
+                    queueName: string | null;
+                    serviceLevelPct: number | null;
+                    shortAbandoned: number;
+                    /** @description Inbound calls of the queue (the summary counts inbound calls only) */
+                    totalCalls: number;
+                    voicemail: number;
+                }[];
+                range: components["schemas"]["Range"];
+            } | null;
             range: components["schemas"]["Range"];
         };
         Range: {
@@ -5898,6 +5949,21 @@ export interface components {
                 totalCalls: number;
                 voicemail: number;
             }[];
+            /** @description The same answer for the previous period when asked with compare=true, else null */
+            previous: {
+                points: {
+                    answered: number;
+                    avgWaitSeconds: number | null;
+                    bucketStart: string;
+                    missed: number;
+                    offered: number;
+                    outbound: number;
+                    serviceLevelPct: number | null;
+                    totalCalls: number;
+                    voicemail: number;
+                }[];
+                range: components["schemas"]["Range"];
+            } | null;
             range: components["schemas"]["Range"];
             timezone: string;
         };

@@ -1,0 +1,196 @@
+// Every metric defined once: the sums counted over calls (SQL, rollup column, merge) and the figures derived from them.
+// Queries over raw calls, reads of the daily rollups, merges in JS and the rollup triggers of migration 0005 (checked
+// by definitions.test.ts) all come from these two tables.
+import { type RawBuilder, sql } from 'kysely';
+import type { FigureName, Figures } from './schema.js';
+
+/** The org settings a sum depends on; in a query they are parameters, in the rollup triggers the org's columns. */
+export interface Thresholds {
+  slThresholdSeconds: number;
+  shortAbandonSeconds: number;
+}
+
+interface SumDefinition {
+  /** the key in Sums and the column alias of every query */
+  name: string;
+  /** the column of org_daily_rollups */
+  column: string;
+  /** count the calls, sum a column of them, or take its maximum (a maximum merges by max, not +) */
+  agg: 'count' | 'sum' | 'max';
+  of?: 'wait_seconds' | 'talk_seconds';
+  direction: 'inbound' | 'outbound';
+  status?: 'answered' | 'voicemail' | 'missed';
+  wait?: { op: '<' | '<='; than: keyof Thresholds };
+  type: 'int' | 'float8';
+}
+
+export const SUMS = [
+  { name: 'offered', column: 'offered', agg: 'count', direction: 'inbound', type: 'int' },
+  { name: 'outbound', column: 'outbound', agg: 'count', direction: 'outbound', type: 'int' },
+  { name: 'answered', column: 'answered', agg: 'count', direction: 'inbound', status: 'answered', type: 'int' },
+  { name: 'voicemail', column: 'voicemail', agg: 'count', direction: 'inbound', status: 'voicemail', type: 'int' },
+  { name: 'missed', column: 'missed', agg: 'count', direction: 'inbound', status: 'missed', type: 'int' },
+  {
+    name: 'shortAbandoned',
+    column: 'short_abandoned',
+    agg: 'count',
+    direction: 'inbound',
+    status: 'missed',
+    wait: { op: '<', than: 'shortAbandonSeconds' },
+    type: 'int',
+  },
+  {
+    name: 'slAnswered',
+    column: 'sl_answered',
+    agg: 'count',
+    direction: 'inbound',
+    status: 'answered',
+    wait: { op: '<=', than: 'slThresholdSeconds' },
+    type: 'int',
+  },
+  {
+    name: 'waitSumAnswered',
+    column: 'wait_sum_answered',
+    agg: 'sum',
+    of: 'wait_seconds',
+    direction: 'inbound',
+    status: 'answered',
+    type: 'float8',
+  },
+  { name: 'waitMax', column: 'wait_max', agg: 'max', of: 'wait_seconds', direction: 'inbound', type: 'float8' },
+  {
+    name: 'talkSumAnswered',
+    column: 'talk_sum_answered',
+    agg: 'sum',
+    of: 'talk_seconds',
+    direction: 'inbound',
+    status: 'answered',
+    type: 'float8',
+  },
+  {
+    name: 'outboundConnected',
+    column: 'outbound_connected',
+    agg: 'count',
+    direction: 'outbound',
+    status: 'answered',
+    type: 'int',
+  },
+  {
+    name: 'outboundTalkSum',
+    column: 'outbound_talk_sum',
+    agg: 'sum',
+    of: 'talk_seconds',
+    direction: 'outbound',
+    status: 'answered',
+    type: 'float8',
+  },
+] as const satisfies readonly SumDefinition[];
+
+type Def = (typeof SUMS)[number];
+
+/** Sums and counts only; every rate and average is derived from these (sum, then divide). A maximum of nothing is null. */
+export type Sums = { [D in Def as D['name']]: D['agg'] extends 'max' ? number | null : number };
+export type SumName = keyof Sums;
+
+export const EMPTY_SUMS: Sums = Object.fromEntries(SUMS.map((d) => [d.name, d.agg === 'max' ? null : 0])) as Sums;
+
+export function mergeSums(a: Sums, b: Sums): Sums {
+  const out = { ...a } as Record<SumName, number | null>;
+  for (const d of SUMS) {
+    const x = a[d.name];
+    const y = b[d.name];
+    out[d.name] = d.agg === 'max' ? (x === null ? y : y === null ? x : Math.max(x, y)) : (x as number) + (y as number);
+  }
+  return out as Sums;
+}
+
+/** SQL for a threshold: a parameter in queries, a column reference (e.g. `o.sl_threshold_seconds`) in triggers. */
+export type ThresholdSql = Record<keyof Thresholds, RawBuilder<unknown>>;
+
+export const thresholdParams = (t: Thresholds): ThresholdSql => ({
+  slThresholdSeconds: sql`${t.slThresholdSeconds}`,
+  shortAbandonSeconds: sql`${t.shortAbandonSeconds}`,
+});
+
+/** The aggregate of one sum over calls aliased `alias`, without a cast or a name (the form the triggers use). */
+export function aggregateOf(d: Def, alias: string, t: ThresholdSql): RawBuilder<unknown> {
+  const col = (name: string) => sql.raw(`${alias}.${name}`);
+  const conditions: RawBuilder<unknown>[] = [sql`${col('direction')} = ${sql.lit(d.direction)}`];
+  if ('status' in d) conditions.push(sql`${col('status')} = ${sql.lit(d.status)}`);
+  if ('wait' in d) conditions.push(sql`${col('wait_seconds')} ${sql.raw(d.wait.op)} ${t[d.wait.than]}`);
+  const filter = sql`FILTER (WHERE ${sql.join(conditions, sql` AND `)})`;
+  if (d.agg === 'count') return sql`count(*) ${filter}`;
+  if (d.agg === 'max') return sql`max(${col(d.of)}) ${filter}`;
+  return sql`coalesce(sum(${col(d.of)}) ${filter}, 0)`;
+}
+
+const named = (d: Def, value: RawBuilder<unknown>) => sql`(${value})::${sql.raw(d.type)} AS ${sql.ref(d.name)}`;
+
+/** Every sum over the calls aliased `alias`, as the select list of a query. */
+export function aggregates(t: Thresholds, alias = 'c'): RawBuilder<unknown> {
+  const params = thresholdParams(t);
+  return sql.join(SUMS.map((d) => named(d, aggregateOf(d, alias, params))));
+}
+
+/** Every sum over daily rollup rows aliased `alias` (sums of sums, max of maxima). */
+export function rollupAggregates(alias = 'r'): RawBuilder<unknown> {
+  return sql.join(
+    SUMS.map((d) => {
+      const col = sql.raw(`${alias}.${d.column}`);
+      return named(d, d.agg === 'max' ? sql`max(${col})` : sql`coalesce(sum(${col}), 0)`);
+    }),
+  );
+}
+
+/** How a rollup row absorbs another (an upsert's `SET`): `r` the stored row, `excluded` the new one. */
+export function rollupMergeOf(d: Def): string {
+  return d.agg === 'max'
+    ? `${d.column} = greatest(r.${d.column}, excluded.${d.column})`
+    : `${d.column} = r.${d.column} + excluded.${d.column}`;
+}
+
+/** Short abandons (callers who hung up almost at once) leave every denominator. */
+const handled = (s: Sums) => s.offered - s.shortAbandoned;
+
+/** One decimal, half away from zero. */
+export function round1(value: number): number {
+  const scaled = Math.abs(value) * 10;
+  return (Math.sign(value) * Math.round(scaled + 1e-9)) / 10;
+}
+
+export function ratio(numerator: number, denominator: number, scale = 1): number | null {
+  return denominator > 0 ? round1((numerator / denominator) * scale) : null;
+}
+
+/** Each published figure and how it derives from the sums, in the order of every answer (docs/metrics.md). */
+export const FIGURES: { [K in FigureName]: (s: Sums) => Figures[K] } = {
+  totalCalls: (s) => s.offered + s.outbound,
+  offeredCalls: (s) => s.offered,
+  outboundCalls: (s) => s.outbound,
+  answeredCalls: (s) => s.answered,
+  missedCalls: (s) => s.missed,
+  voicemailCalls: (s) => s.voicemail,
+  shortAbandonedCalls: (s) => s.shortAbandoned,
+  answerRatePct: (s) => ratio(s.answered, handled(s), 100),
+  serviceLevelPct: (s) => ratio(s.slAnswered, handled(s), 100),
+  abandonRatePct: (s) => ratio(s.missed - s.shortAbandoned, handled(s), 100),
+  avgWaitSeconds: (s) => ratio(s.waitSumAnswered, s.answered),
+  longestWaitSeconds: (s) => (s.waitMax === null ? null : round1(s.waitMax)),
+  avgTalkSeconds: (s) => ratio(s.talkSumAnswered, s.answered),
+  outboundConnectedCalls: (s) => s.outboundConnected,
+  outboundAvgTalkSeconds: (s) => ratio(s.outboundTalkSum, s.outboundConnected),
+};
+
+/** Measures of the agents breakdown, which count an agent's inbound and outbound calls together. */
+export const AGENT_FIGURES = {
+  /** answered inbound + connected outbound */
+  connectedCalls: (s: Sums) => s.answered + s.outboundConnected,
+  totalTalkSeconds: (s: Sums) => round1(s.talkSumAnswered + s.outboundTalkSum),
+  avgConnectedTalkSeconds: (s: Sums) => ratio(s.talkSumAnswered + s.outboundTalkSum, s.answered + s.outboundConnected),
+};
+
+export function deriveFigures(s: Sums): Figures {
+  return Object.fromEntries(
+    (Object.keys(FIGURES) as FigureName[]).map((name) => [name, FIGURES[name](s)]),
+  ) as unknown as Figures;
+}

@@ -1,0 +1,207 @@
+// The one way figures are read: a query (org or platform, range, zone, dimension, with or without the previous
+// period) → a plan per period (whole local days from the daily rollups where the dimension allows, raw calls for
+// the rest) → one SQL statement → sums per period and key. Every view (KPIs, series, queue, agents, numbers,
+// platform-wide) goes through run(); views only derive and shape.
+import { type RawBuilder, sql } from 'kysely';
+import type { Tx } from '../db/tenant.js';
+import { aggregates, EMPTY_SUMS, mergeSums, rollupAggregates, type Sums, type Thresholds } from './definitions.js';
+import { advance, previousRange, type RangeRequest, type ResolvedRange, resolveRange, truncate } from './range.js';
+import { scopedCalls } from './scope.js';
+import { type OrgContext, type OrgSettingsMemo, perSettings, readWithSettings } from './settings.js';
+import { localParts } from './zoned.js';
+
+export interface MetricsQuery extends RangeRequest {
+  orgId: string | null;
+  /** platform-wide views only; an org always uses its own zone */
+  tz?: string;
+  /** also read the previous period (the route's default depends on the view) */
+  compare?: boolean;
+  /** the server's memo of org settings (services.ts): with it, a warm dashboard read is one statement */
+  settings?: OrgSettingsMemo;
+}
+
+/** What the sums are grouped by; each key's columns come back under these names. */
+export interface DimensionKeys {
+  total: Record<string, never>;
+  bucket: { bucket: number };
+  queue: { queueName: string | null };
+  agent: { agentExtension: string; providerAccount: string; provider: string };
+  number: { phoneNumberId: string; e164: string; label: string | null };
+}
+export type Dimension = keyof DimensionKeys;
+
+interface DimensionSql {
+  /** the key columns over raw calls `c` (and `p`, the number, when joinNumber), named as in DimensionKeys */
+  keys: (range: ResolvedRange) => RawBuilder<unknown>[];
+  /** the calls the dimension counts, appended to the scope's WHERE */
+  where?: RawBuilder<unknown>;
+  joinNumber?: boolean;
+  /** the key columns over daily rollups `r`, when the rollups can answer this dimension */
+  rollupKeys?: (range: ResolvedRange) => RawBuilder<unknown>[];
+}
+
+const bucketStarts = (range: ResolvedRange) => sql`${range.buckets.map((d) => d.toISOString())}::timestamptz[]`;
+
+const DIMENSIONS: Record<Dimension, DimensionSql> = {
+  total: { keys: () => [], rollupKeys: () => [] },
+  bucket: {
+    keys: (range) => [sql`(width_bucket(c.started_at, ${bucketStarts(range)}) - 1)::int AS bucket`],
+    rollupKeys: (range) => [
+      sql`(width_bucket(r.day::timestamp AT TIME ZONE ${range.timezone}, ${bucketStarts(range)}) - 1)::int AS bucket`,
+    ],
+  },
+  queue: { keys: () => [sql`c.queue_name AS "queueName"`], where: sql`c.direction = 'inbound'` },
+  agent: {
+    keys: () => [
+      sql`c.agent_extension AS "agentExtension"`,
+      sql`c.provider_account AS "providerAccount"`,
+      sql`c.provider`,
+    ],
+    where: sql`c.agent_extension IS NOT NULL`,
+  },
+  number: {
+    keys: () => [sql`c.business_number_id AS "phoneNumberId"`, sql`p.e164`, sql`p.label`],
+    joinNumber: true,
+  },
+};
+
+interface Window {
+  from: Date;
+  to: Date;
+}
+
+export interface ReadPlan {
+  /** whole local days served by rollups, as [fromDay, toDay) dates */
+  days: { fromDay: string; toDay: string } | null;
+  /** the rest, read from raw calls */
+  raw: Window[];
+}
+
+const localDate = (d: Date, tz: string) => {
+  const p = localParts(d, tz);
+  return `${String(p.year).padStart(4, '0')}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+};
+
+/** Whole local days of an org's window come from its daily rollups; partial days at the edges from raw calls. */
+export function planRead(orgId: string | null, window: Window, tz: string): ReadPlan {
+  if (orgId === null) return { days: null, raw: [window] };
+  const startOfFrom = truncate(window.from, 'day', tz);
+  const firstMidnight = startOfFrom.getTime() === window.from.getTime() ? window.from : advance(startOfFrom, 'day', tz);
+  const lastMidnight = truncate(window.to, 'day', tz);
+  if (firstMidnight >= lastMidnight) return { days: null, raw: [window] };
+  const raw: Window[] = [];
+  if (window.from < firstMidnight) raw.push({ from: window.from, to: firstMidnight });
+  if (lastMidnight < window.to) raw.push({ from: lastMidnight, to: window.to });
+  return { days: { fromDay: localDate(firstMidnight, tz), toDay: localDate(lastMidnight, tz) }, raw };
+}
+
+const groupBy = (keys: RawBuilder<unknown>[]) =>
+  keys.length === 0 ? sql`` : sql`GROUP BY ${sql.raw(keys.map((_, i) => i + 2).join(', '))}`;
+
+const withPart = (part: number, keys: RawBuilder<unknown>[]) => sql.join([sql`${part}::int AS part`, ...keys]);
+
+/**
+ * The statement of a query: for each period (`part` 0 the range, 1 the previous period), its rollup days and raw
+ * edges, grouped by the dimension's keys, as one UNION ALL. `rollups: false` reads raw calls only (the truth the
+ * rollups are tested against, and the benchmark's baseline).
+ */
+export function runSql(
+  ctx: Pick<OrgContext, 'orgId' | 'timezone'> & { thresholds: Thresholds },
+  windows: ResolvedRange[],
+  dimension: Dimension,
+  options: { rollups?: boolean } = {},
+): RawBuilder<{ part: number } & Sums> {
+  const dim = DIMENSIONS[dimension];
+  const parts: RawBuilder<unknown>[] = [];
+  windows.forEach((range, part) => {
+    // Daily rollups can fill day, week and month buckets, never hours.
+    const hourly = dimension === 'bucket' && range.interval === 'hour';
+    const rollupKeys = options.rollups === false || hourly ? undefined : dim.rollupKeys;
+    const plan = rollupKeys ? planRead(ctx.orgId, range, ctx.timezone) : { days: null, raw: [range] };
+    if (plan.days && rollupKeys && ctx.orgId !== null) {
+      const keys = rollupKeys(range);
+      parts.push(sql`SELECT ${withPart(part, keys)}, ${rollupAggregates('r')} FROM org_daily_rollups r
+        WHERE r.org_id = ${ctx.orgId} AND r.day >= ${plan.days.fromDay}::date AND r.day < ${plan.days.toDay}::date
+        ${groupBy(keys)}`);
+    }
+    for (const w of plan.raw) {
+      const keys = dim.keys(range);
+      const from = scopedCalls({ orgId: ctx.orgId, from: w.from, to: w.to }, { joinNumber: dim.joinNumber ?? false });
+      const where = dim.where ? sql`AND ${dim.where}` : sql``;
+      parts.push(
+        sql`SELECT ${withPart(part, keys)}, ${aggregates(ctx.thresholds)} FROM ${from} ${where} ${groupBy(keys)}`,
+      );
+    }
+  });
+  return sql`${sql.join(parts, sql` UNION ALL `)}`;
+}
+
+export interface Group<K> {
+  key: K;
+  current: Sums;
+  /** null when the previous period was not asked for; zeros when the key had nothing then */
+  previous: Sums | null;
+}
+
+export interface RunResult<K> {
+  ctx: OrgContext;
+  range: ResolvedRange;
+  previousRange: ResolvedRange | null;
+  /** in no particular order; `total` has exactly one group */
+  groups: Group<K>[];
+}
+
+/** Rows of runSql summed per key and period. */
+export function groupRows<K>(
+  rows: ReadonlyArray<Record<string, unknown>>,
+  dimension: Dimension,
+  compare: boolean,
+): Group<K>[] {
+  const sumNames = new Set(Object.keys(EMPTY_SUMS));
+  const groups = new Map<string, Group<K>>();
+  for (const row of rows) {
+    const key: Record<string, unknown> = {};
+    const sums: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(row)) {
+      if (sumNames.has(name)) sums[name] = value;
+      else if (name !== 'part' && !name.startsWith('vs_org_')) key[name] = value;
+    }
+    const id = JSON.stringify(key);
+    let group = groups.get(id);
+    if (!group) {
+      group = { key: key as K, current: EMPTY_SUMS, previous: compare ? EMPTY_SUMS : null };
+      groups.set(id, group);
+    }
+    if (row.part === 0) group.current = mergeSums(group.current, sums as Sums);
+    else if (group.previous) group.previous = mergeSums(group.previous, sums as Sums);
+  }
+  if (dimension === 'total' && groups.size === 0) {
+    groups.set('{}', { key: {} as K, current: EMPTY_SUMS, previous: compare ? EMPTY_SUMS : null });
+  }
+  return [...groups.values()];
+}
+
+/** Runs a query grouped by `dimension`: one statement, the org's settings read and checked in it. */
+export async function run<D extends Dimension>(
+  tx: Tx,
+  query: MetricsQuery,
+  dimension: D,
+  now = new Date(),
+): Promise<RunResult<DimensionKeys[D]>> {
+  const compare = query.compare === true;
+  const windowsFor = perSettings((ctx) => {
+    const range = resolveRange(query, ctx.timezone, now);
+    return compare ? [range, previousRange(range)] : [range];
+  });
+  const { ctx, rows } = await readWithSettings(tx, query.settings, query.orgId, query.tz, 'part', (c) =>
+    runSql(c, windowsFor(c), dimension),
+  );
+  const [range, previous] = windowsFor(ctx);
+  if (!range) throw new Error('run: no range');
+  return {
+    ctx,
+    range,
+    previousRange: previous ?? null,
+    groups: groupRows<DimensionKeys[D]>(rows as Array<Record<string, unknown>>, dimension, compare),
+  };
+}
