@@ -193,6 +193,14 @@ async function main() {
         'series 12 months daily': await time(() => get(`/api/calls/series?${q}&range=year&interval=day`)),
         'recent 50': await time(() => get(`/api/calls/recent?${q}&limit=50`)),
         'calls page 100': await time(() => get(`/api/calls?${q}&limit=100`)),
+        'queue summary 30 days': await time(() => get(`/api/calls/queue-summary?${q}&range=month`)),
+        'queue summary 12 months': await time(() => get(`/api/calls/queue-summary?${q}&range=year`)),
+        'agents 12 months': await time(() => get(`/api/metrics/agents?${q}&range=year`)),
+        'numbers 12 months': await time(() => get(`/api/metrics/numbers?${q}&range=year`)),
+        'agents 12 months + previous': await time(() => get(`/api/metrics/agents?${q}&range=year&compare=true`)),
+        // Platform-wide (the agency owner, no org): still read from the raw calls, so a few rounds only.
+        'platform kpis 12 months': await time(() => get('/api/metrics/kpis?range=year'), 10, 2),
+        'platform queue summary 12 months': await time(() => get('/api/calls/queue-summary?range=year'), 10, 2),
       };
       // The API ÷ floor ratio from samples taken in alternating rounds: this machine's speed drifts by tens of per
       // cent within minutes, and two figures measured minutes apart would compare two different machines.
@@ -237,6 +245,13 @@ const TARGETS: Record<string, [number, number]> = {
   'series 12 months daily': [30, 60],
   'recent 50': [5, 10],
   'calls page 100': [10, 20],
+  'queue summary 30 days': [15, 30],
+  'queue summary 12 months': [15, 30],
+  'agents 12 months': [15, 30],
+  'numbers 12 months': [15, 30],
+  'agents 12 months + previous': [15, 30],
+  'platform kpis 12 months': [15, 30],
+  'platform queue summary 12 months': [15, 30],
 };
 
 async function report(results: Record<string, unknown>) {

@@ -1,11 +1,23 @@
-// The rollup triggers (SQL in migration 0005) and the published figures cannot drift from the metric definitions:
-// the deployed trigger functions must contain exactly the aggregates and merges the definitions render, the rollup
-// table must have exactly their columns, and the figures must be the schema's, in its order.
+// The rollup triggers (SQL in migrations) and the published figures cannot drift from the metric definitions: the
+// functions a migrated database runs must be exactly what rollup-sql.ts generates from the definitions today, the
+// rollup tables must have exactly their columns, and the figures must be the schema's, in its order.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
-import { aggregateOf, deriveFigures, EMPTY_SUMS, FIGURES, mergeSums, rollupMergeOf, SUMS } from './definitions.js';
+import { sqlText } from '../db/sql-text.js';
+import {
+  aggregateOf,
+  deriveFigures,
+  EMPTY_SUMS,
+  FIGURES,
+  mergeSums,
+  ROLLUP_TABLES,
+  rollupMergeOf,
+  SUMS,
+} from './definitions.js';
+import { rollupFunctions } from './rollup-sql.js';
 import { FiguresSchema } from './schema.js';
+import { inAssignmentWindow } from './scope.js';
 
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 
@@ -27,39 +39,43 @@ describe.each(testTargets())('metric definitions on %s', (target) => {
     return squash(body);
   }
 
-  /** The definitions' aggregates over calls `alias`, with the org's own thresholds (as the triggers read them). */
-  function renderedAggregates(alias: string): string {
+  it('the database runs exactly the rollup functions the definitions generate today', async () => {
+    const functions = rollupFunctions();
+    expect(functions.map((f) => f.name)).toEqual([
+      'vs_rebuild_org_rollups',
+      'vs_calls_rollup_insert',
+      'vs_calls_rollup_update',
+      'vs_calls_rollup_delete',
+    ]);
+    for (const f of functions) {
+      const generated = squash(`${f.declare ? `DECLARE ${f.declare} ` : ''}BEGIN ${f.body} END`);
+      expect(await functionBody(f.name), f.name).toBe(generated);
+    }
+  });
+
+  it('the generated functions state each sum and the scope rule as the queries do', () => {
+    const rebuild = squash(rollupFunctions()[0]?.body ?? '');
     const orgThresholds = {
       slThresholdSeconds: sql.raw('o.sl_threshold_seconds'),
       shortAbandonSeconds: sql.raw('o.short_abandon_seconds'),
     };
-    const each = SUMS.map((d) => aggregateOf(d, alias, orgThresholds).compile(database.db));
-    for (const compiled of each) expect(compiled.parameters).toEqual([]);
-    return each.map((c) => squash(c.sql)).join(', ');
-  }
-
-  it('the rollup rebuild and the insert trigger aggregate exactly the defined sums, in the table’s order', async () => {
-    const rebuild = await functionBody('vs_rebuild_org_rollups');
-    const insert = await functionBody('vs_calls_rollup_insert');
-    expect(rebuild).toContain(
-      `SELECT p_org, (c.started_at AT TIME ZONE o.timezone)::date AS day, ${renderedAggregates('c')} FROM`,
-    );
-    expect(insert).toContain(
-      `(n.started_at AT TIME ZONE o.timezone)::date, ${renderedAggregates('n')} FROM new_calls n`,
-    );
-  });
-
-  it('the insert trigger merges each sum into a stored day as the definitions say (max by greatest)', async () => {
-    const insert = await functionBody('vs_calls_rollup_insert');
+    for (const d of SUMS) expect(rebuild).toContain(squash(sqlText(aggregateOf(d, 'c', orgThresholds))));
+    expect(rebuild).toContain(squash(sqlText(inAssignmentWindow('a', 'c'))));
+    const insert = squash(rollupFunctions()[1]?.body ?? '');
     expect(insert).toContain(`DO UPDATE SET ${SUMS.map(rollupMergeOf).join(', ')};`);
   });
 
-  it('org_daily_rollups holds exactly one column per defined sum, in order', async () => {
-    const columns = await sql<{ column_name: string }>`SELECT column_name FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = 'org_daily_rollups' ORDER BY ordinal_position`.execute(
-      database.db,
-    );
-    expect(columns.rows.map((r) => r.column_name)).toEqual(['org_id', 'day', ...SUMS.map((d) => d.column)]);
+  it('each rollup table holds its key columns and one column per defined sum, in order', async () => {
+    for (const t of Object.values(ROLLUP_TABLES)) {
+      const columns = await sql<{ column_name: string }>`SELECT column_name FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = ${t.table} ORDER BY ordinal_position`.execute(
+        database.db,
+      );
+      expect(
+        columns.rows.map((r) => r.column_name),
+        t.table,
+      ).toEqual(['org_id', 'day', ...t.keys.map((k) => k.column), ...SUMS.map((d) => d.column)]);
+    }
   });
 });
 

@@ -86,7 +86,7 @@ export const SUMS = [
   },
 ] as const satisfies readonly SumDefinition[];
 
-type Def = (typeof SUMS)[number];
+export type Def = (typeof SUMS)[number];
 
 /** Sums and counts only; every rate and average is derived from these (sum, then divide). A maximum of nothing is null. */
 export type Sums = { [D in Def as D['name']]: D['agg'] extends 'max' ? number | null : number };
@@ -112,13 +112,19 @@ export const thresholdParams = (t: Thresholds): ThresholdSql => ({
   shortAbandonSeconds: sql`${t.shortAbandonSeconds}`,
 });
 
-/** The aggregate of one sum over calls aliased `alias`, without a cast or a name (the form the triggers use). */
-export function aggregateOf(d: Def, alias: string, t: ThresholdSql): RawBuilder<unknown> {
+/** Which calls a sum counts, over calls aliased `alias`. */
+export function conditionsOf(d: Def, alias: string, t: ThresholdSql): RawBuilder<unknown>[] {
   const col = (name: string) => sql.raw(`${alias}.${name}`);
   const conditions: RawBuilder<unknown>[] = [sql`${col('direction')} = ${sql.lit(d.direction)}`];
   if ('status' in d) conditions.push(sql`${col('status')} = ${sql.lit(d.status)}`);
   if ('wait' in d) conditions.push(sql`${col('wait_seconds')} ${sql.raw(d.wait.op)} ${t[d.wait.than]}`);
-  const filter = sql`FILTER (WHERE ${sql.join(conditions, sql` AND `)})`;
+  return conditions;
+}
+
+/** The aggregate of one sum over calls aliased `alias`, without a cast or a name (the form the triggers use). */
+export function aggregateOf(d: Def, alias: string, t: ThresholdSql): RawBuilder<unknown> {
+  const col = (name: string) => sql.raw(`${alias}.${name}`);
+  const filter = sql`FILTER (WHERE ${sql.join(conditionsOf(d, alias, t), sql` AND `)})`;
   if (d.agg === 'count') return sql`count(*) ${filter}`;
   if (d.agg === 'max') return sql`max(${col(d.of)}) ${filter}`;
   return sql`coalesce(sum(${col(d.of)}) ${filter}, 0)`;
@@ -141,6 +147,52 @@ export function rollupAggregates(alias = 'r'): RawBuilder<unknown> {
     }),
   );
 }
+
+/**
+ * The same sum over calls `alias` that carry a `sign` column, +1 for a call added and -1 for one taken away: what
+ * a change of calls adds to a rollup row. A maximum cannot be taken back: it sees the added calls only, and the
+ * triggers recompute it where a removed call may have held it.
+ */
+export function signedAggregateOf(d: Def, alias: string, t: ThresholdSql): RawBuilder<unknown> {
+  const col = (name: string) => sql.raw(`${alias}.${name}`);
+  const conditions = conditionsOf(d, alias, t);
+  const filter = (extra: RawBuilder<unknown>[] = []) =>
+    sql`FILTER (WHERE ${sql.join([...conditions, ...extra], sql` AND `)})`;
+  if (d.agg === 'count') return sql`coalesce(sum(${col('sign')}) ${filter()}, 0)`;
+  if (d.agg === 'max') return sql`max(${col(d.of)}) ${filter([sql`${col('sign')} = 1`])}`;
+  return sql`coalesce(sum(${col('sign')} * ${col(d.of)}) ${filter()}, 0)`;
+}
+
+/** A rollup table: the sums of an org's calls per local day and per the dimension's key columns. */
+export interface RollupTable {
+  table: string;
+  /** columns of both calls and the rollup table; `name` is the key's name in answers */
+  keys: ReadonlyArray<{ column: string; name: string; type: 'text' | 'uuid'; nullable: boolean }>;
+  /** the calls the table counts, over calls aliased `alias` */
+  where?: (alias: string) => string;
+}
+
+export const ROLLUP_TABLES = {
+  total: { table: 'org_daily_rollups', keys: [] },
+  queue: {
+    table: 'org_daily_queue_rollups',
+    keys: [{ column: 'queue_name', name: 'queueName', type: 'text', nullable: true }],
+    where: (alias) => `${alias}.direction = 'inbound'`,
+  },
+  agent: {
+    table: 'org_daily_agent_rollups',
+    keys: [
+      { column: 'agent_extension', name: 'agentExtension', type: 'text', nullable: false },
+      { column: 'provider_account', name: 'providerAccount', type: 'text', nullable: false },
+      { column: 'provider', name: 'provider', type: 'text', nullable: false },
+    ],
+    where: (alias) => `${alias}.agent_extension IS NOT NULL`,
+  },
+  number: {
+    table: 'org_daily_number_rollups',
+    keys: [{ column: 'business_number_id', name: 'phoneNumberId', type: 'uuid', nullable: false }],
+  },
+} as const satisfies Record<string, RollupTable>;
 
 /** How a rollup row absorbs another (an upsert's `SET`): `r` the stored row, `excluded` the new one. */
 export function rollupMergeOf(d: Def): string {

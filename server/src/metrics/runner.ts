@@ -4,7 +4,16 @@
 // platform-wide) goes through run(); views only derive and shape.
 import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
-import { aggregates, EMPTY_SUMS, mergeSums, rollupAggregates, type Sums, type Thresholds } from './definitions.js';
+import {
+  aggregates,
+  EMPTY_SUMS,
+  mergeSums,
+  ROLLUP_TABLES,
+  type RollupTable,
+  rollupAggregates,
+  type Sums,
+  type Thresholds,
+} from './definitions.js';
 import { advance, previousRange, type RangeRequest, type ResolvedRange, resolveRange, truncate } from './range.js';
 import { scopedCalls } from './scope.js';
 import { type OrgContext, type OrgSettingsMemo, perSettings, readWithSettings } from './settings.js';
@@ -36,32 +45,46 @@ interface DimensionSql {
   /** the calls the dimension counts, appended to the scope's WHERE */
   where?: RawBuilder<unknown>;
   joinNumber?: boolean;
-  /** the key columns over daily rollups `r`, when the rollups can answer this dimension */
-  rollupKeys?: (range: ResolvedRange) => RawBuilder<unknown>[];
+  /** the daily rollup table (as `r`) that answers this dimension for whole local days, and its key columns */
+  rollup: { from: string; keys: (range: ResolvedRange) => RawBuilder<unknown>[] };
 }
 
 const bucketStarts = (range: ResolvedRange) => sql`${range.buckets.map((d) => d.toISOString())}::timestamptz[]`;
 
+/** A rollup table's key columns over `alias`, under their names in answers. */
+const keysOf = (t: RollupTable, alias: string) =>
+  t.keys.map((k) => sql`${sql.raw(`${alias}.${k.column}`)} AS ${sql.ref(k.name)}`);
+const whereOf = (t: RollupTable) => (t.where ? sql.raw(t.where('c')) : undefined);
+const NUMBER_LABELS = [sql`p.e164`, sql`p.label`];
+
 const DIMENSIONS: Record<Dimension, DimensionSql> = {
-  total: { keys: () => [], rollupKeys: () => [] },
+  total: { keys: () => [], rollup: { from: `${ROLLUP_TABLES.total.table} r`, keys: () => [] } },
   bucket: {
     keys: (range) => [sql`(width_bucket(c.started_at, ${bucketStarts(range)}) - 1)::int AS bucket`],
-    rollupKeys: (range) => [
-      sql`(width_bucket(r.day::timestamp AT TIME ZONE ${range.timezone}, ${bucketStarts(range)}) - 1)::int AS bucket`,
-    ],
+    rollup: {
+      from: `${ROLLUP_TABLES.total.table} r`,
+      keys: (range) => [
+        sql`(width_bucket(r.day::timestamp AT TIME ZONE ${range.timezone}, ${bucketStarts(range)}) - 1)::int AS bucket`,
+      ],
+    },
   },
-  queue: { keys: () => [sql`c.queue_name AS "queueName"`], where: sql`c.direction = 'inbound'` },
+  queue: {
+    keys: () => keysOf(ROLLUP_TABLES.queue, 'c'),
+    where: whereOf(ROLLUP_TABLES.queue),
+    rollup: { from: `${ROLLUP_TABLES.queue.table} r`, keys: () => keysOf(ROLLUP_TABLES.queue, 'r') },
+  },
   agent: {
-    keys: () => [
-      sql`c.agent_extension AS "agentExtension"`,
-      sql`c.provider_account AS "providerAccount"`,
-      sql`c.provider`,
-    ],
-    where: sql`c.agent_extension IS NOT NULL`,
+    keys: () => keysOf(ROLLUP_TABLES.agent, 'c'),
+    where: whereOf(ROLLUP_TABLES.agent),
+    rollup: { from: `${ROLLUP_TABLES.agent.table} r`, keys: () => keysOf(ROLLUP_TABLES.agent, 'r') },
   },
   number: {
-    keys: () => [sql`c.business_number_id AS "phoneNumberId"`, sql`p.e164`, sql`p.label`],
+    keys: () => [...keysOf(ROLLUP_TABLES.number, 'c'), ...NUMBER_LABELS],
     joinNumber: true,
+    rollup: {
+      from: `${ROLLUP_TABLES.number.table} r JOIN phone_numbers p ON p.id = r.business_number_id`,
+      keys: () => [...keysOf(ROLLUP_TABLES.number, 'r'), ...NUMBER_LABELS],
+    },
   },
 };
 
@@ -116,11 +139,11 @@ export function runSql(
   windows.forEach((range, part) => {
     // Daily rollups can fill day, week and month buckets, never hours.
     const hourly = dimension === 'bucket' && range.interval === 'hour';
-    const rollupKeys = options.rollups === false || hourly ? undefined : dim.rollupKeys;
-    const plan = rollupKeys ? planRead(ctx.orgId, range, ctx.timezone) : { days: null, raw: [range] };
-    if (plan.days && rollupKeys && ctx.orgId !== null) {
-      const keys = rollupKeys(range);
-      parts.push(sql`SELECT ${withPart(part, keys)}, ${rollupAggregates('r')} FROM org_daily_rollups r
+    const rollups = options.rollups !== false && !hourly;
+    const plan = rollups ? planRead(ctx.orgId, range, ctx.timezone) : { days: null, raw: [range] };
+    if (plan.days && ctx.orgId !== null) {
+      const keys = dim.rollup.keys(range);
+      parts.push(sql`SELECT ${withPart(part, keys)}, ${rollupAggregates('r')} FROM ${sql.raw(dim.rollup.from)}
         WHERE r.org_id = ${ctx.orgId} AND r.day >= ${plan.days.fromDay}::date AND r.day < ${plan.days.toDay}::date
         ${groupBy(keys)}`);
     }

@@ -1,0 +1,224 @@
+// The SQL that keeps the daily rollups exact, generated from the metric definitions and the one scope rule, so the
+// triggers cannot state a sum or "a call belongs to an org" differently from the queries. A migration holds the
+// generated text (write-rollup-migration.ts writes it); definitions.test.ts checks that the functions a migrated
+// database runs are exactly what this file generates today.
+import { sql } from 'kysely';
+import { sqlText } from '../db/sql-text.js';
+import {
+  aggregateOf,
+  conditionsOf,
+  type Def,
+  ROLLUP_TABLES,
+  type RollupTable,
+  rollupMergeOf,
+  SUMS,
+  signedAggregateOf,
+  type ThresholdSql,
+} from './definitions.js';
+import { inAssignmentWindow } from './scope.js';
+
+/** In the triggers the thresholds are the org's own columns (`o` is the org's row). */
+const ORG_THRESHOLDS: ThresholdSql = {
+  slThresholdSeconds: sql.raw('o.sl_threshold_seconds'),
+  shortAbandonSeconds: sql.raw('o.short_abandon_seconds'),
+};
+
+const TABLES: RollupTable[] = Object.values(ROLLUP_TABLES);
+/** The columns of calls the triggers read from the transition tables. */
+const CALL_COLUMNS = [
+  'business_number_id',
+  'started_at',
+  'direction',
+  'status',
+  'wait_seconds',
+  'talk_seconds',
+  'queue_name',
+  'agent_extension',
+  'provider_account',
+  'provider',
+];
+
+const text = (d: Def, alias: string) => sqlText(aggregateOf(d, alias, ORG_THRESHOLDS));
+const window = (a: string, call: string) => sqlText(inAssignmentWindow(a, call));
+const localDay = (alias: string, zone = 'o.timezone') => `(${alias}.started_at AT TIME ZONE ${zone})::date`;
+const keyCols = (t: RollupTable, alias: string) => t.keys.map((k) => `${alias}.${k.column}`);
+const where = (t: RollupTable, alias: string, first: 'WHERE' | 'AND') =>
+  t.where ? `\n  ${first} ${t.where(alias)}` : '';
+const groupBy = (t: RollupTable, from: number) =>
+  Array.from({ length: 2 + t.keys.length - from + 1 }, (_, i) => i + from).join(', ');
+const conflictKey = (t: RollupTable) => ['org_id', 'day', ...t.keys.map((k) => k.column)].join(', ');
+const sameKeys = (t: RollupTable, x: string, y: string) =>
+  t.keys.map((k) => ` AND ${x}.${k.column} IS NOT DISTINCT FROM ${y}.${k.column}`).join('');
+
+function columnType(d: Def): string {
+  if (d.type === 'int') return 'integer NOT NULL';
+  return d.agg === 'max' ? 'numeric' : 'numeric NOT NULL';
+}
+
+/** The table, its key and its read policy (the same as org_daily_rollups: admins and the org's members). */
+export function createTableSql(t: RollupTable): string {
+  const keys = t.keys.map((k) => `  ${k.column} ${k.type}${k.nullable ? '' : ' NOT NULL'},\n`).join('');
+  const sums = SUMS.map((d) => `  ${d.column} ${columnType(d)}`).join(',\n');
+  const nullable = t.keys.some((k) => k.nullable);
+  const key = nullable ? '' : `,\n  PRIMARY KEY (${conflictKey(t)})`;
+  const unique = nullable
+    ? `\nCREATE UNIQUE INDEX ${t.table}_key ON ${t.table} (${conflictKey(t)}) NULLS NOT DISTINCT;`
+    : '';
+  return `CREATE TABLE ${t.table} (
+  org_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  day date NOT NULL,
+${keys}${sums}${key}
+);${unique}
+ALTER TABLE ${t.table} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ${t.table} FORCE ROW LEVEL SECURITY;
+CREATE POLICY ${t.table}_read ON ${t.table} FOR SELECT
+  USING ((SELECT vs_is_admin()) OR org_id = ANY ((SELECT vs_visible_org_ids())::uuid[]));
+`;
+}
+
+/** Rebuilds one table's rows of an org for the local days p_days (NULL: every day) from the raw calls. */
+function rebuildSql(t: RollupTable): string {
+  const keys = keyCols(t, 'c');
+  return `DELETE FROM ${t.table} WHERE org_id = p_org AND (p_days IS NULL OR day = ANY (p_days));
+INSERT INTO ${t.table} (${conflictKey(t)}, ${SUMS.map((d) => d.column).join(', ')})
+SELECT p_org, ${localDay('c')}, ${[...keys, ...SUMS.map((d) => text(d, 'c'))].join(', ')}
+FROM organizations o
+JOIN org_phone_numbers a ON a.org_id = o.id
+JOIN calls c ON ${window('a', 'c')} AND c.started_at >= lo AND c.started_at < hi
+WHERE o.id = p_org AND (p_days IS NULL OR ${localDay('c')} = ANY (p_days))${where(t, 'c', 'AND')}
+GROUP BY ${groupBy(t, 2)};`;
+}
+
+/** Adds the signed calls `x` (+1 added, -1 removed) to one table. */
+function applySql(t: RollupTable, source: string): string {
+  const signed = SUMS.map((d) => sqlText(signedAggregateOf(d, 'x', ORG_THRESHOLDS)));
+  return `WITH x AS (${source})
+INSERT INTO ${t.table} AS r (${conflictKey(t)}, ${SUMS.map((d) => d.column).join(', ')})
+SELECT a.org_id, ${localDay('x')}, ${[...keyCols(t, 'x'), ...signed].join(', ')}
+FROM x
+JOIN org_phone_numbers a ON ${window('a', 'x')}
+JOIN organizations o ON o.id = a.org_id${where(t, 'x', 'WHERE')}
+GROUP BY ${groupBy(t, 1)}
+ON CONFLICT (${conflictKey(t)}) DO UPDATE SET ${SUMS.map(rollupMergeOf).join(', ')};`;
+}
+
+/** A removed call may have held a day's maximum: recompute each maximum it could have held, from the raw calls. */
+function maxFixSql(t: RollupTable): string {
+  return SUMS.filter((d) => d.agg === 'max')
+    .map((d) => {
+      const cond = (alias: string) => sqlText(sql.join(conditionsOf(d, alias, ORG_THRESHOLDS), sql` AND `));
+      const of = 'of' in d ? d.of : '';
+      return `UPDATE ${t.table} r SET ${d.column} = (
+  SELECT max(c.${of}) FILTER (WHERE ${cond('c')})
+  FROM org_phone_numbers a JOIN calls c ON ${window('a', 'c')}
+    AND c.started_at >= (r.day::timestamp AT TIME ZONE g.timezone)
+    AND c.started_at < ((r.day + 1)::timestamp AT TIME ZONE g.timezone)
+  JOIN organizations o ON o.id = a.org_id
+  WHERE a.org_id = r.org_id${where(t, 'c', 'AND')}${sameKeys(t, 'c', 'r')})
+FROM (
+  SELECT a.org_id, ${localDay('x')} AS day, o.timezone, ${[...keyCols(t, 'x'), `max(x.${of}) FILTER (WHERE ${cond('x')}) AS removed`].join(', ')}
+  FROM old_calls x
+  JOIN org_phone_numbers a ON ${window('a', 'x')}
+  JOIN organizations o ON o.id = a.org_id${where(t, 'x', 'WHERE')}
+  GROUP BY ${groupBy(t, 1)}, ${3 + t.keys.length}
+) g
+WHERE r.org_id = g.org_id AND r.day = g.day${sameKeys(t, 'r', 'g')} AND g.removed >= r.${d.column};`;
+    })
+    .join('\n');
+}
+
+const columns = (alias: string) => CALL_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+const ADDED = `SELECT ${columns('n')}, 1 AS sign FROM new_calls n`;
+const REMOVED = `SELECT ${columns('gone')}, -1 AS sign FROM old_calls gone`;
+
+export interface RollupFunction {
+  name: string;
+  signature: string;
+  declare: string;
+  body: string;
+}
+
+/** Every function that keeps the rollups exact, with the bodies as the database must run them. */
+export function rollupFunctions(): RollupFunction[] {
+  const each = (f: (t: RollupTable) => string) => TABLES.map(f).join('\n');
+  return [
+    {
+      name: 'vs_rebuild_org_rollups',
+      signature: 'p_org uuid, p_days date[]',
+      declare: `tz text;
+lo timestamptz := '-infinity';
+hi timestamptz := 'infinity';`,
+      body: `SELECT timezone INTO tz FROM organizations WHERE id = p_org;
+IF tz IS NULL THEN RETURN; END IF;
+IF p_days IS NOT NULL THEN
+  lo := (SELECT min(d) FROM unnest(p_days) d)::timestamp AT TIME ZONE tz;
+  hi := ((SELECT max(d) FROM unnest(p_days) d) + 1)::timestamp AT TIME ZONE tz;
+END IF;
+${each(rebuildSql)}`,
+    },
+    {
+      name: 'vs_calls_rollup_insert',
+      signature: '',
+      declare: '',
+      body: `${each((t) => applySql(t, ADDED))}\nRETURN NULL;`,
+    },
+    {
+      name: 'vs_calls_rollup_update',
+      signature: '',
+      declare: '',
+      body: `${each((t) => applySql(t, `${ADDED} UNION ALL ${REMOVED}`))}\n${each(maxFixSql)}\nRETURN NULL;`,
+    },
+    {
+      name: 'vs_calls_rollup_delete',
+      signature: '',
+      declare: '',
+      body: `${each((t) => applySql(t, REMOVED))}\n${each(maxFixSql)}\nRETURN NULL;`,
+    },
+  ];
+}
+
+function functionSql(f: RollupFunction): string {
+  const returns = f.signature ? 'void' : 'trigger';
+  const declare = f.declare ? `DECLARE\n${f.declare}\n` : '';
+  return `CREATE OR REPLACE FUNCTION %1$I.${f.name}(${f.signature}) RETURNS ${returns}
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = %1$I, pg_temp AS $b$
+${declare}BEGIN
+${f.body}
+END $b$;`;
+}
+
+/** The migration that adds the breakdown rollups and makes every change of calls a delta (no day rebuilt). */
+export function rollupMigrationSql(): string {
+  return `-- Generated by server/src/metrics/write-rollup-migration.ts from server/src/metrics/definitions.ts: do not edit.
+-- Daily rollups per queue, per agent and per business number beside the org totals, so every breakdown reads a few
+-- hundred rows; and changes of calls applied as deltas (a removed call's sums taken back, a maximum it may have
+-- held recomputed for its day) instead of rebuilding every touched org-day from the raw calls.
+${TABLES.filter((t) => t.table !== ROLLUP_TABLES.total.table)
+  .map(createTableSql)
+  .join('\n')}
+DROP TRIGGER calls_rollup_insert ON calls;
+DROP TRIGGER calls_rollup_update ON calls;
+DROP TRIGGER calls_rollup_delete ON calls;
+DROP FUNCTION vs_calls_rollup_rebuild();
+DROP FUNCTION vs_calls_rollup_delete();
+
+DO $fn$
+DECLARE
+  s text := current_schema();
+BEGIN
+  EXECUTE format($f$
+${rollupFunctions().map(functionSql).join('\n\n')}
+  $f$, s);
+END $fn$;
+
+CREATE TRIGGER calls_rollup_insert AFTER INSERT ON calls
+  REFERENCING NEW TABLE AS new_calls FOR EACH STATEMENT EXECUTE FUNCTION vs_calls_rollup_insert();
+CREATE TRIGGER calls_rollup_update AFTER UPDATE ON calls
+  REFERENCING OLD TABLE AS old_calls NEW TABLE AS new_calls FOR EACH STATEMENT EXECUTE FUNCTION vs_calls_rollup_update();
+CREATE TRIGGER calls_rollup_delete AFTER DELETE ON calls
+  REFERENCING OLD TABLE AS old_calls FOR EACH STATEMENT EXECUTE FUNCTION vs_calls_rollup_delete();
+
+-- Existing data (an upgrade): build every org's rows once.
+SELECT vs_rebuild_org_rollups(id, NULL) FROM organizations;
+`;
+}
