@@ -125,7 +125,7 @@ describe.each(testTargets())('webhook connection cache on %s', (target) => {
       },
       Guid: `0a000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
       ApiKey: apiKey,
-      // Now: the receiver refuses events stamped outside its window (event-window.ts).
+      // Now: the receiver refuses events stamped outside its window (ingest/event-window.ts).
       Timestamp: new Date().toISOString(),
     });
   };

@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
-import { HOSTS, normalizeBaseUrl } from './client.js';
+import { HOSTS, normalizeBaseUrl } from './client/client.js';
 import type { ConnectionCache } from './connection-cache.js';
 import type { ConnectionHost, MightyCallConnectionsTable, SyncJob } from './db-types.js';
 import { type SecretBox, secretDigest } from './secrets.js';
