@@ -6,7 +6,7 @@ import { openTestDatabase, type TestDatabase, testTargets } from '../../test/sup
 import { createUser } from '../../test/support/fixtures.js';
 import { createConnection, mightyCallApp, type TestServer } from '../../test/support/mightycall.js';
 import { ConnectionCache, type WebhookConnection } from './connection-cache.js';
-import type { ConnectionRow } from './connections.js';
+import type { ConnectionRow } from './db-types.js';
 import { secretDigest } from './secrets.js';
 
 const PASSWORD = 'a-long-test-password-1';

@@ -9,19 +9,14 @@ import { QuotaBudget } from './client/quota.js';
 import { TokenCache } from './client/tokens.js';
 import { type Clock, systemClock } from './client/transport.js';
 import { ConnectionCache, type ConnectionCacheOptions } from './connection-cache.js';
-import {
-  COLUMNS,
-  type ConnectionRow,
-  type ConnectionSecrets,
-  loadSecrets,
-  webhookSecretDigests,
-} from './connections.js';
+import { COLUMNS, type ConnectionSecrets, loadSecrets, webhookSecretDigests } from './connections.js';
+import type { ConnectionRow } from './db-types.js';
 import { EventWindow } from './ingest/event-window.js';
+import { InboxWorker } from './ingest/fold-loop.js';
 import { insertInboxRows } from './ingest/inbox.js';
 import { InboxWriter } from './ingest/inbox-writer.js';
 import { IngestMeter } from './ingest/ingest-meter.js';
 import { LiveHub } from './ingest/live.js';
-import { InboxWorker } from './ingest/worker.js';
 import { parseSecretKey, SecretBox } from './secrets.js';
 import { SyncScheduler } from './sync/scheduler.js';
 

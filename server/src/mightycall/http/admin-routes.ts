@@ -7,7 +7,6 @@ import { defineRoute, json, jsonBody, type RouteContext } from '../../http/route
 import type { MightyCallClient } from '../client/client.js';
 import { MightyCallError, QuotaDeferred } from '../client/transport.js';
 import {
-  type ConnectionRow,
   createConnection,
   deleteConnection,
   getConnection,
@@ -15,7 +14,8 @@ import {
   toView,
   updateConnection,
 } from '../connections.js';
-import { requestSync } from '../sync/scheduler.js';
+import type { ConnectionRow } from '../db-types.js';
+import { requestSync } from '../sync/state.js';
 import { type ConnectionSummary, connectionStatus, summarize } from '../sync/status.js';
 import { DAY_MS } from '../sync/sync-jobs.js';
 import {

@@ -24,8 +24,9 @@ import {
 } from '../../../test/support/mightycall.js';
 import type { MightyCallClient } from '../client/client.js';
 import { systemClock } from '../client/transport.js';
+import { InboxWorker } from './fold-loop.js';
 import { foldCall } from './live-fold.js';
-import { InboxWorker, type WorkerHooks } from './worker.js';
+import type { WorkerHooks } from './worker-deps.js';
 
 const PASSWORD = 'a-long-test-password-1';
 const NUMBERS = ['+12125550141', '+12125550142', '+18005550199'];

@@ -5,22 +5,27 @@ import { systemPrincipal } from '../../auth/principal.js';
 import { type Tx, withPrincipal } from '../../db/tenant.js';
 import type { DB } from '../../db/types.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
-import type { Logger } from '../../http/logger.js';
+import { errorMessage, type Logger } from '../../http/logger.js';
 import type { MightyCallClient } from '../client/client.js';
 import { type Clock, QuotaDeferred } from '../client/transport.js';
-import { COLUMNS, type ConnectionRow, SYNC_JOBS } from '../connections.js';
-import type { SyncJob } from '../db-types.js';
-import { messageOf } from '../ingest/worker.js';
+import { COLUMNS } from '../connections.js';
+import type { ConnectionRow, SyncJob } from '../db-types.js';
 import {
-  backfillOf,
-  type CallsState,
-  type JobContext,
-  type JobOutcome,
-  newBackfill,
-  syncAgents,
-  syncCalls,
-  syncNumbers,
-} from './sync-jobs.js';
+  claimLease,
+  connectionsDue,
+  isJobDue,
+  markLostRunFailed,
+  markRunFailed,
+  markRunStarted,
+  markRunSucceeded,
+  markRunWaitingQuota,
+  releaseLease,
+  renewLease,
+  SYNC_JOBS,
+  saveCallsProgress,
+  scheduleRetry,
+} from './state.js';
+import { type CallsState, type JobContext, type JobOutcome, syncAgents, syncCalls, syncNumbers } from './sync-jobs.js';
 
 const SYSTEM = systemPrincipal('mightycall sync');
 const LEASE_MS = 10 * 60_000;
@@ -35,30 +40,6 @@ export interface SchedulerDeps {
   clientFor(connection: ConnectionRow): MightyCallClient;
   callsIntervalMs: number;
   tickMs?: number;
-}
-
-/** Asks for a run now: one job or all, optionally a calls backfill of N days. */
-export async function requestSync(
-  tx: Tx,
-  connectionId: string,
-  request: { job?: SyncJob | undefined; backfillDays?: number | undefined },
-  now: number,
-): Promise<SyncJob[]> {
-  const jobs = request.job ? [request.job] : request.backfillDays ? ['calls' as const] : [...SYNC_JOBS];
-  for (const job of jobs) {
-    await tx
-      .updateTable('mightycall_sync_state')
-      .set({
-        requested_at: new Date(now),
-        ...(job === 'calls' && request.backfillDays
-          ? { backfill: JSON.stringify(newBackfill(request.backfillDays, now)) }
-          : {}),
-      })
-      .where('connection_id', '=', connectionId)
-      .where('job', '=', job)
-      .execute();
-  }
-  return jobs;
 }
 
 export class SyncScheduler {
@@ -103,7 +84,7 @@ export class SyncScheduler {
       return;
     }
     this.running = this.tick()
-      .catch((error: unknown) => this.deps.logger.warn('mightycall sync pass failed', { error: messageOf(error) }))
+      .catch((error: unknown) => this.deps.logger.warn('mightycall sync pass failed', { error: errorMessage(error) }))
       .finally(() => {
         this.running = null;
         if (this.again) {
@@ -122,27 +103,12 @@ export class SyncScheduler {
   async tick(): Promise<void> {
     await this.recordLostEnds();
     const now = new Date(this.deps.clock.now());
-    const due = await this.run((tx) =>
-      tx
-        .selectFrom('mightycall_sync_state as s')
-        .innerJoin('mightycall_connections as c', 'c.id', 's.connection_id')
-        .select('s.connection_id')
-        .distinct()
-        .where('c.enabled', '=', true)
-        .where((eb) =>
-          eb.or([
-            eb('s.requested_at', 'is not', null),
-            eb('s.next_run_at', 'is', null),
-            eb('s.next_run_at', '<=', now),
-          ]),
-        )
-        .execute(),
-    );
-    for (const { connection_id } of due) {
+    const due = await this.run((tx) => connectionsDue(tx, now));
+    for (const connectionId of due) {
       try {
-        await this.runConnection(connection_id);
+        await this.runConnection(connectionId);
       } catch (error) {
-        this.deps.logger.warn('mightycall sync run failed', { connectionId: connection_id, error: messageOf(error) });
+        this.deps.logger.warn('mightycall sync run failed', { connectionId, error: errorMessage(error) });
       }
     }
   }
@@ -172,11 +138,8 @@ export class SyncScheduler {
         if (!(await this.isDue(connectionId, job))) continue;
         if (waitUntil !== null) {
           // The account's quota stopped an earlier job: the rest wait for the same moment.
-          await this.finish(connectionId, job, {
-            status: 'waiting_quota',
-            last_error: 'waiting for the daily request quota',
-            next_run_at: new Date(waitUntil),
-          });
+          const wait = { message: 'waiting for the daily request quota', resumeAt: new Date(waitUntil) };
+          await this.run((tx) => markRunWaitingQuota(tx, connectionId, job, wait, this.deps.clock.now()));
           continue;
         }
         try {
@@ -206,26 +169,11 @@ export class SyncScheduler {
    */
   private async recordLostEnds(): Promise<void> {
     for (const [key, lost] of [...this.unrecorded]) {
-      // Only over the run's own 'running' state: another process may have run the job since.
-      const row = await this.run((tx) =>
-        tx
-          .updateTable('mightycall_sync_state')
-          .set((eb) => ({
-            status: 'error',
-            last_error: lost.message,
-            last_finished_at: new Date(this.deps.clock.now()),
-            requested_at: null,
-            next_run_at: null,
-            failures: eb('failures', '+', 1),
-          }))
-          .where('connection_id', '=', lost.connectionId)
-          .where('job', '=', lost.job)
-          .where('status', '=', 'running')
-          .returning('failures')
-          .executeTakeFirst(),
+      const failures = await this.run((tx) =>
+        markLostRunFailed(tx, lost.connectionId, lost.job, lost.message, this.deps.clock.now()),
       );
-      if (row) {
-        await this.retryLater(lost.connectionId, lost.job, row.failures);
+      if (failures !== null) {
+        await this.retryLater(lost.connectionId, lost.job, failures);
         this.deps.logger.warn('mightycall sync failed', {
           connectionId: lost.connectionId,
           job: lost.job,
@@ -243,66 +191,34 @@ export class SyncScheduler {
   private async failDueJobs(connectionId: string, message: string): Promise<void> {
     for (const job of SYNC_JOBS) {
       if (!(await this.isDue(connectionId, job))) continue;
-      const failures = await this.finish(connectionId, job, {
-        status: 'error',
-        last_error: message,
-        next_run_at: null,
-      });
+      const failures = await this.run((tx) => markRunFailed(tx, connectionId, job, message, this.deps.clock.now()));
       await this.retryLater(connectionId, job, failures);
     }
   }
 
-  private async isDue(connectionId: string, job: SyncJob): Promise<boolean> {
+  private isDue(connectionId: string, job: SyncJob): Promise<boolean> {
     const now = this.deps.clock.now();
-    const state = await this.run((tx) =>
-      tx
-        .selectFrom('mightycall_sync_state')
-        .select(['requested_at', 'next_run_at'])
-        .where('connection_id', '=', connectionId)
-        .where('job', '=', job)
-        .executeTakeFirst(),
-    );
-    if (!state) return false;
-    return state.requested_at !== null || state.next_run_at === null || state.next_run_at.getTime() <= now;
+    return this.run((tx) => isJobDue(tx, connectionId, job, now));
   }
 
   /** Runs one job and records how it went; when the account's quota says stop, when it may go on. */
   private async runJob(ctx: JobContext, job: SyncJob): Promise<number | null> {
     const id = ctx.connection.id;
     const started = this.deps.clock.now();
-    const state = await this.run(async (tx) => {
-      const row = await tx
-        .updateTable('mightycall_sync_state')
-        .set((eb) => ({ status: 'running', last_started_at: new Date(started), runs: eb('runs', '+', 1) }))
-        .where('connection_id', '=', id)
-        .where('job', '=', job)
-        .returning(['watermark', 'backfill'])
-        .executeTakeFirstOrThrow();
-      return {
-        watermark: row.watermark,
-        backfill: backfillOf(row.backfill),
-      } satisfies CallsState;
-    });
+    const state = await this.run((tx) => markRunStarted(tx, id, job, started));
     try {
       const outcome = await this.perform(ctx, job, state);
       const now = this.deps.clock.now();
       const interval = job === 'calls' ? this.deps.callsIntervalMs : this.slowIntervalMs;
-      await this.finish(id, job, {
-        status: 'ok',
-        last_success_at: new Date(now),
-        last_rows: outcome.rows,
-        last_error: null,
-        next_run_at: new Date(now + interval),
-      });
+      await this.run((tx) =>
+        markRunSucceeded(tx, id, job, { rows: outcome.rows, nextRunAt: new Date(now + interval) }, now),
+      );
       this.deps.logger.info('mightycall sync', { connectionId: id, job, rows: outcome.rows, ms: now - started });
       return null;
     } catch (error) {
       if (error instanceof QuotaDeferred) {
-        await this.finish(id, job, {
-          status: 'waiting_quota',
-          last_error: error.message,
-          next_run_at: new Date(error.resumeAt),
-        });
+        const wait = { message: error.message, resumeAt: new Date(error.resumeAt) };
+        await this.run((tx) => markRunWaitingQuota(tx, id, job, wait, this.deps.clock.now()));
         this.deps.logger.info('mightycall sync waits for quota', {
           connectionId: id,
           job,
@@ -310,13 +226,10 @@ export class SyncScheduler {
         });
         return error.resumeAt;
       }
-      const failures = await this.finish(id, job, {
-        status: 'error',
-        last_error: failureMessage(error),
-        next_run_at: null,
-      });
+      const message = failureMessage(error);
+      const failures = await this.run((tx) => markRunFailed(tx, id, job, message, this.deps.clock.now()));
       await this.retryLater(id, job, failures);
-      this.deps.logger.warn('mightycall sync failed', { connectionId: id, job, error: messageOf(error) });
+      this.deps.logger.warn('mightycall sync failed', { connectionId: id, job, error: errorMessage(error) });
       return null;
     }
   }
@@ -324,14 +237,7 @@ export class SyncScheduler {
   /** Back off after repeated failures: 1, 2, 4 … intervals, at most 6 h. */
   private async retryLater(connectionId: string, job: SyncJob, failures: number): Promise<void> {
     const delay = Math.min(SLOW_MAX_MS, this.deps.callsIntervalMs * 2 ** Math.min(6, Math.max(0, failures - 1)));
-    await this.run((tx) =>
-      tx
-        .updateTable('mightycall_sync_state')
-        .set({ next_run_at: new Date(this.deps.clock.now() + delay) })
-        .where('connection_id', '=', connectionId)
-        .where('job', '=', job)
-        .execute(),
-    );
+    await this.run((tx) => scheduleRetry(tx, connectionId, job, new Date(this.deps.clock.now() + delay)));
   }
 
   private perform(ctx: JobContext, job: SyncJob, state: CallsState): Promise<JobOutcome> {
@@ -339,87 +245,23 @@ export class SyncScheduler {
     if (job === 'agents') return syncAgents(ctx);
     return syncCalls(ctx, state, async (patch) => {
       await this.run(async (tx) => {
-        await tx
-          .updateTable('mightycall_sync_state')
-          .set({
-            ...(patch.watermark ? { watermark: patch.watermark } : {}),
-            ...(patch.backfill ? { backfill: JSON.stringify(patch.backfill) } : {}),
-          })
-          .where('connection_id', '=', ctx.connection.id)
-          .where('job', '=', 'calls')
-          .execute();
-        await this.renew(tx, ctx.connection.id);
+        await saveCallsProgress(tx, ctx.connection.id, patch);
+        await renewLease(tx, ctx.connection.id, this.owner, new Date(this.deps.clock.now() + LEASE_MS));
       });
     });
   }
 
-  /** Records the end of a run; returns the failure count. */
-  private async finish(
-    connectionId: string,
-    job: SyncJob,
-    patch: {
-      status: 'ok' | 'error' | 'waiting_quota';
-      last_success_at?: Date;
-      last_rows?: number;
-      last_error: string | null;
-      next_run_at: Date | null;
-    },
-  ): Promise<number> {
-    const row = await this.run((tx) =>
-      tx
-        .updateTable('mightycall_sync_state')
-        .set((eb) => ({
-          ...patch,
-          last_finished_at: new Date(this.deps.clock.now()),
-          requested_at: null,
-          failures: patch.status === 'error' ? eb('failures', '+', 1) : eb.val(0),
-        }))
-        .where('connection_id', '=', connectionId)
-        .where('job', '=', job)
-        .returning('failures')
-        .executeTakeFirst(),
-    );
-    return row?.failures ?? 0;
-  }
-
-  private async claim(connectionId: string): Promise<boolean> {
+  private claim(connectionId: string): Promise<boolean> {
     const now = this.deps.clock.now();
-    const row = await this.run((tx) =>
-      tx
-        .updateTable('mightycall_sync_leases')
-        .set({ owner: this.owner, expires_at: new Date(now + LEASE_MS) })
-        .where('connection_id', '=', connectionId)
-        .where((eb) =>
-          eb.or([eb('owner', 'is', null), eb('expires_at', '<', new Date(now)), eb('owner', '=', this.owner)]),
-        )
-        .returning('connection_id')
-        .executeTakeFirst(),
-    );
-    return row !== undefined;
-  }
-
-  private async renew(tx: Tx, connectionId: string): Promise<void> {
-    await tx
-      .updateTable('mightycall_sync_leases')
-      .set({ expires_at: new Date(this.deps.clock.now() + LEASE_MS) })
-      .where('connection_id', '=', connectionId)
-      .where('owner', '=', this.owner)
-      .execute();
+    return this.run((tx) => claimLease(tx, connectionId, this.owner, now, LEASE_MS));
   }
 
   private async release(connectionId: string): Promise<void> {
-    await this.run((tx) =>
-      tx
-        .updateTable('mightycall_sync_leases')
-        .set({ owner: null, expires_at: null })
-        .where('connection_id', '=', connectionId)
-        .where('owner', '=', this.owner)
-        .execute(),
-    );
+    await this.run((tx) => releaseLease(tx, connectionId, this.owner));
   }
 }
 
 function failureMessage(error: unknown): string {
-  const message = messageOf(error);
+  const message = errorMessage(error);
   return (isDatabaseUnavailable(error) ? `database unavailable: ${message}` : message).slice(0, 500);
 }

@@ -1,9 +1,9 @@
 // What an admin sees of a connection: a summary per connection and the full status (jobs, quota, webhooks).
-import { sql } from 'kysely';
 import type { Tx } from '../../db/tenant.js';
 import type { QuotaUsage } from '../client/quota.js';
-import { type ConnectionRow, toView, webhookUrlOf } from '../connections.js';
-import type { SyncJob, SyncStatus } from '../db-types.js';
+import { toView, webhookUrlOf } from '../connections.js';
+import type { ConnectionRow, SyncStatus } from '../db-types.js';
+import { type JobStateRow, jobStates } from './state.js';
 import { backfillOf } from './sync-jobs.js';
 
 export interface ConnectionSummary {
@@ -25,47 +25,12 @@ export interface ConnectionSummary {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-interface JobRow {
-  job: SyncJob;
-  status: SyncStatus;
-  last_started_at: Date | null;
-  last_finished_at: Date | null;
-  last_success_at: Date | null;
-  last_rows: number;
-  last_error: string | null;
-  next_run_at: Date | null;
-  requested_at: Date | null;
-  runs: number;
-  failures: number;
-  watermark: Date | null;
-  backfill: unknown;
-}
-
-async function jobRows(tx: Tx, connectionId: string): Promise<JobRow[]> {
-  return tx
-    .selectFrom('mightycall_sync_state')
-    .select([
-      'job',
-      'status',
-      'last_started_at',
-      'last_finished_at',
-      'last_success_at',
-      'last_rows',
-      'last_error',
-      'next_run_at',
-      'requested_at',
-      'runs',
-      'failures',
-      'watermark',
-      'backfill',
-    ])
-    .where('connection_id', '=', connectionId)
-    .orderBy(sql`array_position(array['numbers','agents','calls'], job)`)
-    .execute();
-}
-
 /** The connection's overall state: an error or a quota wait of any job wins, then the calls job's. */
-function overall(jobs: readonly JobRow[]): { status: SyncStatus; lastSyncAt: Date | null; lastError: string | null } {
+function overall(jobs: readonly JobStateRow[]): {
+  status: SyncStatus;
+  lastSyncAt: Date | null;
+  lastError: string | null;
+} {
   const rank: Record<SyncStatus, number> = { error: 4, waiting_quota: 3, running: 2, ok: 1, never: 0 };
   const worst = [...jobs].sort((a, b) => rank[b.status] - rank[a.status])[0];
   const calls = jobs.find((j) => j.job === 'calls');
@@ -84,7 +49,7 @@ export async function summarize(
   quota: QuotaUsage,
 ): Promise<ConnectionSummary> {
   const view = toView(row);
-  const state = overall(await jobRows(tx, row.id));
+  const state = overall(await jobStates(tx, row.id));
   return {
     id: view.id,
     name: view.name,
@@ -128,7 +93,7 @@ export async function connectionStatus(
   now: number,
 ) {
   const connection = await summarize(tx, row, webhookToken, publicBase, quota);
-  const jobs = await jobRows(tx, row.id);
+  const jobs = await jobStates(tx, row.id);
   const inbox = await tx
     .selectFrom('mightycall_webhook_inbox')
     .select((eb) => [

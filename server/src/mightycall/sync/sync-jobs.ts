@@ -9,7 +9,7 @@ import type { MightyCallClient } from '../client/client.js';
 import { type AgentRecord, agentsFromJournal, callFromJournal, PROVIDER } from '../client/mapping.js';
 import type { Clock } from '../client/transport.js';
 import { phoneOf } from '../client/wire.js';
-import type { ConnectionRow } from '../connections.js';
+import type { ConnectionRow } from '../db-types.js';
 import { closeLiveCalls } from '../ingest/live-store.js';
 
 const SYSTEM = systemPrincipal('mightycall sync');
