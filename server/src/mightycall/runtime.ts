@@ -1,8 +1,8 @@
 // A server's MightyCall state: secret box, quota budget, token cache, clients, scheduler, inbox worker, live hub,
 // and the webhook receiver's connection cache and inbox writer. Built once by createServices (services.ts).
 import { systemPrincipal } from '../auth/principal.js';
+import type { CoreDeps } from '../core-deps.js';
 import { withPrincipal } from '../db/tenant.js';
-import type { CoreDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { MightyCallClient } from './client/client.js';
 import { QuotaBudget } from './client/quota.js';

@@ -2,8 +2,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { userIdOf } from '../../auth/principal.js';
-import type { App, AppDeps } from '../../http/context.js';
-import { defineRoute, json, jsonBody, type RouteContext } from '../../http/route.js';
+import type { App, AppDeps, RouteContext } from '../../http/context.js';
+import { defineRoute, json, jsonBody } from '../../http/route.js';
 import type { MightyCallClient } from '../client/client.js';
 import { MightyCallError, QuotaDeferred } from '../client/transport.js';
 import {
