@@ -75,7 +75,7 @@ export function toView(row: ConnectionRow): ConnectionView {
 }
 
 /** A stable, non-secret account label: the same api key always maps to the same provider account. */
-export function accountLabelFor(apiKey: string): string {
+function accountLabelFor(apiKey: string): string {
   return `mc-${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
 }
 

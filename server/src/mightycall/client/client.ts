@@ -41,7 +41,7 @@ export function normalizeBaseUrl(url: string): string {
 }
 
 /** The token endpoint sits outside the data base path: {host}/v4/auth/token. */
-export function tokenUrlOf(baseUrl: string): string {
+function tokenUrlOf(baseUrl: string): string {
   return baseUrl.replace(/\/api$/i, '/auth/token');
 }
 
@@ -75,7 +75,7 @@ export interface JournalPage {
   page: number;
 }
 
-export const JOURNAL_MAX_PAGE_SIZE = 1000;
+const JOURNAL_MAX_PAGE_SIZE = 1000;
 const MAX_PAGES = 10_000;
 
 export class MightyCallClient {

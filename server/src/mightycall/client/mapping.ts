@@ -7,7 +7,7 @@ import { enumOf, extensionOf, parseHms, parseMcTime, parseMillis, phoneOf } from
 export const PROVIDER = 'mightycall';
 
 /** One reference for a call's recording whichever path stored it; the link itself expires, /calls/{id} renews it. */
-export const recordingRefOf = (callId: string): string => `mightycall:call:${callId}`;
+const recordingRefOf = (callId: string): string => `mightycall:call:${callId}`;
 
 function statusOf(value: string | null | undefined): CallStatus | null {
   switch (enumOf(value)) {

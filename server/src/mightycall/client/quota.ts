@@ -6,8 +6,8 @@ import { withPrincipal } from '../../db/tenant.js';
 import type { DB } from '../../db/types.js';
 import { type Clock, type Priority, QuotaDeferred, type RequestBudget } from './transport.js';
 
-export const DEFAULT_DAILY_LIMIT = 2500;
-export const WINDOW_MS = 86_400_000;
+const DEFAULT_DAILY_LIMIT = 2500;
+const WINDOW_MS = 86_400_000;
 const BUCKET_MS = 60_000;
 const SYSTEM = systemPrincipal('mightycall quota');
 
@@ -16,7 +16,7 @@ const SYSTEM = systemPrincipal('mightycall quota');
  * after its webhook (live) is a nicety the journal sync also covers, so it stops first, at 60 %; background
  * sync stops at 80 %; what is left stays for an admin's "test" and for other tools on the same key.
  */
-export const PRIORITY_SHARE: Readonly<Record<Priority, number>> = { live: 0.6, sync: 0.8, interactive: 0.98 };
+const PRIORITY_SHARE: Readonly<Record<Priority, number>> = { live: 0.6, sync: 0.8, interactive: 0.98 };
 
 export function capFor(limit: number, priority: Priority): number {
   return Math.max(1, Math.floor(limit * PRIORITY_SHARE[priority]));

@@ -11,7 +11,6 @@ export const TokenSchema = z.looseObject({
   expires_in: z.coerce.number().nullish(),
   refresh_token: str,
 });
-export type TokenBody = z.infer<typeof TokenSchema>;
 
 const ParticipantSchema = z.looseObject({ name: str, extension: ext, phone: str });
 const CalledSchema = ParticipantSchema.extend({ isConnected: bool, isFirstConnected: bool });

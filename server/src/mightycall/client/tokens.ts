@@ -44,7 +44,7 @@ export class TokenCache {
 }
 
 /** Renew ahead of expiry: 60 s for day-long tokens, a tenth of the lifetime for short ones. */
-export function renewMarginMs(ttlMs: number): number {
+function renewMarginMs(ttlMs: number): number {
   return Math.min(60_000, ttlMs / 10);
 }
 

@@ -28,11 +28,6 @@ export function parseMcTime(value: string | null | undefined): McTime | null {
   return { ms, key: `${iso.slice(0, 23)}${digits.slice(3)}Z` };
 }
 
-export function parseMcDate(value: string | null | undefined): Date | null {
-  const t = parseMcTime(value);
-  return t ? new Date(t.ms) : null;
-}
-
 /** `/calls` durations: milliseconds as a string ("23066"). */
 export function parseMillis(value: string | number | null | undefined): number | null {
   if (value === null || value === undefined || value === '') return null;

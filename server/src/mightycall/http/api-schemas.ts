@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { UuidSchema } from '../../http/route.js';
 
-export const HostSchema = z.enum(['classic', 'contact-center', 'custom']).openapi({
+const HostSchema = z.enum(['classic', 'contact-center', 'custom']).openapi({
   description:
     'classic = api.mightycall.com, contact-center = ccapi.mightycall.com, custom = baseUrl (e.g. the simulator)',
 });

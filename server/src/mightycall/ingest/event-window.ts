@@ -17,7 +17,7 @@ export interface EventWindowLimits {
  * is the usual allowance (Kerberos, signed-webhook schemes) and covers the simulator, which sends a short call's
  * whole event sequence at once, stamped up to a few minutes into the call.
  */
-export const DEFAULT_EVENT_WINDOW: EventWindowLimits = { maxAgeMs: 24 * 3_600_000, maxAheadMs: 5 * 60_000 };
+const DEFAULT_EVENT_WINDOW: EventWindowLimits = { maxAgeMs: 24 * 3_600_000, maxAheadMs: 5 * 60_000 };
 
 export type EventWindowRefusal = 'too_old' | 'in_future';
 

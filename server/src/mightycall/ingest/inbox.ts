@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Tx } from '../../db/tenant.js';
 import { extensionOf, type McTime, parseMcTime } from '../client/wire.js';
 
-export const EnvelopeSchema = z.looseObject({
+const EnvelopeSchema = z.looseObject({
   EventType: z.string().trim().min(1).max(100),
   Body: z.looseObject({
     From: z.string().max(200).nullish(),
@@ -21,7 +21,7 @@ export type Envelope = z.infer<typeof EnvelopeSchema>;
 const ZERO_GUID = /^[0{}-]+$/;
 
 /** Guid when it is real; otherwise sha256 of (EventType, Body.Id, Extension, Timestamp). */
-export function dedupeKeyOf(envelope: Envelope): string {
+function dedupeKeyOf(envelope: Envelope): string {
   const guid = envelope.Guid?.trim().toLowerCase();
   if (guid && !ZERO_GUID.test(guid)) return `guid:${guid}`;
   const parts = [

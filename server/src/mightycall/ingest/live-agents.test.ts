@@ -10,7 +10,7 @@ import { type Principal, systemPrincipal } from '../../auth/principal.js';
 import { withPrincipal } from '../../db/tenant.js';
 import type { LiveSnapshot } from './live.js';
 import { foldCall, type LiveEvent } from './live-fold.js';
-import { writeFold } from './live-store.js';
+import { writeFolds } from './live-store.js';
 
 const SYSTEM = systemPrincipal('live agents test');
 const PASSWORD = 'a-long-test-password-1';
@@ -47,16 +47,20 @@ describe.each(testTargets())('live agents of orgs sharing a number on %s', (targ
     if (!fold) throw new Error('the events fold to nothing');
     const callId = `call-${serial}`;
     await withPrincipal(database.db, SYSTEM, (tx) =>
-      writeFold(
+      writeFolds(
         tx,
-        {
-          connectionId,
-          callId,
-          providerAccount: ACCOUNT,
-          businessNumberId: numberIds.get(to) ?? null,
-          recordedEnd: null,
-        },
-        fold,
+        [
+          {
+            target: {
+              connectionId,
+              callId,
+              providerAccount: ACCOUNT,
+              businessNumberId: numberIds.get(to) ?? null,
+              recordedEnd: null,
+            },
+            fold,
+          },
+        ],
         Date.now(),
       ),
     );

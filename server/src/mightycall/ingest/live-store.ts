@@ -25,11 +25,6 @@ export interface FoldTarget {
   recordedEnd: Date | null;
 }
 
-/** Replaces the call's live row and legs with the fold; a call finished for the first time is queued for fetching. */
-export async function writeFold(tx: Tx, target: FoldTarget, fold: CallFold, now: number): Promise<void> {
-  await writeFolds(tx, [{ target, fold }], now);
-}
-
 export interface FoldWrite {
   target: FoldTarget;
   fold: CallFold;
@@ -38,9 +33,9 @@ export interface FoldWrite {
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * writeFold for many calls (distinct (connection, call) pairs) in three statements: the existing rows read and
- * row-locked in one (ordered, so two writers lock in the same order), then one multi-row upsert of the calls and
- * one of their legs. The lock keeps what the row already says (closed by the journal, fetch state moved by a
+ * Replaces the live rows and legs of many calls (distinct (connection, call) pairs) with their folds, in three
+ * statements: the existing rows read and row-locked in one (ordered, so two writers lock in the same order), then
+ * one multi-row upsert of the calls and one of their legs. The lock keeps what the row already says (closed by the journal, fetch state moved by a
  * fetch) from changing between the read and the write. Semantics per call, as ever:
  * - the journal (sync) may have closed the call already; events never reopen it;
  * - a call already in calls (recordedEnd) is over and has nothing to fetch;

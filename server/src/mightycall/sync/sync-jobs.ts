@@ -32,7 +32,7 @@ export interface JobOutcome {
 }
 
 /** Progress of an on-demand backfill, kept in mightycall_sync_state.backfill and shown by /status. */
-export const BackfillSchema = z.object({
+const BackfillSchema = z.object({
   days: z.number(),
   fromMs: z.number(),
   toMs: z.number(),
@@ -139,7 +139,7 @@ export async function syncNumbers(ctx: JobContext): Promise<JobOutcome> {
   return { rows: live.size + gone.size };
 }
 
-export async function upsertAgents(tx: Tx, account: string, agents: Iterable<AgentRecord>): Promise<number> {
+async function upsertAgents(tx: Tx, account: string, agents: Iterable<AgentRecord>): Promise<number> {
   const unique = new Map<string, AgentRecord>();
   for (const a of agents) unique.set(a.extension, a);
   if (unique.size === 0) return 0;
@@ -211,7 +211,7 @@ export async function syncAgents(ctx: JobContext): Promise<JobOutcome> {
 }
 
 /** Journal calls of [fromMs, toMs) → calls (plus the agents they name); live calls they finish are closed. */
-export async function syncCallWindow(ctx: JobContext, fromMs: number, toMs: number): Promise<number> {
+async function syncCallWindow(ctx: JobContext, fromMs: number, toMs: number): Promise<number> {
   const account = ctx.connection.provider_account;
   let rows = 0;
   for await (const page of ctx.client.journal({ fromMs, toMs, priority: 'sync' })) {
@@ -233,7 +233,7 @@ export async function syncCallWindow(ctx: JobContext, fromMs: number, toMs: numb
 }
 
 /** Day-sized slices of [fromMs, toMs): each one costs at least one request, so the quota plan can stop between them. */
-export function slicesOf(fromMs: number, toMs: number): Array<[number, number]> {
+function slicesOf(fromMs: number, toMs: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (let start = fromMs; start < toMs; start += DAY_MS) out.push([start, Math.min(toMs, start + DAY_MS)]);
   return out;
