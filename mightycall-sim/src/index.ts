@@ -16,7 +16,7 @@ export type { AccountSummary, SettingsPatch, SimControl } from './control.js';
 export type { FaultInput, FaultKind, FaultRule } from './faults.js';
 export { JOURNAL_MAX_PAGE_SIZE } from './journal.js';
 export type { LiveOptions, LiveStatus } from './live.js';
-export { DEFAULT_DAILY_QUOTA, retryAfterMessage, type UsageStats } from './quota.js';
+export { DEFAULT_DAILY_QUOTA, type UsageStats } from './quota.js';
 export type { ScriptedCall } from './script.js';
 export {
   createSimulator,
@@ -26,6 +26,7 @@ export {
   type StartOptions,
   startSimulator,
 } from './simulator.js';
+export { retryAfterMessage } from './throttle.js';
 export type {
   AccountSettings,
   CallKind,

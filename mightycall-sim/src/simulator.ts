@@ -10,12 +10,12 @@ import { createControl, type SimControl } from './control.js';
 import type { SimEnv } from './env.js';
 import { FaultInjector, faultMiddleware } from './faults.js';
 import { type LiveOptions, LiveTraffic } from './live.js';
-import { quotaMiddleware } from './quota.js';
 import { accountRoutes } from './routes/account.js';
 import { callRoutes } from './routes/calls.js';
 import { controlRoutes } from './routes/control.js';
 import { journalRoutes } from './routes/journal.js';
 import { mediaHandler } from './routes/media.js';
+import { quotaMiddleware } from './throttle.js';
 import type { SimAccount } from './types.js';
 import { WebhookEmitter } from './webhooks.js';
 

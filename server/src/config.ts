@@ -121,7 +121,7 @@ export interface MightyCallConfig {
   syncIntervalSeconds: number;
   /** demo mode: the simulator's port (taken if free, else an ephemeral one) */
   simPort: number;
-  /** webhook events stamped further from this server's clock are refused (mightycall/event-window.ts) */
+  /** webhook events stamped further from this server's clock are refused (mightycall/ingest/event-window.ts) */
   webhookWindow: { maxAgeMs: number; maxAheadMs: number };
 }
 

@@ -5,9 +5,10 @@ import { LoginThrottle } from './auth/login-throttle.js';
 import { type AuthRuntime, KnownOrgs } from './auth/runtime.js';
 import { SessionCache } from './auth/sessions.js';
 import { createSupabaseVerifier } from './auth/supabase.js';
-import type { AppDeps, CoreDeps } from './http/context.js';
+import type { CoreDeps } from './core-deps.js';
+import type { AppDeps } from './http/context.js';
 import { DashboardCache } from './http/dashboard-cache.js';
-import { RouteTable } from './http/route.js';
+import { RouteTable } from './http/route-table.js';
 import { OrgSettingsMemo } from './metrics/service.js';
 import { createMightyCallRuntime, type RuntimeOptions } from './mightycall/runtime.js';
 

@@ -2,7 +2,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineRoute, json, type RouteContext } from '../src/http/route.js';
+import type { RouteContext } from '../src/http/context.js';
+import { defineRoute, json } from '../src/http/route.js';
 import { buildWorld, type Credential, call, type World } from './isolation-world.js';
 import { testTargets } from './support/database.js';
 import { assignNumber, call as callRow, createNumber, insertCalls } from './support/fixtures.js';

@@ -5,7 +5,7 @@ import { SCOPES, type Scope } from '../src/auth/permissions.js';
 import { systemPrincipal } from '../src/auth/principal.js';
 import { generateApiKey } from '../src/auth/tokens.js';
 import { withPrincipal } from '../src/db/tenant.js';
-import type { RouteEntry } from '../src/http/route.js';
+import type { RouteEntry } from '../src/http/route-table.js';
 import {
   ACCESS,
   ACTORS,

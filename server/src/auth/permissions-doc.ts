@@ -1,5 +1,5 @@
 // Renders docs/permissions.md from the permission table and the app's route table (a test keeps them equal).
-import type { RouteEntry } from '../http/route.js';
+import type { RouteEntry } from '../http/route-table.js';
 import { type KeyKind, PERMISSIONS, type Permission, ROLE_PERMISSIONS, SCOPES } from './permissions.js';
 
 export const DOC_PATH = 'docs/permissions.md';

@@ -1,7 +1,7 @@
 // Resolves who is calling from the request: session cookie, API key (Bearer or x-api-key), Supabase JWT, act_as.
 import type { Context } from 'hono';
+import type { CoreDeps } from '../core-deps.js';
 import { withPrincipal } from '../db/tenant.js';
-import type { CoreDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import {
   ANONYMOUS_CALLER,
@@ -16,14 +16,7 @@ import { systemPrincipal } from './principal.js';
 import { lookupSession, readSessionCookie, type SessionCache } from './sessions.js';
 import type { SupabaseVerifier } from './supabase.js';
 import { looksLikeJwt } from './tokens.js';
-
-const HOW_TO_AUTHENTICATE =
-  'Sign in with POST /api/auth/login (session cookie), or send an API key as "Authorization: Bearer <key>" or "x-api-key: <key>".';
-
-export const unauthenticated = (
-  message = `Authentication required. ${HOW_TO_AUTHENTICATE}`,
-  code = 'unauthenticated',
-) => new AppError(401, code, message, undefined, { 'www-authenticate': 'Bearer realm="victorysync"' });
+import { HOW_TO_AUTHENTICATE, unauthenticated } from './unauthenticated.js';
 
 export interface ResolverParts {
   deps: CoreDeps;

@@ -7,7 +7,7 @@ import type { DB } from '../db/types.js';
 import type { Logger } from '../http/logger.js';
 import { type Caller, loadUserAccess, userCaller } from './caller.js';
 import { systemPrincipal } from './principal.js';
-import { unauthenticated } from './resolve.js';
+import { unauthenticated } from './unauthenticated.js';
 
 const LOOKUP = systemPrincipal('supabase user mapping');
 

@@ -6,7 +6,6 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 /** numeric columns arrive as strings from both drivers */
-type Numeric = ColumnType<string, number | string, number | string>;
 type ReadOnlyNumeric = ColumnType<string, never, never>;
 type Json = ColumnType<unknown, string, string>;
 
@@ -198,5 +197,3 @@ export interface DB extends MightyCallTables {
   org_invitations: OrgInvitationsTable;
   schema_migrations: SchemaMigrationsTable;
 }
-
-export type NumericColumn = Numeric;

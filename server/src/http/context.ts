@@ -1,22 +1,17 @@
 // The typed Hono environment every route shares: dependencies, request id, the resolved principal and route context.
 import type { HttpBindings } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AuditEntry } from '../audit/audit.js';
+import type { Caller } from '../auth/caller.js';
+import type { Permission } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import type { AuthRuntime } from '../auth/runtime.js';
-import type { Config } from '../config.js';
-import type { Database } from '../db/database.js';
+import type { CoreDeps } from '../core-deps.js';
+import type { Tx } from '../db/tenant.js';
 import type { OrgSettingsMemo } from '../metrics/service.js';
 import type { MightyCallRuntime } from '../mightycall/runtime.js';
 import type { DashboardCache } from './dashboard-cache.js';
-import type { Logger } from './logger.js';
-import type { RouteContext, RouteTable } from './route.js';
-
-/** What every long-lived service is built from (main.ts opens them). */
-export interface CoreDeps {
-  config: Config;
-  database: Database;
-  logger: Logger;
-}
+import type { RouteTable } from './route-table.js';
 
 /** The core plus every long-lived service, each built once by createServices (services.ts). */
 export interface AppDeps extends CoreDeps {
@@ -27,6 +22,28 @@ export interface AppDeps extends CoreDeps {
   orgSettings: OrgSettingsMemo;
   /** every route defineRoute registers on the app built from these deps */
   routes: RouteTable;
+}
+
+/** What the route wrapper (http/route.ts) hands a handler once the caller is admitted. */
+export interface RouteContext {
+  principal: Principal;
+  /** the principal plus memberships and the authenticating key */
+  caller: Caller;
+  /** the authorized org; null for org:'none' routes and for a platform-wide query by a platform admin or key */
+  orgId: string | null;
+  /** runs work in one transaction as the caller: row-level security applies */
+  tenant<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** like tenant, READ ONLY, on the read replica when DATABASE_READ_URL is set: for dashboard reads */
+  read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** appends an audit entry in its own transaction (org defaults to the route's org) */
+  audit(entry: AuditEntry): Promise<void>;
+  /** appends an audit entry inside `tx`, so it commits with the change it records */
+  auditIn(tx: Tx, entry: AuditEntry): Promise<void>;
+  /** whether the caller holds another permission (defaults to the route's org) */
+  can(permission: Permission, orgId?: string | null): boolean;
+  ip: string | null;
+  requestId: string;
+  auth: AuthRuntime;
 }
 
 export interface AppEnv {

@@ -2,7 +2,6 @@
 // computed once. Only authorized requests reach it (route handlers call it after the wrapper's checks), and its
 // key holds the org the wrapper resolved, so an answer is only ever served for the org it was computed for.
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from './context.js';
 
 interface Entry {
   /** when its computation started: an answer is never older than the cache time, counted from then */
@@ -56,7 +55,7 @@ export class DashboardCache {
  * A change made through this instance (settings, numbers, assignments, imports, members…) drops every cached
  * answer at once. Webhook deliveries do not: they change live state, which is never cached.
  */
-export function dropDashboardCacheOnWrites(cache: DashboardCache): MiddlewareHandler<AppEnv> {
+export function dropDashboardCacheOnWrites(cache: DashboardCache): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const method = c.req.method;

@@ -17,6 +17,11 @@ function mask(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** An error's message, for a log line's error field. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
   const min = ORDER[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {

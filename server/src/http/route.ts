@@ -5,69 +5,19 @@ import { type AuditEntry, recordAudit } from '../audit/audit.js';
 import { type Caller, ownOrgIds, permissionsOf, reachesEveryOrg } from '../auth/caller.js';
 import { assertSameOrigin } from '../auth/csrf.js';
 import { type Permission, SCOPES } from '../auth/permissions.js';
-import type { Principal } from '../auth/principal.js';
-import { resolveCaller, unauthenticated } from '../auth/resolve.js';
+import { resolveCaller } from '../auth/resolve.js';
 import type { AuthRuntime } from '../auth/runtime.js';
+import { unauthenticated } from '../auth/unauthenticated.js';
 import { type Tx, withPrincipal } from '../db/tenant.js';
 import { clientAddress } from './client-address.js';
-import type { App, AppDeps, AppEnv } from './context.js';
+import type { App, AppDeps, AppEnv, RouteContext } from './context.js';
 import { AppError, orgNotFound } from './errors.js';
 import { queryCheck } from './input-guards.js';
-
-/** Where a route's org comes from: none, the `:orgId` path parameter, or the optional `?org_id=` query. */
-export type OrgSource = 'none' | 'param' | 'query';
-
-export interface RouteContext {
-  principal: Principal;
-  /** the principal plus memberships and the authenticating key */
-  caller: Caller;
-  /** the authorized org; null for org:'none' routes and for a platform-wide query by a platform admin or key */
-  orgId: string | null;
-  /** runs work in one transaction as the caller: row-level security applies */
-  tenant<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-  /** like tenant, READ ONLY, on the read replica when DATABASE_READ_URL is set: for dashboard reads */
-  read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-  /** appends an audit entry in its own transaction (org defaults to the route's org) */
-  audit(entry: AuditEntry): Promise<void>;
-  /** appends an audit entry inside `tx`, so it commits with the change it records */
-  auditIn(tx: Tx, entry: AuditEntry): Promise<void>;
-  /** whether the caller holds another permission (defaults to the route's org) */
-  can(permission: Permission, orgId?: string | null): boolean;
-  ip: string | null;
-  requestId: string;
-  auth: AuthRuntime;
-}
-
-export interface RouteEntry {
-  method: string;
-  /** Hono form, e.g. /api/orgs/:orgId/members */
-  path: string;
-  permission: Permission;
-  org: OrgSource;
-}
+import type { OrgSource } from './route-table.js';
 
 export type HandlerContext<R extends RouteConfig> = Parameters<RouteHandler<R, AppEnv>>[0];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Every route registered through defineRoute on one app, in registration order: what the isolation matrix tests
- * and the permissions document read. One table per app, so a method and path appear in it once.
- */
-export class RouteTable {
-  private readonly list: RouteEntry[] = [];
-
-  add(entry: RouteEntry): void {
-    if (this.list.some((e) => e.method === entry.method && e.path === entry.path)) {
-      throw new Error(`${entry.method} ${entry.path} is already in this route table (one table per app)`);
-    }
-    this.list.push(entry);
-  }
-
-  entries(): readonly RouteEntry[] {
-    return this.list;
-  }
-}
 
 export function defineRoute<R extends RouteConfig>(
   app: App,

@@ -9,7 +9,7 @@ import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } 
 import { type Principal, systemPrincipal } from '../auth/principal.js';
 import { getCall, listCalls } from '../calls/service.js';
 import { withPrincipal } from '../db/tenant.js';
-import { liveSnapshot } from '../mightycall/live.js';
+import { liveSnapshot } from '../mightycall/ingest/live.js';
 import { resolveRange } from './range.js';
 import { runSql } from './runner.js';
 import { scopedCalls } from './scope.js';

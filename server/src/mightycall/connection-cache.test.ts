@@ -6,7 +6,7 @@ import { openTestDatabase, type TestDatabase, testTargets } from '../../test/sup
 import { createUser } from '../../test/support/fixtures.js';
 import { createConnection, mightyCallApp, type TestServer } from '../../test/support/mightycall.js';
 import { ConnectionCache, type WebhookConnection } from './connection-cache.js';
-import type { ConnectionRow } from './connections.js';
+import type { ConnectionRow } from './db-types.js';
 import { secretDigest } from './secrets.js';
 
 const PASSWORD = 'a-long-test-password-1';
@@ -125,7 +125,7 @@ describe.each(testTargets())('webhook connection cache on %s', (target) => {
       },
       Guid: `0a000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
       ApiKey: apiKey,
-      // Now: the receiver refuses events stamped outside its window (event-window.ts).
+      // Now: the receiver refuses events stamped outside its window (ingest/event-window.ts).
       Timestamp: new Date().toISOString(),
     });
   };

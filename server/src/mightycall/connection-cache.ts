@@ -2,7 +2,7 @@
 // few seconds per process so an event costs one transaction (the insert) instead of a lookup, three AES-GCM
 // opens and the insert. Changes made through this process (connections.ts) drop the entry at once; other processes
 // see them when their entry expires (ttlMs), like API keys.
-import type { ConnectionRow } from './connections.js';
+import type { ConnectionRow } from './db-types.js';
 
 export interface WebhookConnection {
   row: ConnectionRow;

@@ -1,16 +1,12 @@
 // MightyCall connections: create/list/update/delete with sealed secrets; secrets only ever leave via loadSecrets.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
-import { HOSTS, normalizeBaseUrl } from './client.js';
+import { HOSTS, normalizeBaseUrl } from './client/client.js';
 import type { ConnectionCache } from './connection-cache.js';
-import type { ConnectionHost, MightyCallConnectionsTable, SyncJob } from './db-types.js';
+import type { ConnectionHost, ConnectionRow } from './db-types.js';
 import { type SecretBox, secretDigest } from './secrets.js';
-
-export type ConnectionRow = Selectable<MightyCallConnectionsTable>;
-
-export const SYNC_JOBS: readonly SyncJob[] = ['numbers', 'agents', 'calls'];
+import { createSyncState } from './sync/state.js';
 
 export interface ConnectionInput {
   name: string;
@@ -79,7 +75,7 @@ export function toView(row: ConnectionRow): ConnectionView {
 }
 
 /** A stable, non-secret account label: the same api key always maps to the same provider account. */
-export function accountLabelFor(apiKey: string): string {
+function accountLabelFor(apiKey: string): string {
   return `mc-${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
 }
 
@@ -151,11 +147,7 @@ export async function createConnection(
     })
     .returning(COLUMNS)
     .executeTakeFirstOrThrow();
-  await tx
-    .insertInto('mightycall_sync_state')
-    .values(SYNC_JOBS.map((job) => ({ connection_id: id, job, watermark: job === 'calls' ? options.callsFrom : null })))
-    .execute();
-  await tx.insertInto('mightycall_sync_leases').values({ connection_id: id }).execute();
+  await createSyncState(tx, id, options.callsFrom);
   return row;
 }
 

@@ -1,5 +1,5 @@
 // Row types of the MightyCall tables (migrations/0003_mightycall.sql), merged into the DB interface.
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -27,6 +27,9 @@ export interface MightyCallConnectionsTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
+
+/** A connection's row as read (secrets still sealed). */
+export type ConnectionRow = Selectable<MightyCallConnectionsTable>;
 
 export interface MightyCallSyncStateTable {
   connection_id: string;

@@ -1,29 +1,24 @@
 // A server's MightyCall state: secret box, quota budget, token cache, clients, scheduler, inbox worker, live hub,
 // and the webhook receiver's connection cache and inbox writer. Built once by createServices (services.ts).
 import { systemPrincipal } from '../auth/principal.js';
+import type { CoreDeps } from '../core-deps.js';
 import { withPrincipal } from '../db/tenant.js';
-import type { CoreDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
-import { MightyCallClient } from './client.js';
+import { MightyCallClient } from './client/client.js';
+import { QuotaBudget } from './client/quota.js';
+import { TokenCache } from './client/tokens.js';
+import { type Clock, systemClock } from './client/transport.js';
 import { ConnectionCache, type ConnectionCacheOptions } from './connection-cache.js';
-import {
-  COLUMNS,
-  type ConnectionRow,
-  type ConnectionSecrets,
-  loadSecrets,
-  webhookSecretDigests,
-} from './connections.js';
-import { EventWindow } from './event-window.js';
-import { insertInboxRows } from './inbox.js';
-import { InboxWriter } from './inbox-writer.js';
-import { IngestMeter } from './ingest-meter.js';
-import { LiveHub } from './live.js';
-import { QuotaBudget } from './quota.js';
-import { SyncScheduler } from './scheduler.js';
+import { COLUMNS, type ConnectionSecrets, loadSecrets, webhookSecretDigests } from './connections.js';
+import type { ConnectionRow } from './db-types.js';
+import { EventWindow } from './ingest/event-window.js';
+import { InboxWorker } from './ingest/fold-loop.js';
+import { insertInboxRows } from './ingest/inbox.js';
+import { InboxWriter } from './ingest/inbox-writer.js';
+import { IngestMeter } from './ingest/ingest-meter.js';
+import { LiveHub } from './ingest/live.js';
 import { parseSecretKey, SecretBox } from './secrets.js';
-import { TokenCache } from './tokens.js';
-import { type Clock, systemClock } from './transport.js';
-import { InboxWorker } from './worker.js';
+import { SyncScheduler } from './sync/scheduler.js';
 
 export interface RuntimeOptions {
   /** the 32-byte key (default: VICTORYSYNC_SECRET_KEY from the config) */

@@ -15,8 +15,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
-import { OVERLAP_MS } from '../../src/mightycall/sync-jobs.js';
-import { journalWindowParam } from '../../src/mightycall/wire.js';
+import { journalWindowParam } from '../../src/mightycall/client/wire.js';
+import { OVERLAP_MS } from '../../src/mightycall/sync/sync-jobs.js';
 import { client } from '../support/app.js';
 import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from '../support/fixtures.js';
 import {

@@ -10,8 +10,8 @@ import {
   startSimulator,
 } from '@victorysync/mightycall-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OVERLAP_MS } from '../../src/mightycall/sync-jobs.js';
-import { journalWindowParam } from '../../src/mightycall/wire.js';
+import { journalWindowParam } from '../../src/mightycall/client/wire.js';
+import { OVERLAP_MS } from '../../src/mightycall/sync/sync-jobs.js';
 import { client } from '../support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../support/database.js';
 import { createUser } from '../support/fixtures.js';

@@ -2,7 +2,7 @@
 // sent as several callers. Each answer is checked: a 4xx (never 5xx), the one error shape, a message naming the
 // problem, the database unchanged, and nothing of another org in the answer.
 import type { App } from '../../src/http/context.js';
-import type { RouteEntry } from '../../src/http/route.js';
+import type { RouteEntry } from '../../src/http/route-table.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The OpenAPI document, as much of it as the generator reads.
