@@ -107,6 +107,13 @@ export function mergeSums(a: Sums, b: Sums): Sums {
 /** SQL for a threshold: a parameter in queries, a column reference (e.g. `o.sl_threshold_seconds`) in triggers. */
 export type ThresholdSql = Record<keyof Thresholds, RawBuilder<unknown>>;
 
+/** Platform-wide figures (no org, so no org settings) use the defaults a new org gets. */
+export const PLATFORM_THRESHOLDS: Thresholds = { slThresholdSeconds: 20, shortAbandonSeconds: 10 };
+export const PLATFORM_SL_TARGET_PCT = 80;
+
+/** The platform-wide sums of every call once, per UTC hour (readable by platform admins only). */
+export const PLATFORM_ROLLUP = { table: 'platform_hourly_rollups' } as const;
+
 export const thresholdParams = (t: Thresholds): ThresholdSql => ({
   slThresholdSeconds: sql`${t.slThresholdSeconds}`,
   shortAbandonSeconds: sql`${t.shortAbandonSeconds}`,

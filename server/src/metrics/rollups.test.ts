@@ -14,7 +14,7 @@ import { type Dimension, groupRows, planRead, runSql } from './runner.js';
 
 const DIMENSIONS: Dimension[] = ['total', 'bucket', 'queue', 'agent', 'number'];
 
-import { orgContext } from './settings.js';
+import { orgContext, platformContext } from './settings.js';
 
 const SYSTEM = systemPrincipal('rollup test');
 const FROM = new Date('2026-03-01T00:00:00Z');
@@ -72,6 +72,33 @@ describe.each(testTargets())('daily rollups on %s', (target) => {
             const raw = await sums(false);
             expect(Object.keys(raw).length, `${dimension} has groups`).toBeGreaterThan(0);
             expect(fast, `${dimension} of org ${orgId}`).toEqual(raw);
+          }
+        }
+      }
+      // Platform-wide: every call once, whole UTC hours from the hourly rollup (a zone with half-hour offsets
+      // reads its buckets from the calls), for windows on and off whole hours.
+      for (const timezone of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+        const ctx = platformContext(timezone);
+        for (const w of windows) {
+          // (hourly buckets only where they stay under the 800-bucket limit)
+          const intervals =
+            w.to.getTime() - w.from.getTime() < 30 * 86_400_000 ? ['hour', 'day', 'week'] : ['day', 'week'];
+          for (const interval of intervals as Array<'hour' | 'day' | 'week'>) {
+            const range = resolveRange({ from: w.from.toISOString(), to: w.to.toISOString(), interval }, timezone);
+            for (const dimension of ['total', 'bucket'] as const) {
+              const sums = async (rollups: boolean) => {
+                const statement = runSql(ctx, [range], dimension, { rollups });
+                const rows = (await statement.execute(tx)).rows;
+                const groups = groupRows<object>(rows, dimension, false).filter(
+                  (g) => g.current.offered + g.current.outbound > 0,
+                );
+                return Object.fromEntries(groups.map((g) => [JSON.stringify(g.key), rounded(g.current)]));
+              };
+              const fast = await sums(true);
+              expect(Object.keys(fast).length).toBeGreaterThan(0);
+              const slow = await sums(false);
+              expect(fast, `platform ${dimension} by ${interval} in ${timezone}`).toEqual(slow);
+            }
           }
         }
       }

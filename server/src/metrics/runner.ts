@@ -8,6 +8,8 @@ import {
   aggregates,
   EMPTY_SUMS,
   mergeSums,
+  PLATFORM_ROLLUP,
+  PLATFORM_THRESHOLDS,
   ROLLUP_TABLES,
   type RollupTable,
   rollupAggregates,
@@ -47,6 +49,8 @@ interface DimensionSql {
   joinNumber?: boolean;
   /** the daily rollup table (as `r`) that answers this dimension for whole local days, and its key columns */
   rollup: { from: string; keys: (range: ResolvedRange) => RawBuilder<unknown>[] };
+  /** platform-wide: the key columns over the platform's hourly rollup `r`, when it can answer this dimension */
+  platformKeys?: (range: ResolvedRange) => RawBuilder<unknown>[];
 }
 
 const bucketStarts = (range: ResolvedRange) => sql`${range.buckets.map((d) => d.toISOString())}::timestamptz[]`;
@@ -58,7 +62,7 @@ const whereOf = (t: RollupTable) => (t.where ? sql.raw(t.where('c')) : undefined
 const NUMBER_LABELS = [sql`p.e164`, sql`p.label`];
 
 const DIMENSIONS: Record<Dimension, DimensionSql> = {
-  total: { keys: () => [], rollup: { from: `${ROLLUP_TABLES.total.table} r`, keys: () => [] } },
+  total: { keys: () => [], rollup: { from: `${ROLLUP_TABLES.total.table} r`, keys: () => [] }, platformKeys: () => [] },
   bucket: {
     keys: (range) => [sql`(width_bucket(c.started_at, ${bucketStarts(range)}) - 1)::int AS bucket`],
     rollup: {
@@ -67,6 +71,7 @@ const DIMENSIONS: Record<Dimension, DimensionSql> = {
         sql`(width_bucket(r.day::timestamp AT TIME ZONE ${range.timezone}, ${bucketStarts(range)}) - 1)::int AS bucket`,
       ],
     },
+    platformKeys: (range) => [sql`(width_bucket(r.hour, ${bucketStarts(range)}) - 1)::int AS bucket`],
   },
   queue: {
     keys: () => keysOf(ROLLUP_TABLES.queue, 'c'),
@@ -118,14 +123,37 @@ export function planRead(orgId: string | null, window: Window, tz: string): Read
   return { days: { fromDay: localDate(firstMidnight, tz), toDay: localDate(lastMidnight, tz) }, raw };
 }
 
+const HOUR = 3_600_000;
+const onHour = (d: Date) => d.getTime() % HOUR === 0;
+
+export interface HourPlan {
+  /** whole UTC hours served by the platform's hourly rollup, [from, to) */
+  hours: Window | null;
+  raw: Window[];
+}
+
+/**
+ * Platform-wide: whole UTC hours from the hourly rollup, the partial hours at the edges from raw calls. Buckets
+ * must start on whole hours for hourly sums to fill them (true in every zone whose offset is whole hours).
+ */
+export function planHours(window: Window, buckets: Date[] | null): HourPlan {
+  const first = new Date(Math.ceil(window.from.getTime() / HOUR) * HOUR);
+  const last = new Date(Math.floor(window.to.getTime() / HOUR) * HOUR);
+  if (first >= last || (buckets && !buckets.every(onHour))) return { hours: null, raw: [window] };
+  const raw: Window[] = [];
+  if (window.from < first) raw.push({ from: window.from, to: first });
+  if (last < window.to) raw.push({ from: last, to: window.to });
+  return { hours: { from: first, to: last }, raw };
+}
+
 const groupBy = (keys: RawBuilder<unknown>[]) =>
   keys.length === 0 ? sql`` : sql`GROUP BY ${sql.raw(keys.map((_, i) => i + 2).join(', '))}`;
 
 const withPart = (part: number, keys: RawBuilder<unknown>[]) => sql.join([sql`${part}::int AS part`, ...keys]);
 
 /**
- * The statement of a query: for each period (`part` 0 the range, 1 the previous period), its rollup days and raw
- * edges, grouped by the dimension's keys, as one UNION ALL. `rollups: false` reads raw calls only (the truth the
+ * The statement of a query: for each period (`part` 0 the range, 1 the previous period), its rollup days (an org)
+ * or hours (platform-wide) and raw edges, grouped by the dimension's keys, as one UNION ALL. `rollups: false` reads raw calls only (the truth the
  * rollups are tested against, and the benchmark's baseline).
  */
 export function runSql(
@@ -136,25 +164,41 @@ export function runSql(
 ): RawBuilder<{ part: number } & Sums> {
   const dim = DIMENSIONS[dimension];
   const parts: RawBuilder<unknown>[] = [];
+  const rawPart = (part: number, range: ResolvedRange, w: Window) => {
+    const keys = dim.keys(range);
+    const from = scopedCalls({ orgId: ctx.orgId, from: w.from, to: w.to }, { joinNumber: dim.joinNumber ?? false });
+    const where = dim.where ? sql`AND ${dim.where}` : sql``;
+    return sql`SELECT ${withPart(part, keys)}, ${aggregates(ctx.thresholds)} FROM ${from} ${where} ${groupBy(keys)}`;
+  };
   windows.forEach((range, part) => {
+    const rollups = options.rollups !== false;
+    if (ctx.orgId === null) {
+      // The hourly rollup holds the platform's thresholds; other thresholds are read from the calls.
+      const platformThresholds =
+        ctx.thresholds.slThresholdSeconds === PLATFORM_THRESHOLDS.slThresholdSeconds &&
+        ctx.thresholds.shortAbandonSeconds === PLATFORM_THRESHOLDS.shortAbandonSeconds;
+      const platformKeys = rollups && platformThresholds ? dim.platformKeys : undefined;
+      const plan = platformKeys
+        ? planHours(range, dimension === 'bucket' ? range.buckets : null)
+        : { hours: null, raw: [range] };
+      if (plan.hours && platformKeys) {
+        const keys = platformKeys(range);
+        parts.push(sql`SELECT ${withPart(part, keys)}, ${rollupAggregates('r')} FROM ${sql.raw(PLATFORM_ROLLUP.table)} r
+          WHERE r.hour >= ${plan.hours.from}::timestamptz AND r.hour < ${plan.hours.to}::timestamptz ${groupBy(keys)}`);
+      }
+      for (const w of plan.raw) parts.push(rawPart(part, range, w));
+      return;
+    }
     // Daily rollups can fill day, week and month buckets, never hours.
     const hourly = dimension === 'bucket' && range.interval === 'hour';
-    const rollups = options.rollups !== false && !hourly;
-    const plan = rollups ? planRead(ctx.orgId, range, ctx.timezone) : { days: null, raw: [range] };
-    if (plan.days && ctx.orgId !== null) {
+    const plan = rollups && !hourly ? planRead(ctx.orgId, range, ctx.timezone) : { days: null, raw: [range] };
+    if (plan.days) {
       const keys = dim.rollup.keys(range);
       parts.push(sql`SELECT ${withPart(part, keys)}, ${rollupAggregates('r')} FROM ${sql.raw(dim.rollup.from)}
         WHERE r.org_id = ${ctx.orgId} AND r.day >= ${plan.days.fromDay}::date AND r.day < ${plan.days.toDay}::date
         ${groupBy(keys)}`);
     }
-    for (const w of plan.raw) {
-      const keys = dim.keys(range);
-      const from = scopedCalls({ orgId: ctx.orgId, from: w.from, to: w.to }, { joinNumber: dim.joinNumber ?? false });
-      const where = dim.where ? sql`AND ${dim.where}` : sql``;
-      parts.push(
-        sql`SELECT ${withPart(part, keys)}, ${aggregates(ctx.thresholds)} FROM ${from} ${where} ${groupBy(keys)}`,
-      );
-    }
+    for (const w of plan.raw) parts.push(rawPart(part, range, w));
   });
   return sql`${sql.join(parts, sql` UNION ALL `)}`;
 }

@@ -3,7 +3,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import { orgNotFound } from '../http/errors.js';
-import type { Thresholds } from './definitions.js';
+import { PLATFORM_SL_TARGET_PCT, PLATFORM_THRESHOLDS, type Thresholds } from './definitions.js';
 
 export interface OrgContext {
   orgId: string | null;
@@ -15,8 +15,8 @@ export interface OrgContext {
 export const platformContext = (tz?: string): OrgContext => ({
   orgId: null,
   timezone: tz ?? 'UTC',
-  thresholds: { slThresholdSeconds: 20, shortAbandonSeconds: 10 },
-  slTargetPct: 80,
+  thresholds: PLATFORM_THRESHOLDS,
+  slTargetPct: PLATFORM_SL_TARGET_PCT,
 });
 
 interface SettingsRow {

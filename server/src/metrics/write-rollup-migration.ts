@@ -1,14 +1,16 @@
-// Writes the rollup migration generated from the metric definitions:
-// `npx tsx server/src/metrics/write-rollup-migration.ts server/src/db/migrations/NNNN_name.sql`. Run it for a new
+// Writes a rollup migration generated from the metric definitions:
+// `npx tsx server/src/metrics/write-rollup-migration.ts breakdowns|platform server/src/db/migrations/NNNN_name.sql`
+// (breakdowns wrote 0012, platform 0013; a new kind of change gets a new generator function in rollup-sql.ts). Run it for a new
 // migration whenever a definition changes (applied migrations are never edited; definitions.test.ts fails until the
 // database runs what the definitions generate).
 import { writeFile } from 'node:fs/promises';
-import { rollupMigrationSql } from './rollup-sql.js';
+import { platformRollupMigrationSql, rollupMigrationSql } from './rollup-sql.js';
 
-const target = process.argv[2];
-if (!target) {
-  process.stderr.write('usage: write-rollup-migration.ts <migration file>\n');
+const KINDS = { breakdowns: rollupMigrationSql, platform: platformRollupMigrationSql };
+const [kind, target] = process.argv.slice(2);
+if (!target || !(kind === 'breakdowns' || kind === 'platform')) {
+  process.stderr.write('usage: write-rollup-migration.ts breakdowns|platform <migration file>\n');
   process.exit(2);
 }
-await writeFile(target, rollupMigrationSql());
+await writeFile(target, KINDS[kind]());
 process.stdout.write(`wrote ${target}\n`);
