@@ -38,6 +38,7 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_READ_URL must start with postgres:// or postgresql://')
     .optional(),
   DATABASE_PREPARED_STATEMENTS: flag,
+  DATABASE_POOLER: z.enum(['none', 'transaction']).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   VICTORYSYNC_DATA_DIR: z.string().default('./data'),
   VICTORYSYNC_DEMO: flag,
@@ -98,7 +99,15 @@ export interface Config {
   host: string;
   database:
     | { kind: 'pglite'; dataDir: string }
-    | { kind: 'postgres'; url: string; poolSize: number; readUrl: string | null; prepare: boolean };
+    | {
+        kind: 'postgres';
+        url: string;
+        poolSize: number;
+        readUrl: string | null;
+        prepare: boolean;
+        /** 'transaction': the URLs lead to a transaction-mode pooler (see poolerOf) */
+        pooler: 'none' | 'transaction';
+      };
   /** demo data and the demo admin are created on an empty database */
   demo: boolean;
   admin: { email: string; password: string } | null;
@@ -159,13 +168,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
     throw new ConfigError('DATABASE_READ_URL is for a read replica of DATABASE_URL; set DATABASE_URL too.');
   }
+  const pooler = poolerOf(e);
+  if (pooler === 'transaction' && e.DATABASE_PREPARED_STATEMENTS === true) {
+    throw new ConfigError(
+      'DATABASE_PREPARED_STATEMENTS=1 cannot work behind a transaction-mode pooler (DATABASE_POOLER=transaction, ' +
+        'or a URL on port 6543): unset one of them.',
+    );
+  }
   const database: Config['database'] = e.DATABASE_URL
     ? {
         kind: 'postgres',
         url: e.DATABASE_URL,
         poolSize: e.DATABASE_POOL_SIZE,
         readUrl: e.DATABASE_READ_URL ?? null,
-        prepare: e.DATABASE_PREPARED_STATEMENTS ?? true,
+        prepare: pooler === 'none' && (e.DATABASE_PREPARED_STATEMENTS ?? true),
+        pooler,
       }
     : { kind: 'pglite', dataDir: e.VICTORYSYNC_DATA_DIR };
   return {
@@ -208,6 +225,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
   };
+}
+
+/** Supabase's transaction-mode pooler listens on 6543 (its session mode and direct connections on 5432). */
+const TRANSACTION_POOLER_PORT = '6543';
+
+/**
+ * DATABASE_POOLER as set; unset, 'transaction' when DATABASE_URL or DATABASE_READ_URL is on port 6543
+ * (Supabase's transaction pooler), else 'none'. PgBouncer on another port needs DATABASE_POOLER=transaction.
+ */
+function poolerOf(e: z.infer<typeof EnvSchema>): 'none' | 'transaction' {
+  if (e.DATABASE_POOLER) return e.DATABASE_POOLER;
+  const onPoolerPort = (url: string | undefined) => {
+    try {
+      return url !== undefined && new URL(url).port === TRANSACTION_POOLER_PORT;
+    } catch {
+      return false;
+    }
+  };
+  return onPoolerPort(e.DATABASE_URL) || onPoolerPort(e.DATABASE_READ_URL) ? 'transaction' : 'none';
 }
 
 function supabaseConfig(e: z.infer<typeof EnvSchema>): AuthConfig['supabase'] {

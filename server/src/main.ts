@@ -25,6 +25,7 @@ async function main(): Promise<void> {
           poolSize: config.database.poolSize,
           ...(config.database.readUrl ? { readUrl: config.database.readUrl } : {}),
           prepare: config.database.prepare,
+          pooler: config.database.pooler,
         },
   );
   const migration = await migrate(database.db, database.schema);

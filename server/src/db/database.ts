@@ -16,8 +16,13 @@ export type DatabaseTarget =
       searchPath?: string;
       /** a read replica (or a second role) for dashboard reads; its login role must be a member of victorysync_app */
       readUrl?: string;
-      /** named prepared statements (default on); off behind poolers that cannot keep them (pgbouncer transaction mode) */
+      /** named prepared statements (default on); off: Kysely's plain driver, one statement per round trip */
       prepare?: boolean;
+      /**
+       * 'transaction': the URLs lead to a transaction-mode pooler (PgBouncer, Supabase's pooler on port 6543). The
+       * pipelined driver then names no statement and holds no transaction open past its work; `prepare` is ignored.
+       */
+      pooler?: 'none' | 'transaction';
     };
 
 export interface Database {
@@ -52,12 +57,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       },
     };
   }
-  // Named prepared statements and one-write transactions (pipeline.ts) go together: a pooler that cannot keep
-  // named statements (pgbouncer in transaction mode) gets Kysely's plain driver, one statement per round trip.
+  // One-write transactions (pipeline.ts): with named prepared statements on a direct connection, with unnamed ones
+  // behind a transaction-mode pooler (where a name prepared on one server connection is unknown, or already taken,
+  // on the next). Prepared statements turned off without a pooler: Kysely's plain driver.
   const dialect = (url: string): Dialect =>
-    target.prepare === false
-      ? new PostgresDialect({ pool: createPool(url, target) })
-      : pipelinedPostgresDialect(createPool(url, target));
+    target.pooler === 'transaction'
+      ? pipelinedPostgresDialect(createPool(url, target), { pooler: 'transaction' })
+      : target.prepare === false
+        ? new PostgresDialect({ pool: createPool(url, target) })
+        : pipelinedPostgresDialect(createPool(url, target));
   const db = new Kysely<DB>({ dialect: dialect(target.url) });
   const readDb = target.readUrl ? new Kysely<DB>({ dialect: dialect(target.readUrl) }) : db;
   return {

@@ -8,7 +8,7 @@ try {
   const database = await openDatabase(
     config.database.kind === 'pglite'
       ? { kind: 'pglite', dataDir: config.database.dataDir }
-      : { kind: 'postgres', url: config.database.url, poolSize: 1 },
+      : { kind: 'postgres', url: config.database.url, poolSize: 1, pooler: config.database.pooler },
   );
   const result = await migrate(database.db, database.schema);
   process.stdout.write(

@@ -1,11 +1,11 @@
 // runTransaction: the same outcomes on every driver (commit, rollback on failure, a usable connection after), one
 // round trip per transaction part that needs one on PostgreSQL, and a clear error when the connection is lost.
 import { randomBytes } from 'node:crypto';
-import { Socket } from 'node:net';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RoundTripProxy, startRoundTripProxy } from '../../test/support/round-trip-proxy.js';
+import { countSocketWrites } from '../../test/support/socket-writes.js';
 import { type Database, openDatabase } from './database.js';
 import { END_FLUSH_MS, runTransaction, type TransactionEnding, type TransactionPlan } from './pipeline.js';
 import type { DB } from './types.js';
@@ -55,10 +55,9 @@ const proxyTarget = () => {
   return { host: u.hostname, port: Number(u.port || 5432) };
 };
 
-type Driver = 'pglite' | 'postgres (pipelined)' | 'postgres (prepared statements off: sequential)';
-const drivers: Driver[] = url
-  ? ['pglite', 'postgres (pipelined)', 'postgres (prepared statements off: sequential)']
-  : ['pglite'];
+const POOLED = 'postgres (pipelined, transaction pooler: unnamed statements)';
+const SEQUENTIAL = 'postgres (prepared statements off: sequential)';
+const drivers = url ? ['pglite', 'postgres (pipelined)', POOLED, SEQUENTIAL] : ['pglite'];
 
 describe.each(drivers)('a transaction on %s', (driver) => {
   let database: Database;
@@ -77,7 +76,8 @@ describe.each(drivers)('a transaction on %s', (driver) => {
       url: url as string,
       poolSize: 1,
       searchPath: s.schema,
-      prepare: driver === 'postgres (pipelined)',
+      prepare: driver !== SEQUENTIAL,
+      pooler: driver === POOLED ? 'transaction' : 'none',
     });
   });
 
@@ -173,38 +173,6 @@ describe.each(drivers)('a transaction on %s', (driver) => {
     expect(await outside(db())).toEqual({ fresh: true, inside: '' });
   });
 });
-
-/**
- * Counts the writes sockets to `port` hand to the kernel: one per _write or _writev call (a corked socket's batch
- * is one _writev). The proxy cannot tell: writes made together arrive at it together.
- */
-function countSocketWrites(port: number) {
-  const proto = Socket.prototype;
-  const { _write: write, _writev: writev } = proto;
-  let writes = 0;
-  proto._write = function (this: Socket, ...args: Parameters<Socket['_write']>) {
-    if (this.remotePort === port) writes++;
-    return write.apply(this, args);
-  };
-  if (writev) {
-    proto._writev = function (this: Socket, ...args: Parameters<NonNullable<Socket['_writev']>>) {
-      if (this.remotePort === port) writes++;
-      return writev.apply(this, args);
-    };
-  }
-  return {
-    get writes() {
-      return writes;
-    },
-    reset() {
-      writes = 0;
-    },
-    restore() {
-      proto._write = write;
-      proto._writev = writev;
-    },
-  };
-}
 
 describe.skipIf(!url)('round trips on pipelined PostgreSQL', () => {
   let proxy: RoundTripProxy;

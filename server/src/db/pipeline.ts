@@ -4,8 +4,9 @@
 // transaction here goes out as: its opening script (BEGIN and settings) in the same write as its first statement;
 // a one-statement transaction's COMMIT in that write too; a read-only transaction's ROLLBACK in the same write as
 // whatever the connection sends next. PostgreSQL answers pipelined messages in order, so nothing waits on an
-// answer it does not need. Elsewhere (PGlite, which has no socket; PostgreSQL behind a pooler without prepared
-// statements) the same plan runs statement by statement.
+// answer it does not need. Behind a transaction-mode pooler the same writes go out (a pooler keeps a transaction
+// on one server connection), with unnamed statements and the read-only ROLLBACK sent when the work ends. Elsewhere
+// (PGlite, which has no socket; PostgreSQL with prepared statements turned off) the plan runs statement by statement.
 import type { DatabaseConnection, Kysely, QueryResult } from 'kysely';
 import { CompiledQuery } from 'kysely';
 import type pg from 'pg';
@@ -101,10 +102,22 @@ export class PipelinedConnection implements DatabaseConnection {
   /** why this connection must not be used again (it lost its server), once it is known */
   #broken: unknown = null;
 
-  /** `configOf` turns a statement into pg's query (named when it should run as a prepared statement). */
-  constructor(client: pg.PoolClient, configOf: (text: string, values: unknown[]) => pg.QueryConfig) {
+  /** a read-only transaction's ROLLBACK waits for the next write (else it is sent, unawaited, when the work ends) */
+  readonly #endWithNextWrite: boolean;
+
+  /**
+   * `configOf` turns a statement into pg's query (named when it should run as a prepared statement).
+   * `endWithNextWrite: false` is for transaction-mode poolers: a transaction still open holds its server
+   * connection, so a read-only transaction's ROLLBACK leaves at once (still not waited for).
+   */
+  constructor(
+    client: pg.PoolClient,
+    configOf: (text: string, values: unknown[]) => pg.QueryConfig,
+    options: { endWithNextWrite?: boolean } = {},
+  ) {
     this.#client = client;
     this.#configOf = configOf;
+    this.#endWithNextWrite = options.endWithNextWrite ?? true;
     client.on('error', (error) => {
       this.#broken ??= error;
     });
@@ -167,6 +180,7 @@ export class PipelinedConnection implements DatabaseConnection {
         throw this.#explain(error, 'unknown');
       });
     } else if (ending === 'rollback-with-next-write' && this.#broken === null) {
+      if (!this.#endWithNextWrite) return this.#rollbackUnawaited();
       this.#endPending = true;
       this.#endTimer ??= setTimeout(() => this.#sendEndAlone(), END_FLUSH_MS);
       this.#endTimer.unref();

@@ -1,5 +1,5 @@
-// Kysely's dialect for PostgreSQL through a pg pool in pipeline mode: named prepared statements, and connections
-// that send a transaction in as few writes as it allows (PipelinedConnection).
+// Kysely's dialect for PostgreSQL through a pg pool in pipeline mode: named prepared statements (direct
+// connections), and connections that send a transaction in as few writes as it allows (PipelinedConnection).
 import { createHash } from 'node:crypto';
 import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type TransactionSettings } from 'kysely';
 import type pg from 'pg';
@@ -43,17 +43,35 @@ class StatementNames {
   }
 }
 
-/** The pool must be created with `pipeline: true`: the connections write statements without awaiting answers. */
-export function pipelinedPostgresDialect(pool: pg.Pool): Dialect {
-  return postgresDialectOver(() => new PipelinedPostgresDriver(pool));
+export interface PipelinedOptions {
+  /**
+   * 'transaction': the URL is a transaction-mode pooler (PgBouncer, Supabase's pooler on port 6543), where each
+   * transaction may run on another server connection. Statements are sent unnamed (parsed where they run, no name
+   * another server connection could already hold or lack), and a read-only transaction's ROLLBACK is sent as soon
+   * as its work is done instead of with the next write, so it holds no server connection past its work. The
+   * transaction itself still goes out as on a direct connection: its opening, statement and COMMIT in one write.
+   */
+  pooler?: 'none' | 'transaction';
 }
+
+/** The pool must be created with `pipeline: true`: the connections write statements without awaiting answers. */
+export function pipelinedPostgresDialect(pool: pg.Pool, options: PipelinedOptions = {}): Dialect {
+  return postgresDialectOver(() => new PipelinedPostgresDriver(pool, options.pooler === 'transaction'));
+}
+
+/** A statement as pg's query without a name: parsed into the unnamed statement each time, on any connection. */
+const unnamed = (text: string, values: unknown[]): pg.QueryConfig => ({ text, values });
 
 class PipelinedPostgresDriver implements Driver {
   /** one connection per pg client, kept across checkouts with what it has prepared and what it holds back */
   readonly #connections = new WeakMap<pg.PoolClient, PipelinedConnection>();
   readonly #names = new StatementNames();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** behind a transaction-mode pooler (see PipelinedOptions) */
+    private readonly pooled: boolean,
+  ) {}
 
   async init(): Promise<void> {}
 
@@ -61,8 +79,12 @@ class PipelinedPostgresDriver implements Driver {
     const client = await this.pool.connect();
     let connection = this.#connections.get(client);
     if (!connection) {
-      const prepared = new Set<string>();
-      connection = new PipelinedConnection(client, (text, values) => this.#names.configFor(prepared, text, values));
+      if (this.pooled) {
+        connection = new PipelinedConnection(client, unnamed, { endWithNextWrite: false });
+      } else {
+        const prepared = new Set<string>();
+        connection = new PipelinedConnection(client, (text, values) => this.#names.configFor(prepared, text, values));
+      }
       this.#connections.set(client, connection);
     }
     return connection;
