@@ -2,9 +2,8 @@
 // import has a limit of its own), and a body over the import limit, with bytes that are not UTF-8, or with a
 // NUL is refused with a 4xx after good lines were already read, leaving nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, testApp } from './support/app.js';
+import { type client, platformAdminClient, testApp } from './support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from './support/database.js';
-import { createUser } from './support/fixtures.js';
 
 const PASSWORD = 'a-long-test-password-1';
 const IMPORT_LIMIT = 4 * 1_048_576;
@@ -70,9 +69,7 @@ describe.each(testTargets())('call import as a stream on %s', (target) => {
   beforeAll(async () => {
     database = await openTestDatabase(target);
     const { app } = testApp(database, { VICTORYSYNC_IMPORT_MAX_BYTES: String(IMPORT_LIMIT) });
-    await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
-    admin = client(app);
-    await admin.login('root@example.com', PASSWORD);
+    admin = await platformAdminClient(database, app, PASSWORD);
   });
   afterAll(async () => {
     await database.cleanup();

@@ -1,10 +1,9 @@
 // The webhook receiver's connection cache: lookups saved, changes through the admin API seen at once on this
 // process and within the cache time on another, status codes unchanged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client } from '../../test/support/app.js';
+import { type client, platformAdminClient } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
-import { createUser } from '../../test/support/fixtures.js';
-import { createConnection, mightyCallApp, type TestServer } from '../../test/support/mightycall.js';
+import { mightyCallApp, registerConnection, type TestServer } from '../../test/support/mightycall.js';
 import { ConnectionCache, type WebhookConnection } from './connection-cache.js';
 import type { ConnectionRow } from './db-types.js';
 import { secretDigest } from './secrets.js';
@@ -143,20 +142,15 @@ describe.each(testTargets())('webhook connection cache on %s', (target) => {
   beforeAll(async () => {
     database = await openTestDatabase(target);
     server = mightyCallApp(database);
-    await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
-    admin = client(server.app);
-    await admin.login('root@example.com', PASSWORD);
-    const created = await createConnection(admin, {
+    admin = await platformAdminClient(database, server.app, PASSWORD);
+    ({ connectionId, hookPath } = await registerConnection(admin, {
       name: 'Cache test',
       host: 'custom',
       baseUrl: 'http://127.0.0.1:9/v4/api',
       apiKey: API_KEY,
       userKey: 'cache-test-user-key',
       providerAccount: 'cache-test',
-    });
-    expect(created.status).toBe(201);
-    connectionId = created.body.connection.id;
-    hookPath = new URL(created.body.connection.webhookUrl).pathname;
+    }));
   });
   afterAll(async () => {
     await server.runtime.stop();

@@ -188,6 +188,15 @@ export async function waitHealthy(server: ServerProcess, timeoutMs = 60_000): Pr
   });
 }
 
+/** The `error.code` of an answer's body (null if it has none), or 'not json'. */
+export function errorCode(body: string): string | null {
+  try {
+    return (JSON.parse(body) as { error?: { code?: string } }).error?.code ?? null;
+  } catch {
+    return 'not json';
+  }
+}
+
 /** Signs in as the bootstrap admin; returns the session cookie. */
 export async function login(base: string): Promise<string> {
   const res = await fetch(`${base}/api/auth/login`, {

@@ -17,6 +17,7 @@ import { demoConnectionBody } from '../support/mightycall.js';
 import { startPgProxy } from '../support/pg-proxy.js';
 import {
   createSchema,
+  errorCode,
   freePort,
   login,
   ROOT,
@@ -175,13 +176,7 @@ async function main(): Promise<void> {
         const t0 = Date.now();
         try {
           const res = await call(mix[i % mix.length] ?? '');
-          const text = await res.text();
-          let code: string | null = null;
-          try {
-            code = (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? null;
-          } catch {
-            code = 'not json';
-          }
+          const code = errorCode(await res.text());
           samples.push({
             at: t0,
             ms: Date.now() - t0,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
+import { providerCalls } from '../support/mightycall.js';
 import { ROOT, waitFor } from './helpers.js';
 import { BATCH_SIZE, batchCalls, PROVIDER } from './pglite-batches.js';
 
@@ -59,25 +60,7 @@ const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOS
 async function verify(dataDir: string, acked: number): Promise<number> {
   const database = await openDatabase({ kind: 'pglite', dataDir });
   try {
-    const rows = await database.db
-      .selectFrom('calls')
-      .innerJoin('phone_numbers', 'phone_numbers.id', 'calls.business_number_id')
-      .select([
-        'calls.provider_call_id',
-        'calls.direction',
-        'calls.status',
-        'phone_numbers.e164',
-        'calls.external_number',
-        'calls.started_at',
-        'calls.answered_at',
-        'calls.ended_at',
-        'calls.agent_extension',
-        'calls.queue_name',
-        'calls.raw',
-      ])
-      .where('calls.provider', '=', PROVIDER)
-      .execute();
-    const byId = new Map(rows.map((r) => [r.provider_call_id, r]));
+    const byId = await providerCalls(database, PROVIDER);
     const batches = new Set<number>();
     for (const id of byId.keys()) {
       const m = /^b(\d+)-\d+$/.exec(id);
@@ -95,11 +78,11 @@ async function verify(dataDir: string, acked: number): Promise<number> {
           id: c.providerCallId,
           direction: row?.direction,
           status: row?.status,
-          e164: row?.e164,
+          e164: row?.business_number,
           external: row?.external_number,
-          started: iso(row?.started_at ?? null),
-          answered: iso(row?.answered_at ?? null),
-          ended: iso(row?.ended_at ?? null),
+          started: row?.started_at,
+          answered: row?.answered_at,
+          ended: row?.ended_at,
           agent: row?.agent_extension,
           queue: row?.queue_name,
           raw: row?.raw,

@@ -17,20 +17,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
 import { journalWindowParam } from '../../src/mightycall/client/wire.js';
 import { OVERLAP_MS } from '../../src/mightycall/sync/sync-jobs.js';
-import { client } from '../support/app.js';
-import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from '../support/fixtures.js';
+import { type client, platformAdminClient } from '../support/app.js';
+import { assignNumber, call, createNumber, createOrg, insertCalls } from '../support/fixtures.js';
 import {
   callRows,
-  createConnection,
   demoConnectionBody,
   expectedCallRow,
   listen,
   mightyCallApp,
+  registerConnection,
   type TestServer,
 } from '../support/mightycall.js';
 import { type PgProxy, startPgProxy } from '../support/pg-proxy.js';
 import {
   createSchema,
+  errorCode,
   freePort,
   login,
   openProxiedDatabase,
@@ -85,13 +86,7 @@ describe.skipIf(!URL_)('PostgreSQL cut under the app (fault proxy)', () => {
   const ask = async (path: string): Promise<Answer> => {
     const t0 = Date.now();
     const res = await admin.request(path);
-    const text = await res.text();
-    let code: string | null = null;
-    try {
-      code = (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? null;
-    } catch {
-      code = 'not json';
-    }
+    const code = errorCode(await res.text());
     return { status: res.status, retryAfter: res.headers.get('retry-after'), code, ms: Date.now() - t0 };
   };
   const wave = (n: number) =>
@@ -135,9 +130,7 @@ describe.skipIf(!URL_)('PostgreSQL cut under the app (fault proxy)', () => {
         call({ businessNumber: '+13125550901', startedAt: new Date(Date.UTC(2026, 1, 1 + (i % 27), 14, i % 60)) }),
       ),
     );
-    await createUser(db.database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
-    admin = client(server.app);
-    await admin.login('root@example.com', PASSWORD);
+    admin = await platformAdminClient(db.database, server.app, PASSWORD);
   });
   afterAll(async () => {
     proxy?.restore();
@@ -189,10 +182,7 @@ describe.skipIf(!URL_)('PostgreSQL cut under the app (fault proxy)', () => {
   });
 
   it('a sync cut halfway fails cleanly, records the failure, and resumes from its watermark to exact data', async () => {
-    const created = await createConnection(admin, demoConnectionBody(sim.url, { initialSyncDays: 3 }));
-    expect(created.status).toBe(201);
-    connectionId = created.body.connection.id;
-    hookPath = new URL(created.body.connection.webhookUrl).pathname;
+    ({ connectionId, hookPath } = await registerConnection(admin, demoConnectionBody(sim.url, { initialSyncDays: 3 })));
     const initial = (await callsJob()).watermark;
     expect(initial).toBe(new Date(START - 3 * DAY_MS).toISOString());
 

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { testTargets } from '../support/database.js';
-import { callRows, demoConnectionBody, expectedCallRow } from '../support/mightycall.js';
+import { callRows, demoConnectionBody, expectedCallRow, providerCalls } from '../support/mightycall.js';
 import { createSchema, freePort, login, type ServerProcess, startServer, waitFor, waitHealthy } from './helpers.js';
 
 const NUMBERS = ['+12125550141', '+12125550142'];
@@ -264,50 +264,24 @@ describe.each(testTargets())('the server process killed with SIGKILL on %s', (ta
 
     await inspect(async (db) => {
       expect(await importedCount(db)).toBe(IMPORT_LINES);
-      const rows = await db.db
-        .selectFrom('calls')
-        .innerJoin('phone_numbers', 'phone_numbers.id', 'calls.business_number_id')
-        .select([
-          'calls.provider_call_id as id',
-          'calls.direction',
-          'calls.status',
-          'phone_numbers.e164 as business_number',
-          'calls.external_number',
-          'calls.started_at',
-          'calls.answered_at',
-          'calls.ended_at',
-          'calls.agent_extension',
-          'calls.queue_name',
-        ])
-        .where('calls.provider', '=', 'import-kill')
-        .execute();
-      const byId = new Map(rows.map((r) => [r.id, r]));
+      const byId = await providerCalls(db, 'import-kill');
       const wrong = lines.filter((l) => {
         const r = byId.get(l.provider_call_id);
+        if (!r) return true;
+        const { recording_ref: _recording, raw: _raw, updated_at: _updated, ...row } = r;
         return (
-          !r ||
+          JSON.stringify(row) !==
           JSON.stringify({
-            direction: r.direction,
-            status: r.status,
-            business_number: r.business_number,
-            external_number: r.external_number,
-            started_at: new Date(r.started_at).toISOString(),
-            answered_at: r.answered_at ? new Date(r.answered_at).toISOString() : null,
-            ended_at: new Date(r.ended_at).toISOString(),
-            agent_extension: r.agent_extension,
-            queue_name: r.queue_name,
-          }) !==
-            JSON.stringify({
-              direction: l.direction,
-              status: l.status,
-              business_number: l.business_number,
-              external_number: l.external_number,
-              started_at: l.started_at,
-              answered_at: l.answered_at,
-              ended_at: l.ended_at,
-              agent_extension: l.agent_extension,
-              queue_name: l.queue,
-            })
+            direction: l.direction,
+            status: l.status,
+            business_number: l.business_number,
+            external_number: l.external_number,
+            started_at: l.started_at,
+            answered_at: l.answered_at,
+            ended_at: l.ended_at,
+            agent_extension: l.agent_extension,
+            queue_name: l.queue,
+          })
         );
       });
       expect(wrong.map((l) => l.provider_call_id)).toEqual([]);

@@ -12,15 +12,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalWindowParam } from '../../src/mightycall/client/wire.js';
 import { OVERLAP_MS } from '../../src/mightycall/sync/sync-jobs.js';
-import { client } from '../support/app.js';
+import { type client, platformAdminClient } from '../support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../support/database.js';
-import { createUser } from '../support/fixtures.js';
 import {
   callRows,
-  createConnection,
   demoConnectionBody,
   expectedCallRow,
   mightyCallApp,
+  registerConnection,
   type TestServer,
 } from '../support/mightycall.js';
 
@@ -79,12 +78,8 @@ describe.each(testTargets())('MightyCall faults during a sync on %s', (target) =
         return fetch(input, init);
       },
     });
-    await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
-    admin = client(server.app);
-    await admin.login('root@example.com', PASSWORD);
-    const created = await createConnection(admin, demoConnectionBody(sim.url, { initialSyncDays: 3 }));
-    expect(created.status).toBe(201);
-    connectionId = created.body.connection.id;
+    admin = await platformAdminClient(database, server.app, PASSWORD);
+    ({ connectionId } = await registerConnection(admin, demoConnectionBody(sim.url, { initialSyncDays: 3 })));
   });
   afterAll(async () => {
     await server.runtime.stop();

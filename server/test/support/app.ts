@@ -1,10 +1,12 @@
 // An in-process app over a test database, and a tiny client that signs in and sends requests like a browser.
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
 import type { App, AppDeps } from '../../src/http/context.js';
 import { createLogger } from '../../src/http/logger.js';
 import { createServices } from '../../src/services.js';
 import type { TestDatabase } from './database.js';
+import { createUser } from './fixtures.js';
 
 export const ORIGIN = 'http://localhost';
 
@@ -56,4 +58,12 @@ export function client(
       cookie = set.split(';')[0] ?? null;
     },
   };
+}
+
+/** Creates the platform admin root@example.com with `password` and signs them in on `app`. */
+export async function platformAdminClient(database: Database, app: App, password: string) {
+  await createUser(database, 'root@example.com', { platformAdmin: true, password });
+  const admin = client(app);
+  await admin.login('root@example.com', password);
+  return admin;
 }

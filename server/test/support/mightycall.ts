@@ -70,8 +70,12 @@ export function expectedCallRow(call: SimCall) {
   };
 }
 
-export async function callRows(database: Database, account: string) {
-  const rows = await database.db
+/**
+ * The calls of one provider (and account), by provider call id, with the business number's E.164 and the
+ * timestamps as ISO strings.
+ */
+export async function providerCalls(database: Database, provider: string, account?: string) {
+  let query = database.db
     .selectFrom('calls')
     .innerJoin('phone_numbers', 'phone_numbers.id', 'calls.business_number_id')
     .select([
@@ -84,12 +88,14 @@ export async function callRows(database: Database, account: string) {
       'calls.answered_at',
       'calls.ended_at',
       'calls.agent_extension',
+      'calls.queue_name',
       'calls.recording_ref',
+      'calls.raw',
       'calls.updated_at',
     ])
-    .where('calls.provider', '=', 'mightycall')
-    .where('calls.provider_account', '=', account)
-    .execute();
+    .where('calls.provider', '=', provider);
+  if (account !== undefined) query = query.where('calls.provider_account', '=', account);
+  const rows = await query.execute();
   return new Map(
     rows.map((r) => [
       r.provider_call_id,
@@ -102,11 +108,19 @@ export async function callRows(database: Database, account: string) {
         answered_at: r.answered_at ? new Date(r.answered_at).toISOString() : null,
         ended_at: new Date(r.ended_at).toISOString(),
         agent_extension: r.agent_extension,
+        queue_name: r.queue_name,
         recording_ref: r.recording_ref,
+        raw: r.raw,
         updated_at: new Date(r.updated_at).toISOString(),
       },
     ]),
   );
+}
+
+/** An account's MightyCall calls, by provider call id: the fields of `expectedCallRow`, and `updated_at`. */
+export async function callRows(database: Database, account: string) {
+  const calls = await providerCalls(database, 'mightycall', account);
+  return new Map([...calls].map(([id, { queue_name: _queue, raw: _raw, ...row }]) => [id, row]));
 }
 
 /** The body that registers the simulator's demo account (provider account `sim-demo`) as a connection. */
@@ -122,14 +136,18 @@ export function demoConnectionBody(simUrl: string, extra: Record<string, unknown
   };
 }
 
-/** Registers a connection through the admin API, as a signed-in platform admin's client. */
-export function createConnection(
+/** Registers a connection through the admin API, as a signed-in platform admin's client (it must answer 201). */
+export async function registerConnection(
   admin: { json<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> },
   body: Record<string, unknown>,
-) {
-  return admin.json<{ connection: { id: string; webhookUrl: string } }>('/api/admin/mightycall/connections', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+): Promise<{ connectionId: string; hookPath: string }> {
+  const created = await admin.json<{ connection: { id: string; webhookUrl: string } }>(
+    '/api/admin/mightycall/connections',
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
+  if (created.status !== 201) {
+    throw new Error(`registering the connection answered ${created.status}: ${JSON.stringify(created.body)}`);
+  }
+  const { id, webhookUrl } = created.body.connection;
+  return { connectionId: id, hookPath: new URL(webhookUrl).pathname };
 }

@@ -10,14 +10,13 @@ import {
   type WebhookEnvelope,
 } from '@victorysync/mightycall-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client } from '../../../test/support/app.js';
+import { platformAdminClient } from '../../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../../test/support/database.js';
-import { createUser } from '../../../test/support/fixtures.js';
 import {
-  createConnection,
   demoConnectionBody,
   listen,
   mightyCallApp,
+  registerConnection,
   type TestServer,
 } from '../../../test/support/mightycall.js';
 
@@ -84,12 +83,8 @@ describe.each(testTargets())('the webhook time window on %s', (target) => {
     sim = await startSimulator({ port: 0, clock, demo: { historyDays: 1 } });
     server = mightyCallApp(database, { clock });
     http = await listen(server.app);
-    await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
-    const admin = client(server.app);
-    await admin.login('root@example.com', PASSWORD);
-    const created = await createConnection(admin, demoConnectionBody(sim.url));
-    expect(created.status).toBe(201);
-    hookPath = new URL(created.body.connection.webhookUrl).pathname;
+    const admin = await platformAdminClient(database, server.app, PASSWORD);
+    ({ hookPath } = await registerConnection(admin, demoConnectionBody(sim.url)));
     // No URL registered yet: the simulator hands the events to the test.
     const emitted = await sim.control.emitCall(DEMO_API_KEY, { ringExtensions: ['101'], answeredBy: '101' });
     template = emitted.events[0] as WebhookEnvelope;

@@ -9,16 +9,16 @@ import {
   type WebhookEnvelope,
 } from '@victorysync/mightycall-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client } from '../../../test/support/app.js';
+import { client, platformAdminClient } from '../../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../../test/support/database.js';
 import { assignNumber, createOrg, createUser } from '../../../test/support/fixtures.js';
 import {
   callRows,
-  createConnection,
   demoConnectionBody,
   expectedCallRow,
   listen,
   mightyCallApp,
+  registerConnection,
   type TestServer,
 } from '../../../test/support/mightycall.js';
 import type { LiveSnapshot } from './live.js';
@@ -74,12 +74,8 @@ describe.each(testTargets())('MightyCall webhooks and live state on %s', (target
     sim = await startSimulator({ port: 0, demo: { historyDays: 1 } });
     server = mightyCallApp(database);
     http = await listen(server.app);
-    await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
-    admin = client(server.app);
-    await admin.login('root@example.com', PASSWORD);
-    const created = await createConnection(admin, demoConnectionBody(sim.url));
-    connectionId = created.body.connection.id;
-    hookPath = new URL(created.body.connection.webhookUrl).pathname;
+    admin = await platformAdminClient(database, server.app, PASSWORD);
+    ({ connectionId, hookPath } = await registerConnection(admin, demoConnectionBody(sim.url)));
     await server.runtime.scheduler.runConnection(connectionId);
 
     harbor = await createOrg(database, 'Harbor');

@@ -11,15 +11,14 @@ import {
 } from '@victorysync/mightycall-sim';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client } from '../../../test/support/app.js';
+import { platformAdminClient } from '../../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../../test/support/database.js';
-import { createUser } from '../../../test/support/fixtures.js';
 import {
   callRows,
-  createConnection,
   demoConnectionBody,
   expectedCallRow,
   mightyCallApp,
+  registerConnection,
   type TestServer,
 } from '../../../test/support/mightycall.js';
 import type { MightyCallClient } from '../client/client.js';
@@ -270,12 +269,8 @@ describe.each(testTargets())('inbox worker batches on %s', (target) => {
     database = await openTestDatabase(target);
     sim = await startSimulator({ port: 0, demo: { historyDays: 1 } });
     server = mightyCallApp(database);
-    await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
-    const admin = client(server.app);
-    await admin.login('root@example.com', PASSWORD);
-    const created = await createConnection(admin, demoConnectionBody(sim.url));
-    connectionId = created.body.connection.id;
-    hookPath = new URL(created.body.connection.webhookUrl).pathname;
+    const admin = await platformAdminClient(database, server.app, PASSWORD);
+    ({ connectionId, hookPath } = await registerConnection(admin, demoConnectionBody(sim.url)));
   });
   afterAll(async () => {
     await server.runtime.stop();

@@ -8,14 +8,14 @@ import {
   startSimulator,
 } from '@victorysync/mightycall-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client } from '../../../test/support/app.js';
+import { client, platformAdminClient } from '../../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../../test/support/database.js';
 import { assignNumber, createOrg, createUser } from '../../../test/support/fixtures.js';
 import {
   callRows,
-  createConnection,
   expectedCallRow,
   mightyCallApp,
+  registerConnection,
   type TestServer,
 } from '../../../test/support/mightycall.js';
 
@@ -54,11 +54,7 @@ describe.each(testTargets())('MightyCall sync on %s', (target) => {
   let server: TestServer;
   let admin: ReturnType<typeof client>;
 
-  const connect = async (body: Record<string, unknown>) => {
-    const res = await createConnection(admin, body);
-    expect(res.status).toBe(201);
-    return res.body.connection.id;
-  };
+  const connect = async (body: Record<string, unknown>) => (await registerConnection(admin, body)).connectionId;
   const status = async (id: string) =>
     (await admin.json<StatusBody>(`/api/admin/mightycall/connections/${id}/status`)).body;
   const requestSync = (id: string, body: Record<string, unknown>) =>
@@ -87,9 +83,7 @@ describe.each(testTargets())('MightyCall sync on %s', (target) => {
       ],
     });
     server = mightyCallApp(database, { clock });
-    await createUser(database, 'root@example.com', { platformAdmin: true, password: PASSWORD });
-    admin = client(server.app);
-    await admin.login('root@example.com', PASSWORD);
+    admin = await platformAdminClient(database, server.app, PASSWORD);
   });
   afterAll(async () => {
     await server.runtime.stop();
