@@ -19,10 +19,10 @@ import { openTestDatabase, type TestDatabase } from './support/database.js';
 import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from './support/fixtures.js';
 import {
   callRows,
-  createConnection,
   demoConnectionBody,
   expectedCallRow,
   mightyCallApp,
+  registerConnection,
 } from './support/mightycall.js';
 import { type PgBouncer, pgbouncerBinary, startPgBouncer } from './support/pgbouncer.js';
 
@@ -203,9 +203,10 @@ describe.skipIf(skipped !== null)(
         sim = await startSimulator({ port: 0, demo: { historyDays: 1 } });
         const admin = client(server.app);
         await admin.login('root@example.com', PASSWORD);
-        const created = await createConnection(admin, demoConnectionBody(sim.url, { initialSyncDays: 7 }));
-        expect(created.status).toBe(201);
-        const id = created.body.connection.id;
+        const { connectionId: id, hookPath } = await registerConnection(
+          admin,
+          demoConnectionBody(sim.url, { initialSyncDays: 7 }),
+        );
         await server.runtime.scheduler.runConnection(id);
         const status = await admin.json<{ jobs: Array<{ job: string; status: string; lastError: string | null }> }>(
           `/api/admin/mightycall/connections/${id}/status`,
@@ -225,7 +226,6 @@ describe.skipIf(skipped !== null)(
         expect(mismatched.map((m) => m.plan.id)).toEqual([]);
 
         // Webhooks: stored in the inbox, folded by the worker, each finished call fetched into calls once.
-        const hookPath = new URL(created.body.connection.webhookUrl).pathname;
         const emitted = await Promise.all(
           ['+12125550141', '+12125550142', '+18005550199'].map((to, i) =>
             sim?.control.emitCall(DEMO_API_KEY, { from: `+1555937130${i}`, to, answeredBy: '101', talkSeconds: 30 }),
