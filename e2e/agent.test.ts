@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallPage, Org } from '../web/src/api/types.js';
 import { type ApiClient, sessionClient } from './support/api.js';
-import { openPage, signIn } from './support/browser.js';
+import { openPage } from './support/browser.js';
 import { createWorld, type World } from './support/world.js';
 
 let world: World;
@@ -16,16 +16,11 @@ let agentApi: ApiClient;
 describe('an agent user', () => {
   beforeAll(async () => {
     world = await createWorld();
-    const agent = world.demoUser('agent of ');
-    own = world.org(agent.role.replace('agent of ', ''));
-    const other = world.orgs.find((o) => o.id !== own.id);
-    if (!other) throw new Error('the demo needs a second org');
-    foreign = other;
+    const { user: agent, org } = world.demoMember('agent of ');
+    own = org;
+    foreign = world.otherOrg(own);
     agentApi = await sessionClient(world.server.baseUrl, agent.email, agent.password);
-    const tab = await openPage(world.browser, world.server.baseUrl);
-    page = tab.page;
-    pageErrors = tab.pageErrors;
-    await signIn(page, agent.email, agent.password);
+    ({ page, pageErrors } = await world.signedInPage(agent));
   });
   afterAll(async () => {
     await world?.close();

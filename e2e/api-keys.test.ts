@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientMetrics, Org } from '../web/src/api/types.js';
 import { eventually, keyClient } from './support/api.js';
-import { openPage, screenshots, signIn } from './support/browser.js';
+import { screenshots } from './support/browser.js';
 import { createWorld, type World } from './support/world.js';
 
 let world: World;
@@ -15,15 +15,10 @@ let otherOrg: Org;
 describe('org API keys', () => {
   beforeAll(async () => {
     world = await createWorld();
-    const owner = world.demoUser('org_admin of ');
-    org = world.org(owner.role.replace('org_admin of ', ''));
-    const other = world.orgs.find((o) => o.id !== org.id);
-    if (!other) throw new Error('the demo needs a second org');
-    otherOrg = other;
-    const tab = await openPage(world.browser, world.server.baseUrl);
-    page = tab.page;
-    pageErrors = tab.pageErrors;
-    await signIn(page, owner.email, owner.password);
+    const owner = world.demoMember('org_admin of ');
+    org = owner.org;
+    otherOrg = world.otherOrg(org);
+    ({ page, pageErrors } = await world.signedInPage(owner.user));
   });
   afterAll(async () => {
     await world?.close();

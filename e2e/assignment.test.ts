@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallPage, NumberStats, Org, PhoneNumber } from '../web/src/api/types.js';
 import { eventually } from './support/api.js';
-import { openPage, screenshots, signIn } from './support/browser.js';
+import { screenshots } from './support/browser.js';
 import { createWorld, type World } from './support/world.js';
 
 let world: World;
@@ -38,10 +38,7 @@ describe('number assignment', () => {
     const candidate = world.orgs.find((o) => !single.assignments.some((a) => a.orgId === o.id));
     if (!candidate) throw new Error('every demo org already has the number');
     other = candidate;
-    const tab = await openPage(world.browser, world.server.baseUrl);
-    page = tab.page;
-    pageErrors = tab.pageErrors;
-    await signIn(page, world.server.admin.email, world.server.admin.password);
+    ({ page, pageErrors } = await world.signedInPage(world.server.admin));
   });
   afterAll(async () => {
     await world?.close();

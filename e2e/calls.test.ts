@@ -2,7 +2,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallPage, Org } from '../web/src/api/types.js';
-import { openPage, screenshots, signIn } from './support/browser.js';
+import { screenshots } from './support/browser.js';
 import { createWorld, type World } from './support/world.js';
 
 let world: World;
@@ -29,12 +29,8 @@ async function allCalls(query: string): Promise<CallPage['items']> {
 describe('call log', () => {
   beforeAll(async () => {
     world = await createWorld();
-    const owner = world.demoUser('org_admin of ');
-    org = world.org(owner.role.replace('org_admin of ', ''));
-    const tab = await openPage(world.browser, world.server.baseUrl);
-    page = tab.page;
-    pageErrors = tab.pageErrors;
-    await signIn(page, world.server.admin.email, world.server.admin.password);
+    org = world.demoMember('org_admin of ').org;
+    ({ page, pageErrors } = await world.signedInPage(world.server.admin));
   });
   afterAll(async () => {
     await world?.close();

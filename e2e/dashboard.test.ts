@@ -1,20 +1,11 @@
 // Issue 6 acceptance: the dashboard shows the API's figures for the chosen range, the right buckets, agent names.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallItem, ClientMetrics, Kpis, MetricField, Org, Series } from '../web/src/api/types.js';
-import { openPage, screenshots, signIn, type TrackedPage } from './support/browser.js';
+import type { CallItem, ClientMetrics, Kpis, Org, Series } from '../web/src/api/types.js';
+import { DASHBOARD_KPIS } from '../web/src/metrics/definitions.js';
+import { screenshots, type TrackedPage } from './support/browser.js';
 import { createWorld, type World } from './support/world.js';
 
-const KPIS: MetricField[] = [
-  'answerRatePct',
-  'serviceLevelPct',
-  'avgWaitSeconds',
-  'avgTalkSeconds',
-  'offeredCalls',
-  'missedCalls',
-  'voicemailCalls',
-  'abandonRatePct',
-];
 /** A KPI's name in /api/client-metrics, the first release's snake_case form the integrations read. */
 const v1Name = (field: string) =>
   field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) as keyof ClientMetrics['metrics'];
@@ -40,11 +31,9 @@ async function chooseRange(label: string) {
 describe('org dashboard', () => {
   beforeAll(async () => {
     world = await createWorld();
-    const owner = world.demoUser('org_admin of ');
-    org = world.org(owner.role.replace('org_admin of ', ''));
-    tab = await openPage(world.browser, world.server.baseUrl);
+    org = world.demoMember('org_admin of ').org;
+    tab = await world.signedInPage(world.server.admin);
     page = tab.page;
-    await signIn(page, world.server.admin.email, world.server.admin.password);
     await page.goto(`/orgs/${org.id}`);
   });
   afterAll(async () => {
@@ -59,7 +48,7 @@ describe('org dashboard', () => {
       expect(api.status).toBe(200);
       // The integrations' endpoint answers the same figures under their first-release names.
       const v1 = await world.admin.get<ClientMetrics>(`/api/client-metrics?org_id=${org.id}&range=${r.range}`);
-      for (const field of KPIS) {
+      for (const field of DASHBOARD_KPIS) {
         await expect.poll(() => kpiValue(field), { timeout: 15_000 }).toBe(asAttr(api.body.metrics[field]));
         expect(v1.body.metrics[v1Name(field)]).toBe(api.body.metrics[field]);
       }

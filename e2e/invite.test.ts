@@ -189,8 +189,7 @@ describe('accepting an invite', () => {
     await fillPasswords(stranger.page, 'a-password-somebody-picks', 'a-password-somebody-picks');
     await stranger.page.getByText('This email address already has a VictorySync account').waitFor();
     expect(await loginStatus(existing.email, 'a-password-somebody-picks')).toBe(401);
-    const holder = await openPage(world.browser, world.server.baseUrl);
-    await signIn(holder.page, existing.email, existing.password);
+    const holder = await world.signedInPage(existing);
     await holder.page.goto(pathAndHash(url));
     await holder.page.getByRole('button', { name: `Join as ${existing.email}` }).click();
     await holder.page.waitForURL((u) => u.pathname !== '/accept-invite');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditPage, Me, Org } from '../web/src/api/types.js';
 import { formatDateTime } from '../web/src/metrics/format.js';
 import { type ApiClient, eventually, sessionClient } from './support/api.js';
-import { openPage, screenshots, signIn } from './support/browser.js';
+import { screenshots } from './support/browser.js';
 import type { DemoUser } from './support/server.js';
 import { createWorld, type World } from './support/world.js';
 
@@ -36,16 +36,10 @@ async function orgLog(): Promise<AuditPage> {
 describe("an org's audit log", () => {
   beforeAll(async () => {
     world = await createWorld();
-    owner = world.demoUser('org_admin of ');
-    org = world.org(owner.role.replace('org_admin of ', ''));
-    const other = world.orgs.find((o) => o.id !== org.id);
-    if (!other) throw new Error('the demo needs a second org');
-    otherOrg = other;
+    ({ user: owner, org } = world.demoMember('org_admin of '));
+    otherOrg = world.otherOrg(org);
     ownerApi = await sessionClient(world.server.baseUrl, owner.email, owner.password);
-    const tab = await openPage(world.browser, world.server.baseUrl);
-    page = tab.page;
-    pageErrors = tab.pageErrors;
-    await signIn(page, owner.email, owner.password);
+    ({ page, pageErrors } = await world.signedInPage(owner));
   });
   afterAll(async () => {
     await world?.close();
@@ -159,8 +153,7 @@ describe("an org's audit log", () => {
     const agentApi = await sessionClient(world.server.baseUrl, agent.email, agent.password);
     expect((await agentApi.get(`/api/orgs/${org.id}/audit`)).status).toBe(403);
 
-    const tab = await openPage(world.browser, world.server.baseUrl);
-    await signIn(tab.page, agent.email, agent.password);
+    const tab = await world.signedInPage(agent);
     await tab.page.goto(`/orgs/${org.id}/calls`);
     const nav = tab.page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Calls' }).waitFor();

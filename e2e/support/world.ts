@@ -1,8 +1,9 @@
-// One test file's world: the server (demo traffic stopped), Chromium, an admin API session and the demo orgs.
+// One test file's world: the server (demo traffic stopped), Chromium, an admin API session and the demo orgs;
+// signed-in pages on it.
 import type { Browser } from 'playwright-core';
 import type { Org } from '../../web/src/api/types.js';
 import { type ApiClient, sessionClient } from './api.js';
-import { launchBrowser } from './browser.js';
+import { launchBrowser, openPage, signIn, type TrackedPage } from './browser.js';
 import { type DemoUser, type RunningServer, startServer, stopDemoTraffic } from './server.js';
 
 export interface World {
@@ -12,6 +13,12 @@ export interface World {
   orgs: Org[];
   org: (name: string) => Org;
   demoUser: (rolePrefix: string) => DemoUser;
+  /** The demo user whose role starts with `rolePrefix` ('org_admin of ', 'agent of '), and the org the role names. */
+  demoMember: (rolePrefix: string) => { user: DemoUser; org: Org };
+  /** A demo org other than `org`. */
+  otherOrg: (org: Org) => Org;
+  /** A new page in the browser, signed in as `who`. */
+  signedInPage: (who: { email: string; password: string }) => Promise<TrackedPage>;
   close: () => Promise<void>;
 }
 
@@ -26,20 +33,36 @@ export async function createWorld(): Promise<World> {
     if (listed.status !== 200) throw new Error(`GET /api/admin/orgs answered ${listed.status}`);
     const orgs = listed.body.orgs;
     const open = browser;
+    const org = (name: string) => {
+      const found = orgs.find((o) => o.name === name);
+      if (!found) throw new Error(`no demo org named ${name}; have ${orgs.map((o) => o.name).join(', ')}`);
+      return found;
+    };
+    const demoUser = (rolePrefix: string) => {
+      const found = server.demoUsers.find((u) => u.role.startsWith(rolePrefix));
+      if (!found) throw new Error(`no demo user with role ${rolePrefix}; server printed:\n${server.output()}`);
+      return found;
+    };
     return {
       server,
       browser: open,
       admin,
       orgs,
-      org: (name) => {
-        const found = orgs.find((o) => o.name === name);
-        if (!found) throw new Error(`no demo org named ${name}; have ${orgs.map((o) => o.name).join(', ')}`);
-        return found;
+      org,
+      demoUser,
+      demoMember: (rolePrefix) => {
+        const user = demoUser(rolePrefix);
+        return { user, org: org(user.role.replace(rolePrefix, '')) };
       },
-      demoUser: (rolePrefix) => {
-        const found = server.demoUsers.find((u) => u.role.startsWith(rolePrefix));
-        if (!found) throw new Error(`no demo user with role ${rolePrefix}; server printed:\n${server.output()}`);
-        return found;
+      otherOrg: (of) => {
+        const other = orgs.find((o) => o.id !== of.id);
+        if (!other) throw new Error('the demo needs a second org');
+        return other;
+      },
+      signedInPage: async (who) => {
+        const tab = await openPage(open, server.baseUrl);
+        await signIn(tab.page, who.email, who.password);
+        return tab;
       },
       close: async () => {
         await open.close();

@@ -1,5 +1,6 @@
 // Metric definitions shown as tooltips; mirrors docs/metrics.md (keep the two in step when a definition changes).
-import type { MetricField } from '../api/types';
+// The .js suffix lets e2e (NodeNext resolution) import the dashboard's KPI list too.
+import type { MetricField } from '../api/types.js';
 
 /** The docs/metrics.md version these texts mirror. */
 export const DEFINITIONS_VERSION = 'Version 1 — 2026-11-24';
