@@ -51,3 +51,8 @@ export const ROLE_LABEL: Record<OrgRole, string> = {
   org_manager: 'Manager',
   agent: 'Agent',
 };
+
+/** A select's value as an org role (the role pickers of the member forms). */
+export function isOrgRole(value: string): value is OrgRole {
+  return value === 'org_admin' || value === 'org_manager' || value === 'agent';
+}

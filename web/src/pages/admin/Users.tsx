@@ -11,7 +11,7 @@ import { Pill } from '../../components/Pill';
 import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
-import { ROLE_LABEL, useMe } from '../../hooks/session';
+import { isOrgRole, ROLE_LABEL, useMe } from '../../hooks/session';
 import { formatDateTime } from '../../metrics/format';
 
 const PLATFORM_ROLES = [
@@ -24,7 +24,6 @@ const ROLE_OPTIONS = [
   { value: 'org_admin', label: ROLE_LABEL.org_admin },
 ];
 const isPlatformRole = (v: string): v is PlatformRole => v === 'none' || v === 'platform_admin';
-const isOrgRole = (v: string): v is OrgRole => v === 'agent' || v === 'org_manager' || v === 'org_admin';
 
 function AddToOrg({ user, onClose }: { user: User; onClose: () => void }) {
   const queryClient = useQueryClient();

@@ -11,7 +11,7 @@ import { Pill } from '../../components/Pill';
 import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
-import { ROLE_LABEL } from '../../hooks/session';
+import { isOrgRole, ROLE_LABEL } from '../../hooks/session';
 import { InvitationsTable, IssuedLink, invitationsKey } from './Invitations';
 
 export interface MemberApi {
@@ -21,8 +21,17 @@ export interface MemberApi {
 }
 
 const ROLE_OPTIONS = (Object.keys(ROLE_LABEL) as OrgRole[]).map((r) => ({ value: r, label: ROLE_LABEL[r] }));
-function isRole(value: string): value is OrgRole {
-  return value === 'org_admin' || value === 'org_manager' || value === 'agent';
+
+/** The role picker of the add form and of the edit dialog. */
+function RoleSelect({ value, onChange }: { value: OrgRole; onChange: (role: OrgRole) => void }) {
+  return (
+    <SelectField
+      label="Role"
+      value={value}
+      options={ROLE_OPTIONS}
+      onChange={(e) => isOrgRole(e.target.value) && onChange(e.target.value)}
+    />
+  );
 }
 
 function EditMember({
@@ -60,12 +69,7 @@ function EditMember({
         </>
       }
     >
-      <SelectField
-        label="Role"
-        value={role}
-        options={ROLE_OPTIONS}
-        onChange={(e) => isRole(e.target.value) && setRole(e.target.value)}
-      />
+      <RoleSelect value={role} onChange={setRole} />
       <Field
         label="MightyCall extension"
         value={extension}
@@ -173,12 +177,7 @@ export function MembersPanel({ orgId, api, canEdit }: { orgId: string; api: Memb
               value={email}
               onChange={(e) => setEmail(e.target.value)}
             />
-            <SelectField
-              label="Role"
-              value={role}
-              options={ROLE_OPTIONS}
-              onChange={(e) => isRole(e.target.value) && setRole(e.target.value)}
-            />
+            <RoleSelect value={role} onChange={setRole} />
             <Field
               label="MightyCall extension"
               value={extension}
