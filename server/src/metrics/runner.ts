@@ -42,13 +42,14 @@ export interface DimensionKeys {
 export type Dimension = keyof DimensionKeys;
 
 interface DimensionSql {
-  /** the key columns over raw calls `c` (and `p`, the number, when joinNumber), named as in DimensionKeys */
+  /** the key columns over raw calls `c`, named as in DimensionKeys */
   keys: (range: ResolvedRange) => RawBuilder<unknown>[];
   /** the calls the dimension counts, appended to the scope's WHERE */
   where?: RawBuilder<unknown>;
-  joinNumber?: boolean;
   /** the daily rollup table (as `r`) that answers this dimension for whole local days, and its key columns */
   rollup: { from: string; keys: (range: ResolvedRange) => RawBuilder<unknown>[] };
+  /** a statement around the parts' UNION ALL (columns every part would otherwise join for) */
+  wrap?: (parts: RawBuilder<unknown>) => RawBuilder<unknown>;
   /** platform-wide: the key columns over the platform's hourly rollup `r`, when it can answer this dimension */
   platformKeys?: (range: ResolvedRange) => RawBuilder<unknown>[];
 }
@@ -59,7 +60,6 @@ const bucketStarts = (range: ResolvedRange) => sql`${range.buckets.map((d) => d.
 const keysOf = (t: RollupTable, alias: string) =>
   t.keys.map((k) => sql`${sql.raw(`${alias}.${k.column}`)} AS ${sql.ref(k.name)}`);
 const whereOf = (t: RollupTable) => (t.where ? sql.raw(t.where('c')) : undefined);
-const NUMBER_LABELS = [sql`p.e164`, sql`p.label`];
 
 const DIMENSIONS: Record<Dimension, DimensionSql> = {
   total: { keys: () => [], rollup: { from: `${ROLLUP_TABLES.total.table} r`, keys: () => [] }, platformKeys: () => [] },
@@ -84,12 +84,11 @@ const DIMENSIONS: Record<Dimension, DimensionSql> = {
     rollup: { from: `${ROLLUP_TABLES.agent.table} r`, keys: () => keysOf(ROLLUP_TABLES.agent, 'r') },
   },
   number: {
-    keys: () => [...keysOf(ROLLUP_TABLES.number, 'c'), ...NUMBER_LABELS],
-    joinNumber: true,
-    rollup: {
-      from: `${ROLLUP_TABLES.number.table} r JOIN phone_numbers p ON p.id = r.business_number_id`,
-      keys: () => [...keysOf(ROLLUP_TABLES.number, 'r'), ...NUMBER_LABELS],
-    },
+    keys: () => keysOf(ROLLUP_TABLES.number, 'c'),
+    rollup: { from: `${ROLLUP_TABLES.number.table} r`, keys: () => keysOf(ROLLUP_TABLES.number, 'r') },
+    // The number's E.164 and label joined once per group, after summing.
+    wrap: (parts) =>
+      sql`SELECT u.*, p.e164, p.label FROM (${parts}) u JOIN phone_numbers p ON p.id = u."phoneNumberId"`,
   },
 };
 
@@ -166,7 +165,7 @@ export function runSql(
   const parts: RawBuilder<unknown>[] = [];
   const rawPart = (part: number, range: ResolvedRange, w: Window) => {
     const keys = dim.keys(range);
-    const from = scopedCalls({ orgId: ctx.orgId, from: w.from, to: w.to }, { joinNumber: dim.joinNumber ?? false });
+    const from = scopedCalls({ orgId: ctx.orgId, from: w.from, to: w.to });
     const where = dim.where ? sql`AND ${dim.where}` : sql``;
     return sql`SELECT ${withPart(part, keys)}, ${aggregates(ctx.thresholds)} FROM ${from} ${where} ${groupBy(keys)}`;
   };
@@ -200,7 +199,8 @@ export function runSql(
     }
     for (const w of plan.raw) parts.push(rawPart(part, range, w));
   });
-  return sql`${sql.join(parts, sql` UNION ALL `)}`;
+  const union = sql`${sql.join(parts, sql` UNION ALL `)}`;
+  return (dim.wrap ? dim.wrap(union) : union) as RawBuilder<{ part: number } & Sums>;
 }
 
 export interface Group<K> {

@@ -36,14 +36,12 @@ export const upperBound = (d: Date | null) => (d ? sql`${d}::timestamptz` : sql`
  * (business_number_id, started_at). Windows of one org and number never overlap (the assignment service
  * guarantees it), so no call is counted twice.
  */
-export function scopedCalls(scope: Scope, options: { joinNumber?: boolean } = {}): RawBuilder<unknown> {
-  const number = options.joinNumber ? sql`JOIN phone_numbers p ON p.id = c.business_number_id` : sql``;
+export function scopedCalls(scope: Scope): RawBuilder<unknown> {
   const inRange = sql`c.started_at >= ${lowerBound(scope.from)} AND c.started_at < ${upperBound(scope.to)}`;
-  if (scope.orgId === null) return sql`calls c ${number} WHERE ${inRange}`;
+  if (scope.orgId === null) return sql`calls c WHERE ${inRange}`;
   // The range bounds stay plain comparisons with parameters so they become index conditions; bounds folded
   // into greatest()/least() with the window are filters under row-level security and scan to the end of data.
   return sql`org_phone_numbers a
     JOIN calls c ON ${inAssignmentWindow('a', 'c')} AND ${inRange}
-    ${number}
     WHERE a.org_id = ${scope.orgId}`;
 }
