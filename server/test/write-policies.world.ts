@@ -115,11 +115,12 @@ export async function seedWorld(tx: Kysely<DB>): Promise<void> {
     sql`INSERT INTO org_phone_numbers (org_id, phone_number_id) VALUES (${i.orgA}, ${i.numberA}), (${i.orgB}, ${i.numberB})`,
     sql`INSERT INTO agents (id, provider, provider_account, extension, display_name) VALUES
       (${i.agentRowA}, 'mightycall', 'acct-a', '101', 'Ann at Acme'), (${i.agentRowB}, 'mightycall', 'acct-b', '201', 'Bea')`,
-    // The rollup triggers give each org a row for the day.
+    // The rollup triggers give each org a row for the day in every rollup (its queue, agent and number) and the
+    // platform a row for the hour.
     sql`INSERT INTO calls (id, provider, provider_call_id, provider_account, direction, status, business_number_id,
-        started_at, answered_at, ended_at) VALUES
-      (${i.callA}, 'mightycall', 'call-a', 'acct-a', 'inbound', 'answered', ${i.numberA}, ${AT}, ${AT}, ${AT}),
-      (${i.callB}, 'mightycall', 'call-b', 'acct-b', 'inbound', 'answered', ${i.numberB}, ${AT}, ${AT}, ${AT})`,
+        started_at, answered_at, ended_at, agent_extension) VALUES
+      (${i.callA}, 'mightycall', 'call-a', 'acct-a', 'inbound', 'answered', ${i.numberA}, ${AT}, ${AT}, ${AT}, '101'),
+      (${i.callB}, 'mightycall', 'call-b', 'acct-b', 'inbound', 'answered', ${i.numberB}, ${AT}, ${AT}, ${AT}, '201')`,
     sql`INSERT INTO api_keys (id, kind, org_id, name, key_hash, prefix, last4, scopes, created_by, revoked_at) VALUES
       (${i.keyA}, 'org', ${i.orgA}, 'A reports', ${TOKEN}, 'vs_org', 'aaaa', ${ORG_KEY_SCOPES}, ${i.adminA}, NULL),
       (${i.keyA2}, 'org', ${i.orgA}, 'A old', ${TOKEN}, 'vs_org', 'aaa2', ${ORG_KEY_SCOPES}, ${i.platformAdmin}, now()),

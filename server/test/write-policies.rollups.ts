@@ -1,0 +1,89 @@
+// The rollup tables' cells of the write-policy matrix, one set per table from the rollup definitions: sums kept by
+// the owner's triggers, read like the calls they sum (an org's rows by its members, the platform's by platform
+// admins only), written by nobody directly.
+import { sql } from 'kysely';
+import { PLATFORM_ROLLUP, ROLLUP_TABLES, SUMS } from '../src/metrics/definitions.js';
+import { ADMIN, type Case, NOBODY, READS_A, type TableCases } from './write-policies.cells.js';
+import { AT, ids as i } from './write-policies.world.js';
+
+const sums = sql.raw(SUMS.map((d) => d.column).join(', '));
+const values = sql.raw(SUMS.map((d) => (d.agg === 'max' ? 'NULL' : '1')).join(', '));
+
+function orgRollupCases(table: string, keys: ReadonlyArray<{ column: string; type: string }>): TableCases[string] {
+  const t = sql.table(table);
+  const keyColumns = keys.map((k) => `, ${k.column}`).join('');
+  const keyValues = (org: string) =>
+    keys.map((k) =>
+      k.column === 'business_number_id' ? sql`, ${org === i.orgA ? i.numberA : i.numberB}` : sql`, 'x'`,
+    );
+  const insert = (org: string, what: string): Case => ({
+    what,
+    statement: sql`INSERT INTO ${t} (org_id, day${sql.raw(keyColumns)}, ${sums})
+      VALUES (${org}, '2026-01-01'${sql.join(keyValues(org), sql``)}, ${values})`,
+    allowed: NOBODY,
+  });
+  return {
+    select: {
+      cases: [
+        { what: "A's day", statement: sql`SELECT day FROM ${t} WHERE org_id = ${i.orgA}`, allowed: READS_A },
+        { what: "B's day", statement: sql`SELECT day FROM ${t} WHERE org_id = ${i.orgB}`, allowed: ADMIN },
+      ],
+    },
+    insert: { cases: [insert(i.orgA, "a day of A's"), insert(i.orgB, "a day of B's")] },
+    update: {
+      cases: [
+        {
+          what: "A's day",
+          statement: sql`UPDATE ${t} SET offered = offered + 100 WHERE org_id = ${i.orgA}`,
+          allowed: NOBODY,
+        },
+        { what: "B's day", statement: sql`UPDATE ${t} SET offered = 0 WHERE org_id = ${i.orgB}`, allowed: NOBODY },
+      ],
+    },
+    delete: {
+      cases: [
+        { what: "A's day", statement: sql`DELETE FROM ${t} WHERE org_id = ${i.orgA}`, allowed: NOBODY },
+        { what: "B's day", statement: sql`DELETE FROM ${t} WHERE org_id = ${i.orgB}`, allowed: NOBODY },
+      ],
+    },
+  };
+}
+
+const platform = sql.table(PLATFORM_ROLLUP.table);
+const hour = sql`date_trunc('hour', ${AT}::timestamptz, 'UTC')`;
+
+export const ROLLUP_CASES: TableCases = {
+  ...Object.fromEntries(Object.values(ROLLUP_TABLES).map((t) => [t.table, orgRollupCases(t.table, t.keys)])),
+  // One hour holds both calls; "every hour" reads or writes the whole table.
+  [PLATFORM_ROLLUP.table]: {
+    select: {
+      cases: [
+        { what: "the calls' hour", statement: sql`SELECT hour FROM ${platform} WHERE hour = ${hour}`, allowed: ADMIN },
+        { what: 'every hour', statement: sql`SELECT hour FROM ${platform}`, allowed: ADMIN },
+      ],
+    },
+    insert: {
+      cases: ['2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z'].map((at) => ({
+        what: `the hour of ${at}`,
+        statement: sql`INSERT INTO ${platform} (hour, ${sums}) VALUES (${at}, ${values})`,
+        allowed: NOBODY,
+      })),
+    },
+    update: {
+      cases: [
+        {
+          what: "the calls' hour",
+          statement: sql`UPDATE ${platform} SET offered = 0 WHERE hour = ${hour}`,
+          allowed: NOBODY,
+        },
+        { what: 'every hour', statement: sql`UPDATE ${platform} SET offered = offered + 1`, allowed: NOBODY },
+      ],
+    },
+    delete: {
+      cases: [
+        { what: "the calls' hour", statement: sql`DELETE FROM ${platform} WHERE hour = ${hour}`, allowed: NOBODY },
+        { what: 'every hour', statement: sql`DELETE FROM ${platform}`, allowed: NOBODY },
+      ],
+    },
+  },
+};
