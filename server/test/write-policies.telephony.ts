@@ -1,6 +1,6 @@
-// Matrix cases for telephony data: numbers and their assignment, agents, calls, rollups and the MightyCall tables.
+// Matrix cases for telephony data: numbers and their assignment, agents, calls and the MightyCall tables (rollups: write-policies.rollups.ts).
 import { sql } from 'kysely';
-import { ADMIN, type Case, NOBODY, platformOnly, READS_A, type TableCases } from './write-policies.cells.js';
+import { ADMIN, NOBODY, platformOnly, READS_A, type TableCases } from './write-policies.cells.js';
 import { AT, ids, ROLES } from './write-policies.world.js';
 
 const i = ids;
