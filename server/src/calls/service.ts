@@ -2,6 +2,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
+import { agentNameSql } from '../metrics/agent-names.js';
 import { type RangeRequest, resolveRange } from '../metrics/range.js';
 import { callInOrg, inAssignmentWindow, lowerBound, type Scope, upperBound } from '../metrics/scope.js';
 import { orgContext } from '../metrics/settings.js';
@@ -105,15 +106,12 @@ function toItem(r: CallRow): CallItem {
  * (platform-wide: none), else the MightyCall directory's name for (provider, account, extension).
  */
 function withAgentNames(calls: RawBuilder<unknown>, orgId: string | null): RawBuilder<CallRow> {
-  const member =
-    orgId === null
-      ? sql`NULL::text`
-      : sql`(SELECT u.display_name FROM org_memberships m JOIN users u ON u.id = m.user_id
-          WHERE m.org_id = ${orgId} AND m.mightycall_extension = c.agent_extension ORDER BY u.display_name LIMIT 1)`;
-  return sql`SELECT c.*, coalesce(${member}, (SELECT ag.display_name FROM agents ag
-      WHERE ag.provider = c.provider AND ag.provider_account = c.provider_account AND ag.extension = c.agent_extension)
-    ) AS agent_name
-    FROM (${calls}) c ORDER BY c.started_at DESC, c.id DESC`;
+  const name = agentNameSql(orgId, {
+    provider: 'c.provider',
+    providerAccount: 'c.provider_account',
+    extension: 'c.agent_extension',
+  });
+  return sql`SELECT c.*, ${name} AS agent_name FROM (${calls}) c ORDER BY c.started_at DESC, c.id DESC`;
 }
 
 /** The call columns a page shows, before the number and agent name are joined. */

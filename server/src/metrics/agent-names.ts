@@ -1,43 +1,19 @@
-// Agent display names for extensions: the org member linked to the extension first, then MightyCall's directory.
-import type { Tx } from '../db/tenant.js';
+// An agent's display name for an extension, in SQL: the org member linked to that MightyCall extension first
+// (platform-wide: none), then the provider's agent directory for (provider, account, extension); null when
+// neither knows it. Used by the call log and the agents breakdown in their own statements.
+import { type RawBuilder, sql } from 'kysely';
 
-export const nameKey = (provider: string, account: string, extension: string) =>
-  `${provider}\u0000${account}\u0000${extension}`;
-
-/**
- * Extension → display name: the org member linked to that MightyCall extension first, then the
- * provider's agent directory; null when neither knows the extension.
- */
-export async function agentNames(
-  tx: Tx,
+/** The name for the extension columns given as SQL references (e.g. `c.agent_extension`). */
+export function agentNameSql(
   orgId: string | null,
-  keys: ReadonlyArray<{ provider: string; providerAccount: string; extension: string | null }>,
-): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  const wanted = keys.filter(
-    (k): k is { provider: string; providerAccount: string; extension: string } => k.extension !== null,
-  );
-  if (wanted.length === 0) return names;
-  const extensions = [...new Set(wanted.map((k) => k.extension))];
-  const directory = await tx
-    .selectFrom('agents')
-    .select(['provider', 'provider_account', 'extension', 'display_name'])
-    .where('extension', 'in', extensions)
-    .execute();
-  for (const a of directory) names.set(nameKey(a.provider, a.provider_account, a.extension), a.display_name);
-  if (orgId !== null) {
-    const members = await tx
-      .selectFrom('org_memberships as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.mightycall_extension as extension', 'u.display_name'])
-      .where('m.org_id', '=', orgId)
-      .where('m.mightycall_extension', 'in', extensions)
-      .execute();
-    const byExtension = new Map(members.map((m) => [m.extension, m.display_name]));
-    for (const k of wanted) {
-      const member = byExtension.get(k.extension);
-      if (member) names.set(nameKey(k.provider, k.providerAccount, k.extension), member);
-    }
-  }
-  return names;
+  columns: { provider: string; providerAccount: string; extension: string },
+): RawBuilder<string | null> {
+  const [provider, account, extension] = [columns.provider, columns.providerAccount, columns.extension].map(sql.raw);
+  const member =
+    orgId === null
+      ? sql`NULL::text`
+      : sql`(SELECT mu.display_name FROM org_memberships m JOIN users mu ON mu.id = m.user_id
+          WHERE m.org_id = ${orgId} AND m.mightycall_extension = ${extension} ORDER BY mu.display_name LIMIT 1)`;
+  return sql<string | null>`coalesce(${member}, (SELECT ag.display_name FROM agents ag
+    WHERE ag.provider = ${provider} AND ag.provider_account = ${account} AND ag.extension = ${extension}))`;
 }

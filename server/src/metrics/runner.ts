@@ -4,6 +4,7 @@
 // platform-wide) goes through run(); views only derive and shape.
 import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
+import { agentNameSql } from './agent-names.js';
 import {
   aggregates,
   EMPTY_SUMS,
@@ -36,7 +37,7 @@ export interface DimensionKeys {
   total: Record<string, never>;
   bucket: { bucket: number };
   queue: { queueName: string | null };
-  agent: { agentExtension: string; providerAccount: string; provider: string };
+  agent: { agentExtension: string; providerAccount: string; provider: string; agentName: string | null };
   number: { phoneNumberId: string; e164: string; label: string | null };
 }
 export type Dimension = keyof DimensionKeys;
@@ -49,7 +50,7 @@ interface DimensionSql {
   /** the daily rollup table (as `r`) that answers this dimension for whole local days, and its key columns */
   rollup: { from: string; keys: (range: ResolvedRange) => RawBuilder<unknown>[] };
   /** a statement around the parts' UNION ALL (columns every part would otherwise join for) */
-  wrap?: (parts: RawBuilder<unknown>) => RawBuilder<unknown>;
+  wrap?: (parts: RawBuilder<unknown>, orgId: string | null) => RawBuilder<unknown>;
   /** platform-wide: the key columns over the platform's hourly rollup `r`, when it can answer this dimension */
   platformKeys?: (range: ResolvedRange) => RawBuilder<unknown>[];
 }
@@ -82,6 +83,15 @@ const DIMENSIONS: Record<Dimension, DimensionSql> = {
     keys: () => keysOf(ROLLUP_TABLES.agent, 'c'),
     where: whereOf(ROLLUP_TABLES.agent),
     rollup: { from: `${ROLLUP_TABLES.agent.table} r`, keys: () => keysOf(ROLLUP_TABLES.agent, 'r') },
+    // The agent's name looked up once per group, after summing, in the same statement.
+    wrap: (parts, orgId) => {
+      const name = agentNameSql(orgId, {
+        provider: 'u.provider',
+        providerAccount: 'u."providerAccount"',
+        extension: 'u."agentExtension"',
+      });
+      return sql`SELECT u.*, ${name} AS "agentName" FROM (${parts}) u`;
+    },
   },
   number: {
     keys: () => keysOf(ROLLUP_TABLES.number, 'c'),
@@ -200,7 +210,7 @@ export function runSql(
     for (const w of plan.raw) parts.push(rawPart(part, range, w));
   });
   const union = sql`${sql.join(parts, sql` UNION ALL `)}`;
-  return (dim.wrap ? dim.wrap(union) : union) as RawBuilder<{ part: number } & Sums>;
+  return (dim.wrap ? dim.wrap(union, ctx.orgId) : union) as RawBuilder<{ part: number } & Sums>;
 }
 
 export interface Group<K> {

@@ -1,7 +1,6 @@
 // The metrics views: each runs one query through the runner and shapes its sums into an answer (KPIs, series,
 // queue summary, agent and number breakdowns), with the previous period beside it when the query asks.
 import type { Tx } from '../db/tenant.js';
-import { agentNames, nameKey } from './agent-names.js';
 import { AGENT_FIGURES, deriveFigures, EMPTY_SUMS, mergeSums, round1, type Sums } from './definitions.js';
 import type { ResolvedRange } from './range.js';
 import { type Dimension, type DimensionKeys, type Group, type MetricsQuery, run } from './runner.js';
@@ -201,30 +200,20 @@ export async function numberBreakdown(tx: Tx, query: MetricsQuery, now = new Dat
 
 export async function agentBreakdown(tx: Tx, query: MetricsQuery, now = new Date()) {
   const result = await run(tx, query, 'agent', now);
-  const names = await agentNames(
-    tx,
-    result.ctx.orgId,
-    result.groups.map(({ key }) => ({
-      provider: key.provider,
-      providerAccount: key.providerAccount,
-      extension: key.agentExtension,
-    })),
-  );
   // One row per extension even when calls came from several provider accounts; the first account's name.
   const merged = new Map<string, { name: string | null; current: Sums; previous: Sums | null }>();
   for (const g of result.groups) {
     const ext = g.key.agentExtension;
-    const name = names.get(nameKey(g.key.provider, g.key.providerAccount, ext)) ?? null;
     const prev = merged.get(ext);
     merged.set(
       ext,
       prev
         ? {
-            name: prev.name ?? name,
+            name: prev.name ?? g.key.agentName,
             current: mergeSums(prev.current, g.current),
             previous: g.previous && prev.previous ? mergeSums(prev.previous, g.previous) : null,
           }
-        : { name, current: g.current, previous: g.previous },
+        : { name: g.key.agentName, current: g.current, previous: g.previous },
     );
   }
   const item = (ext: string, name: string | null, s: Sums) => ({
