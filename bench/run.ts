@@ -1,9 +1,6 @@
 // `npm run bench`: loads the benchmark dataset, starts a warm server, and measures the dashboard API for the
 // largest org against the bare SQL aggregate (our floor) and a naive fetch-and-aggregate-in-JS baseline.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { type Database, openDatabase } from '../server/src/db/database.js';
@@ -11,8 +8,9 @@ import { migrate } from '../server/src/db/migrate.js';
 import { previousRange, resolveRange } from '../server/src/metrics/range.js';
 import { runSql } from '../server/src/metrics/runner.js';
 import { commitMeasured } from './commit.js';
-import { BENCH_ADMIN, ensureDataset } from './dataset.js';
+import { ensureDataset } from './dataset.js';
 import { RawHttpPool } from './load/raw-http.js';
+import { startBenchServer } from './server.js';
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -41,16 +39,6 @@ async function time(fn: () => Promise<unknown>, n = ITERATIONS, warmup = 10): Pr
     samples.push(performance.now() - t);
   }
   return stat(samples);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function openBenchDatabase(url: string | undefined): Promise<{ database: Database; serverUrl: string | null }> {
@@ -143,40 +131,10 @@ async function main() {
   results.naiveYear = naive;
 
   if (serverUrl) {
-    const port = await freePort();
-    log(`Starting the server on :${port}…`);
-    const server = spawn(process.execPath, ['--import', 'tsx', `${ROOT}server/src/main.ts`], {
-      env: {
-        ...process.env,
-        // A throwaway key: the benchmark stores no MightyCall credentials.
-        VICTORYSYNC_SECRET_KEY: process.env.VICTORYSYNC_SECRET_KEY ?? randomBytes(32).toString('base64'),
-        DATABASE_URL: serverUrl,
-        PORT: String(port),
-        VICTORYSYNC_DEMO: '0',
-        VICTORYSYNC_LOG_LEVEL: 'warn',
-        DATABASE_POOL_SIZE: '8',
-        // Latency of computing the answer: the dashboard micro-cache would serve repeats from memory.
-        VICTORYSYNC_DASHBOARD_CACHE_MS: '0',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    log('Starting the server…');
+    const server = await startBenchServer(serverUrl);
+    const { port, cookie } = server;
     try {
-      const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 120; i++) {
-        const ok = await fetch(`${base}/health`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (ok) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      const login = await fetch(`${base}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: base },
-        body: JSON.stringify(BENCH_ADMIN),
-      });
-      if (!login.ok) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
-      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
       // One kept-alive connection, like a browser's, through a lean client: node:http's own CPU per request (on
       // the same two cores, in the same wait) is the instrument's cost, not the API's.
       const pool = new RawHttpPool('127.0.0.1', port, 1);
@@ -230,7 +188,7 @@ async function main() {
       results.pairedYear = { rounds: ROUNDS, api: stat(paired.api), floor: stat(paired.floor), roundRatios };
       pool.close();
     } finally {
-      server.kill('SIGTERM');
+      server.stop();
     }
   }
   await database.close();
