@@ -1,9 +1,9 @@
 // The calls CSV export defuses spreadsheet formulas in every text cell (OWASP CSV injection); numbers stay numbers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, call as request, type World } from '../../test/isolation-world.js';
+import { csvRecords } from '../../test/support/csv.js';
 import { testTargets } from '../../test/support/database.js';
 import { assignNumber, call, insertCalls } from '../../test/support/fixtures.js';
-import { csvRecords } from './import.js';
 
 /** Text a spreadsheet would run: formulas, DDE, and the tab/CR prefixes that get around naive checks. */
 const HOSTILE = ['=1+1', "-1+1+cmd|' /C calc'!A0", '+1+1', '@SUM(A1)', '\t=1', '\r=1'];

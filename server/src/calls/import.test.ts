@@ -1,9 +1,10 @@
 import { benchTopology, generateCalls } from '@victorysync/datagen';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvRecords } from '../../test/support/csv.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
-import { CsvParser, csvRecords, importCalls } from './import.js';
+import { CsvParser, importCalls } from './import.js';
 
 const SYSTEM = systemPrincipal('import test');
 

@@ -145,13 +145,6 @@ export class CsvParser {
   }
 }
 
-/** Splits CSV text into records. */
-export function* csvRecords(text: string): Generator<{ line: number; fields: string[] }> {
-  const parser = new CsvParser();
-  yield* parser.push(text);
-  yield* parser.end();
-}
-
 type Parsed = { line: number; value: unknown } | { line: number; error: string };
 
 function parseJsonLine(raw: string, line: number): Parsed {
