@@ -9,7 +9,7 @@ import type { CoreDeps } from './core-deps.js';
 import type { AppDeps } from './http/context.js';
 import { DashboardCache } from './http/dashboard-cache.js';
 import { RouteTable } from './http/route-table.js';
-import { OrgSettingsMemo } from './metrics/service.js';
+import { OrgSettingsMemo } from './metrics/settings.js';
 import { createMightyCallRuntime, type RuntimeOptions } from './mightycall/runtime.js';
 
 export interface ServiceOptions {

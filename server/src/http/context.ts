@@ -8,7 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import type { AuthRuntime } from '../auth/runtime.js';
 import type { CoreDeps } from '../core-deps.js';
 import type { Tx } from '../db/tenant.js';
-import type { OrgSettingsMemo } from '../metrics/service.js';
+import type { OrgSettingsMemo } from '../metrics/settings.js';
 import type { MightyCallRuntime } from '../mightycall/runtime.js';
 import type { DashboardCache } from './dashboard-cache.js';
 import type { RouteTable } from './route-table.js';

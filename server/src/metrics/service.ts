@@ -9,7 +9,6 @@ import type { OrgContext } from './settings.js';
 import { isoWithOffset } from './zoned.js';
 
 export type { MetricsQuery } from './runner.js';
-export { OrgSettingsMemo, orgContext } from './settings.js';
 
 export function describeRange(range: ResolvedRange) {
   return {

@@ -8,7 +8,8 @@ import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } 
 import type { Principal } from '../auth/principal.js';
 import { type Tx, withPrincipal } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
-import { kpis, type MetricsQuery, OrgSettingsMemo, series } from './service.js';
+import { kpis, type MetricsQuery, series } from './service.js';
+import { OrgSettingsMemo } from './settings.js';
 
 const ADMIN: Principal = { kind: 'system', reason: 'settings read test' };
 const at = (iso: string) => new Date(iso);
