@@ -7,8 +7,9 @@ import { AppError } from '../http/errors.js';
 import { defineRoute, json, UuidSchema } from '../http/route.js';
 import { toMetricsQuery } from '../metrics/routes.js';
 import { RangeQuerySchema } from '../metrics/schema.js';
+import { exportSlices, type Slice } from './export.js';
 import { importCalls } from './import.js';
-import { type CallFilters, CSV_COLUMNS, csvLine, getCall, listCalls, recentCalls } from './service.js';
+import { type CallFilters, CSV_COLUMNS, callsBetween, csvLine, getCall, listCalls, recentCalls } from './service.js';
 
 const tags = ['Calls'];
 
@@ -48,8 +49,6 @@ const ListQuery = RangeQuerySchema.omit({ compare: true, tz: true }).extend({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   format: z.enum(['json', 'csv']).optional(),
 });
-
-const CSV_PAGE = 1000;
 
 export function registerCallRoutes(app: App, deps: AppDeps): void {
   for (const path of ['/api/calls/recent', '/s/recent']) {
@@ -122,21 +121,26 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
       const wantsCsv =
         q.format === 'csv' || (q.format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
       if (!wantsCsv) return c.json(await ctx.read((tx) => listCalls(tx, filters)), 200);
-      // Validate the filters before the first byte goes out, so a bad filter is still a clean 400.
-      let page = await ctx.read((tx) => listCalls(tx, { ...filters, limit: CSV_PAGE }));
+      // Slices planned (and the filters checked) before the first byte goes out, so a bad filter is a clean 400.
+      const slices = await ctx.read((tx) => exportSlices(tx, filters));
+      const read = (slice: Slice) =>
+        ctx.read((tx) => callsBetween(tx, filters, { orgId: filters.orgId, from: slice.from, to: slice.to }));
       const encoder = new TextEncoder();
+      let next = 0;
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {
           controller.enqueue(encoder.encode(`${CSV_COLUMNS.join(',')}\r\n`));
         },
         async pull(controller) {
-          controller.enqueue(encoder.encode(page.items.map(csvLine).join('')));
-          if (!page.nextCursor) {
-            controller.close();
-            return;
+          // Each pull enqueues something or closes (a pull that enqueues nothing is not called again).
+          for (let slice = slices[next++]; slice; slice = slices[next++]) {
+            const items = await read(slice);
+            if (items.length > 0) {
+              controller.enqueue(encoder.encode(items.map(csvLine).join('')));
+              return;
+            }
           }
-          const cursor = page.nextCursor;
-          page = await ctx.read((tx) => listCalls(tx, { ...filters, limit: CSV_PAGE, cursor }));
+          controller.close();
         },
       });
       await ctx.audit({ action: 'calls.export', targetType: 'calls', after: { filters: { ...q, cursor: undefined } } });

@@ -4,7 +4,7 @@ import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
 import { agentNameSql } from '../metrics/agent-names.js';
 import { type RangeRequest, resolveRange } from '../metrics/range.js';
-import { callInOrg, inAssignmentWindow, lowerBound, type Scope, upperBound } from '../metrics/scope.js';
+import { callInOrg, inAssignmentWindow, lowerBound, type Scope, scopedCalls, upperBound } from '../metrics/scope.js';
 import { orgContext } from '../metrics/settings.js';
 import { toE164 } from '../phone-numbers/normalize.js';
 
@@ -142,14 +142,27 @@ async function newestCalls(tx: Tx, scope: Scope, where: RawBuilder<unknown>, lim
             WHERE a.org_id = ${scope.orgId}
             ORDER BY k.started_at DESC, k.id DESC LIMIT ${limit}
           ) page JOIN calls c ON c.id = page.id`;
-  const rows = await withAgentNames(
+  return (await callRows(calls, scope.orgId).execute(tx)).rows;
+}
+
+/** Calls selected with PAGE_COLUMNS, as rows of the log: their number's E.164 and agent name, newest first. */
+function callRows(calls: RawBuilder<unknown>, orgId: string | null): RawBuilder<CallRow> {
+  return withAgentNames(
     sql`SELECT c.id, c.direction, c.status, c.external_number, p.e164 AS business_number, c.queue_name, c.started_at,
       c.answered_at, c.ended_at, c.wait_seconds::float8 AS wait_seconds, c.talk_seconds::float8 AS talk_seconds,
       c.agent_extension, c.provider, c.provider_account, c.recording_ref
       FROM (${calls}) c JOIN phone_numbers p ON p.id = c.business_number_id`,
-    scope.orgId,
-  ).execute(tx);
-  return rows.rows;
+    orgId,
+  );
+}
+
+/**
+ * Every call of the scope matching the filters, newest first: for an export slice, whose size the caller has
+ * bounded (read once, sorted in memory; no per-window limit).
+ */
+export async function callsBetween(tx: Tx, f: CallFilters, scope: Scope): Promise<CallItem[]> {
+  const calls = sql`SELECT ${PAGE_COLUMNS} FROM ${scopedCalls(scope)} AND ${filterSql(f)}`;
+  return (await callRows(calls, scope.orgId).execute(tx)).rows.map(toItem);
 }
 
 /** The latest calls of the scope, newest first. */
@@ -159,7 +172,7 @@ export async function recentCalls(tx: Tx, orgId: string | null, limit: number): 
   return rows.map(toItem);
 }
 
-function filterSql(f: Partial<CallFilters>) {
+export function filterSql(f: Partial<CallFilters>) {
   const parts = [sql`true`];
   if (f.direction) parts.push(sql`c.direction = ${f.direction}`);
   if (f.status) parts.push(sql`c.status = ${f.status}`);
