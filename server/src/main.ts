@@ -1,4 +1,5 @@
-// Process entry: config → database → migrate → bootstrap → services → app → listen → jobs; graceful SIGTERM shutdown.
+// Process entry: config → database → migrate → bootstrap → services → app → listen → jobs; graceful SIGTERM shutdown
+// (stop taking work, finish what is in flight, hand the jobs over, exit; forced after VICTORYSYNC_SHUTDOWN_TIMEOUT_SECONDS).
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
@@ -6,6 +7,7 @@ import { bootstrap } from './bootstrap/seed.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { MigrationError, migrate } from './db/migrate.js';
+import { Lifecycle } from './health/lifecycle.js';
 import { createLogger } from './http/logger.js';
 import { type DemoMightyCall, startDemoMightyCall } from './mightycall/demo.js';
 import { resolveSecretKey } from './mightycall/secrets.js';
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
           prepare: config.database.prepare,
         },
   );
+  // Nothing listens until the schema is current: a proxy's connection is refused and goes to another process.
+  const lifecycle = new Lifecycle('migrating');
   const migration = await migrate(database.db, database.schema);
   logger.info('database ready', {
     kind: database.kind,
@@ -38,7 +42,7 @@ async function main(): Promise<void> {
   const boot = await bootstrap(database, { admin: config.admin, demo: config.demo });
   if (boot.demoSeeded) logger.info('demo data created', { orgs: 3 });
 
-  const deps = createServices({ config, database, logger }, { mightycall: { secretKey } });
+  const deps = createServices({ config, database, logger }, { mightycall: { secretKey }, lifecycle });
   const app = createApp(deps);
   const { mightycall, auth } = deps;
   let demo: DemoMightyCall | null = null;
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const url = `http://localhost:${info.port}`;
     logger.info('listening', { url });
+    lifecycle.moveTo('ready');
     mightycall.start();
     if (config.demo) {
       // Webhooks need the server listening: the simulator validates the URL when it is registered.
@@ -75,23 +80,39 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  let stopping = false;
+  // Once stopping, every answer closes its connection: a kept-alive client (or proxy) opens its next one
+  // elsewhere, since this process's listener is closed. First listener, so it runs before the app writes headers.
+  server.prependListener('request', (_req, res) => {
+    if (lifecycle.phase === 'stopping' && !res.headersSent) res.setHeader('connection', 'close');
+  });
+
   const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (lifecycle.phase === 'stopping') return;
+    // 1. Stop taking work: /ready answers 503, the listener closes (new connections are refused), idle
+    //    kept-alive connections close; requests in flight go on.
+    lifecycle.moveTo('stopping');
     logger.info('shutting down', { signal });
+    const timeoutMs = config.shutdownTimeoutMs;
     const force = setTimeout(() => {
-      logger.warn('forcing shutdown after 10 s');
+      logger.warn('forcing shutdown', { afterMs: timeoutMs });
       server.closeAllConnections();
-    }, 10_000);
+      setTimeout(() => process.exit(1), 2000).unref();
+    }, timeoutMs);
     force.unref();
-    // Stop the simulator, live streams and background jobs; let in-flight requests finish; then close the database.
+    // An answer finishing on a kept-alive connection leaves it idle: close those as they appear.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
+    // 2. Background work: no new claims; a sync run or inbox round in progress finishes and gives its lease back,
+    //    so another process takes the jobs on its next tick. Live streams end (clients reconnect elsewhere).
     const jobsStopped = (async () => {
       await demo?.stop();
       await mightycall.stop();
-      server.closeIdleConnections();
-    })();
+    })().catch((error: unknown) =>
+      logger.warn('stopping background jobs failed', { error: error instanceof Error ? error.message : String(error) }),
+    );
+    // 3. Once the last in-flight request has been answered and the jobs have stopped: flush, close, exit.
     server.close(async () => {
+      clearInterval(sweep);
       await jobsStopped;
       // Flush batched API-key last-used times before the database goes away.
       await auth.keys.close();

@@ -5,6 +5,8 @@ import type { Principal } from '../auth/principal.js';
 import type { AuthRuntime } from '../auth/runtime.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { Lifecycle } from '../health/lifecycle.js';
+import type { Telemetry } from '../health/telemetry.js';
 import type { OrgSettingsMemo } from '../metrics/service.js';
 import type { MightyCallRuntime } from '../mightycall/runtime.js';
 import type { DashboardCache } from './dashboard-cache.js';
@@ -27,6 +29,10 @@ export interface AppDeps extends CoreDeps {
   orgSettings: OrgSettingsMemo;
   /** every route defineRoute registers on the app built from these deps */
   routes: RouteTable;
+  /** where the process is in its life (GET /ready) */
+  lifecycle: Lifecycle;
+  /** this process's Prometheus metrics (GET /metrics) */
+  telemetry: Telemetry;
 }
 
 export interface AppEnv {

@@ -66,6 +66,8 @@ export class SyncScheduler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** set by stop(): a pass in progress claims no further connection (shutdown hands them to other processes) */
+  private stopping = false;
   /** Ends of runs that could not be written (the database was gone): written first thing on the next pass. */
   private readonly unrecorded = new Map<string, { connectionId: string; job: SyncJob; message: string }>();
   /** Leases this process holds but could not give back. */
@@ -83,6 +85,7 @@ export class SyncScheduler {
 
   start(): void {
     if (this.timer) return;
+    this.stopping = false;
     this.timer = setInterval(() => this.kick(), this.deps.tickMs ?? 5000);
     this.timer.unref();
     this.kick();
@@ -92,6 +95,7 @@ export class SyncScheduler {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.again = false;
+    this.stopping = true;
     await this.running;
   }
 
@@ -139,6 +143,7 @@ export class SyncScheduler {
         .execute(),
     );
     for (const { connection_id } of due) {
+      if (this.stopping) return;
       try {
         await this.runConnection(connection_id);
       } catch (error) {
