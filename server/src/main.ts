@@ -1,6 +1,7 @@
 // Process entry: config → database → migrate → bootstrap → services → app → listen → jobs; graceful SIGTERM shutdown
 // (stop taking work, finish what is in flight, hand the jobs over, exit; forced after VICTORYSYNC_SHUTDOWN_TIMEOUT_SECONDS).
 import type { Server } from 'node:http';
+import net from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { bootstrap } from './bootstrap/seed.js';
@@ -8,6 +9,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { MigrationError, migrate } from './db/migrate.js';
 import { Lifecycle } from './health/lifecycle.js';
+import { ConnectionDrain } from './http/drain.js';
 import { createLogger } from './http/logger.js';
 import { type DemoMightyCall, startDemoMightyCall } from './mightycall/demo.js';
 import { resolveSecretKey } from './mightycall/secrets.js';
@@ -80,17 +82,14 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  // Once stopping, every answer closes its connection: a kept-alive client (or proxy) opens its next one
-  // elsewhere, since this process's listener is closed. First listener, so it runs before the app writes headers.
-  server.prependListener('request', (_req, res) => {
-    if (lifecycle.phase === 'stopping' && !res.headersSent) res.setHeader('connection', 'close');
-  });
+  const drain = new ConnectionDrain(server);
 
   const shutdown = (signal: string) => {
     if (lifecycle.phase === 'stopping') return;
     // 1. Stop taking work: /ready answers 503, the listener closes (new connections are refused), idle
     //    kept-alive connections close; requests in flight go on.
     lifecycle.moveTo('stopping');
+    drain.start();
     logger.info('shutting down', { signal });
     const timeoutMs = config.shutdownTimeoutMs;
     const force = setTimeout(() => {
@@ -99,8 +98,8 @@ async function main(): Promise<void> {
       setTimeout(() => process.exit(1), 2000).unref();
     }, timeoutMs);
     force.unref();
-    // An answer finishing on a kept-alive connection leaves it idle: close those as they appear.
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    // Connections with nothing in flight close as they appear (answers in flight close theirs when done).
+    const sweep = setInterval(() => drain.sweep(2000), 100);
     sweep.unref();
     // 2. Background work: no new claims; a sync run or inbox round in progress finishes and gives its lease back,
     //    so another process takes the jobs on its next tick. Live streams end (clients reconnect elsewhere).
@@ -111,7 +110,8 @@ async function main(): Promise<void> {
       logger.warn('stopping background jobs failed', { error: error instanceof Error ? error.message : String(error) }),
     );
     // 3. Once the last in-flight request has been answered and the jobs have stopped: flush, close, exit.
-    server.close(async () => {
+    //    (net.Server's close: http.Server's would also cut connections whose request is not yet read.)
+    net.Server.prototype.close.call(server, async () => {
       clearInterval(sweep);
       await jobsStopped;
       // Flush batched API-key last-used times before the database goes away.
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       logger.info('stopped');
       process.exit(0);
     });
-    server.closeIdleConnections();
+    drain.sweep(2000);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

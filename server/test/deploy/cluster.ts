@@ -41,6 +41,8 @@ export interface ClusterOptions {
 
 export interface Cluster {
   sim: RunningSimulator;
+  /** the PostgreSQL schema (also the servers' application_name) */
+  schema: string;
   nginx: RunningNginx;
   /** the two processes; restart() replaces an entry */
   servers: ServerProcess[];
@@ -137,6 +139,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   let emitted = 0;
   const cluster: Cluster = {
     sim,
+    schema: schema.schema,
     nginx,
     servers,
     base,
