@@ -22,9 +22,18 @@ import {
   selfSignedCertificate,
   startNginx,
 } from '../../../deploy/nginx.js';
-import { ADMIN, createSchema, type ServerProcess, startServer, waitFor, waitHealthy } from '../faults/helpers.js';
+import {
+  ADMIN,
+  createSchema,
+  SECRET_KEY,
+  type ServerProcess,
+  startServer,
+  waitFor,
+  waitHealthy,
+} from '../faults/helpers.js';
 import { demoConnectionBody } from '../support/mightycall.js';
 import { type Answer, type ClientOptions, type RequestInit, request } from './client.js';
+import { service } from './unit.js';
 
 export const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const METRICS_TOKEN = 'deploy-test-metrics-token-0123456789';
@@ -79,17 +88,27 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const cert = await selfSignedCertificate(dir);
   const [httpPort, tlsPort, port1, port2] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const base = `https://localhost:${tlsPort}`;
-  const env = {
-    VICTORYSYNC_TRUSTED_PROXIES: '127.0.0.1',
-    VICTORYSYNC_PUBLIC_URL: base,
-    VICTORYSYNC_METRICS_TOKEN: METRICS_TOKEN,
-    VICTORYSYNC_SHUTDOWN_TIMEOUT_SECONDS: '20',
-    ...options.env,
-  };
   const ports = [port1, port2];
+  // As systemd starts victorysync@1 and @2: the unit's command and environment, the environment file's settings,
+  // with this test's database, ports, public URL and secrets in place of the production ones.
+  const spawnServer = (i: number) => {
+    const unit = service(String(i + 1));
+    const port = ports[i] ?? 0;
+    const env = {
+      ...unit.env,
+      PORT: String(port),
+      DATABASE_URL: schema.url,
+      VICTORYSYNC_SECRET_KEY: SECRET_KEY,
+      VICTORYSYNC_PUBLIC_URL: base,
+      VICTORYSYNC_METRICS_TOKEN: METRICS_TOKEN,
+      VICTORYSYNC_LOG_LEVEL: 'warn',
+      ...options.env,
+    };
+    return startServer({ port, databaseUrl: schema.url, env, args: unit.args });
+  };
   const servers: ServerProcess[] = [];
-  for (const port of ports) {
-    const server = startServer({ port, databaseUrl: schema.url, env });
+  for (const i of [0, 1]) {
+    const server = spawnServer(i);
     await waitHealthy(server);
     servers.push(server);
   }
@@ -151,7 +170,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     hookPath: new URL(created.webhookUrl).pathname,
     api,
     async restart(i) {
-      const server = startServer({ port: ports[i] ?? 0, databaseUrl: schema.url, env });
+      const server = spawnServer(i);
       servers[i] = server;
       await waitHealthy(server);
     },
