@@ -2,7 +2,7 @@
 // then on says `Connection: close`, and only connections with nothing in flight are closed here. Node's own
 // closeIdleConnections() would also close a connection just accepted whose request is still in the socket
 // buffer (a proxy that sent it sees a reset, and does not resend a POST).
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 interface Tracked {
@@ -15,6 +15,8 @@ interface Tracked {
 
 export class ConnectionDrain {
   private readonly sockets = new Map<Socket, Tracked>();
+  /** answers in progress, to be marked `Connection: close` when draining begins before their headers go */
+  private readonly answering = new Set<ServerResponse>();
   private draining = false;
 
   constructor(server: Server) {
@@ -25,14 +27,18 @@ export class ConnectionDrain {
     // First listener, so it runs before the app writes the answer's headers.
     server.prependListener('request', (req, res) => {
       const tracked = this.sockets.get(req.socket);
+      this.answering.add(res);
       if (tracked) {
         tracked.served = true;
         tracked.active++;
-        res.once('close', () => {
+      }
+      res.once('close', () => {
+        this.answering.delete(res);
+        if (tracked) {
           tracked.active--;
           tracked.since = performance.now();
-        });
-      }
+        }
+      });
       if (this.draining && !res.headersSent) res.setHeader('connection', 'close');
     });
   }
@@ -40,6 +46,7 @@ export class ConnectionDrain {
   /** From now on answers close their connections. */
   start(): void {
     this.draining = true;
+    for (const res of this.answering) if (!res.headersSent) res.setHeader('connection', 'close');
   }
 
   /**
