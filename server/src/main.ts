@@ -92,7 +92,9 @@ async function main(): Promise<void> {
     drain.start();
     logger.info('shutting down', { signal });
     const timeoutMs = config.shutdownTimeoutMs;
+    let forced = false;
     const force = setTimeout(() => {
+      forced = true;
       logger.warn('forcing shutdown', { afterMs: timeoutMs });
       server.closeAllConnections();
       setTimeout(() => process.exit(1), 2000).unref();
@@ -117,8 +119,8 @@ async function main(): Promise<void> {
       // Flush batched API-key last-used times before the database goes away.
       await auth.keys.close();
       await database.close();
-      logger.info('stopped');
-      process.exit(0);
+      logger.info('stopped', { forced });
+      process.exit(forced ? 1 : 0);
     });
     drain.sweep(2000);
   };
