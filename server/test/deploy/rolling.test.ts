@@ -94,6 +94,13 @@ describe('a rolling restart behind nginx', () => {
       });
       const stopping = performance.now();
       const exited = server.kill('SIGTERM');
+      // The listener closes first: a new connection is refused (nginx sends it to the other process).
+      await waitFor('the listener to close', () =>
+        fetch(`${server.base}/health`).then(
+          () => false,
+          () => true,
+        ),
+      );
 
       const imported = await importing;
       expect(imported.status).toBe(200);
