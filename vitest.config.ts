@@ -14,10 +14,23 @@ export default defineConfig({
             'mightycall-sim/src/**/*.test.ts',
             'bench/**/*.test.ts',
           ],
+          exclude: ['server/test/deploy/**', '**/node_modules/**'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: 'forks',
+        },
+      },
+      {
+        // nginx (deploy/nginx.conf) in front of two server processes on the local PostgreSQL: one file at a time.
+        test: {
+          name: 'deploy',
+          include: ['server/test/deploy/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+          fileParallelism: false,
         },
       },
       {

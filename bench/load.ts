@@ -1,6 +1,6 @@
 // `npm run bench:load`: the API under load from a separate process, on the benchmark dataset in PostgreSQL.
 // (a) dashboard mix with session cookies of 20 orgs, (b) the same with org API keys, (c) webhook ingestion at
-// a steady rate plus bursts, (d) a soak watching the server's memory, (e) two processes behind a balancer.
+// a steady rate plus bursts, (d) a soak watching the server's memory, (e) two processes behind nginx.
 // Short runs: LOAD_SECONDS=10 SOAK_SECONDS=30 npm run bench:load. Every setting: docs/operations.md, "Load".
 import os from 'node:os';
 import pg from 'pg';
@@ -25,10 +25,9 @@ import {
   SERVER_NODE_OPTIONS,
   type ServerMode,
   type ServerProcess,
-  startBalancer,
+  startProxy,
   startServer,
   stopAll,
-  stopChild,
   TMP,
   throwawaySecretKey,
   writeText,
@@ -294,17 +293,17 @@ async function main(): Promise<void> {
       log(`    RSS ${trend.earlyMeanMb} → ${trend.lateMeanMb} MB (${trend.growthPercent} %)`);
     }
     if (want('cluster')) {
-      log(`(e) two processes behind a round-robin balancer, ${settings.seconds} s…`);
+      log(`(e) two processes behind nginx (deploy/nginx.conf), ${settings.seconds} s…`);
       const one = await server('process-1');
       let two: ServerProcess | null = null;
-      let balancer: Awaited<ReturnType<typeof startBalancer>> | null = null;
+      let proxy: Awaited<ReturnType<typeof startProxy>> | null = null;
       try {
         two = await server('process-2');
-        balancer = await startBalancer([one.url, two.url]);
+        proxy = await startProxy([one, two]);
         const samplers = [new RssSampler(one.pid), new RssSampler(two.pid)];
         const cluster = await runCluster({
           servers: [one, two],
-          balancerUrl: balancer.url,
+          proxyUrl: proxy.url,
           fixtures,
           owner,
           sim,
@@ -316,7 +315,7 @@ async function main(): Promise<void> {
         warnIfOutput(one);
         warnIfOutput(two);
       } finally {
-        if (balancer) await stopChild(balancer.child);
+        if (proxy) await proxy.stop();
         if (two) await two.stop();
         await one.stop();
       }

@@ -1,4 +1,4 @@
-// Two server processes on one database behind the round-robin balancer: the dashboard mix through it, the same
+// Two server processes on one database behind nginx (deploy/nginx.conf): the dashboard mix through it, the same
 // answers from both processes, one sync run per connection however many processes are asked, and the live
 // stream of one process showing a webhook the other one received.
 import http from 'node:http';
@@ -7,12 +7,12 @@ import type pg from 'pg';
 import { Api } from './api.js';
 import { DASHBOARD_ENDPOINTS, dashboardMix, type MixResult, runMix } from './dashboard.js';
 import { type Fixtures, LIVE_NUMBER, SIM_API_KEY } from './fixtures.js';
-import type { ServerProcess } from './processes.js';
+import { requestsAnswered, type ServerProcess } from './processes.js';
 import { round } from './stats.js';
 
 export interface ClusterOptions {
   servers: [ServerProcess, ServerProcess];
-  balancerUrl: string;
+  proxyUrl: string;
   fixtures: Fixtures;
   owner: pg.Pool;
   sim: RunningSimulator;
@@ -23,9 +23,9 @@ export interface ClusterOptions {
 
 export interface ClusterResult {
   mix: MixResult;
-  /** responses per backend during the mix, from the balancer */
+  /** responses per backend during the mix, from each process's /metrics */
   servedBy: number[];
-  /** equal: same status and body from both processes, directly and through the balancer; notOk: equal but not 200 */
+  /** equal: same status and body from both processes, directly and through nginx; notOk: equal but not 200 */
   sameAnswers: { compared: number; equal: number; notOk: number; alternated: number; mismatches: string[] };
   syncLease: {
     jobsRunOnce: boolean;
@@ -57,16 +57,12 @@ function normalize(text: string): string {
   });
 }
 
-async function get(
-  base: string,
-  path: string,
-  cookie: string,
-): Promise<{ status: number; body: string; backend: string | null }> {
+async function get(base: string, path: string, cookie: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`${base}${path}`, { headers: { cookie } });
-  return { status: res.status, body: await res.text(), backend: res.headers.get('x-backend') };
+  return { status: res.status, body: await res.text() };
 }
 
-/** Every endpoint of every org from both processes directly, and twice through the balancer. */
+/** Every endpoint of every org from both processes directly, and twice through nginx. */
 async function compareAnswers(o: ClusterOptions): Promise<ClusterResult['sameAnswers']> {
   const [one, two] = o.servers;
   let compared = 0;
@@ -84,12 +80,15 @@ async function compareAnswers(o: ClusterOptions): Promise<ClusterResult['sameAns
       // A day or hour boundary between the two reads can change a range: one retry.
       for (let attempt = 0; attempt < 2 && !same; attempt++) {
         const [a, b] = await Promise.all([get(one.url, path, cookie), get(two.url, path, cookie)]);
-        const [c, d] = [await get(o.balancerUrl, path, cookie), await get(o.balancerUrl, path, cookie)];
+        const served = await Promise.all(o.servers.map(requestsAnswered));
+        const [c, d] = [await get(o.proxyUrl, path, cookie), await get(o.proxyUrl, path, cookie)];
+        const servedAfter = await Promise.all(o.servers.map(requestsAnswered));
         const answers = [a, b, c, d];
         const bodies = answers.map((r) => `${r.status} ${normalize(r.body)}`);
         same = bodies.every((x) => x === bodies[0]);
         status = a.status;
-        if (c.backend !== null && d.backend !== null && c.backend !== d.backend && attempt === 0) alternated++;
+        const each = servedAfter.map((n, k) => n - (served[k] ?? 0));
+        if (each[0] === 1 && each[1] === 1 && attempt === 0) alternated++;
         detail = `statuses ${answers.map((r) => r.status).join('/')}${same ? '' : ', answers differ'}`;
       }
       compared++;
@@ -265,11 +264,11 @@ async function checkLiveStream(o: ClusterOptions): Promise<ClusterResult['liveSt
 export async function runCluster(o: ClusterOptions): Promise<ClusterResult> {
   o.log('  same answers from both processes…');
   const sameAnswers = await compareAnswers(o);
-  o.log('  dashboard mix through the balancer…');
+  o.log('  dashboard mix through nginx…');
   const credentials = o.fixtures.cookies.map((cookie) => ({ cookie }));
-  const before = await balancerCounts(o.balancerUrl);
+  const before = await Promise.all(o.servers.map(requestsAnswered));
   const mix = await runMix({
-    url: o.balancerUrl,
+    url: o.proxyUrl,
     requests: dashboardMix(
       o.fixtures.orgs.map((x) => x.id),
       credentials,
@@ -277,16 +276,10 @@ export async function runCluster(o: ClusterOptions): Promise<ClusterResult> {
     seconds: o.seconds,
     connections: o.connections,
   });
-  const after = await balancerCounts(o.balancerUrl);
+  const after = await Promise.all(o.servers.map(requestsAnswered));
   o.log('  sync lease…');
   const syncLease = await checkSyncLease(o);
   o.log('  live stream across processes…');
   const liveStream = await checkLiveStream(o);
   return { mix, servedBy: after.map((n, i) => n - (before[i] ?? 0)), sameAnswers, syncLease, liveStream };
-}
-
-async function balancerCounts(url: string): Promise<number[]> {
-  const res = await fetch(`${url}/__balancer/stats`);
-  const body = (await res.json()) as { backends: Array<{ served: number }> };
-  return body.backends.map((b) => b.served);
 }

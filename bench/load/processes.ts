@@ -1,5 +1,5 @@
-// Child processes of the load benchmark: the servers under test (tsx or a bundle run by plain node), the
-// balancer, their RSS sampled from /proc every second, and a cleanup that never leaves one running.
+// Child processes of the load benchmark: the servers under test (tsx or a bundle run by plain node), nginx
+// in front of two of them, their RSS sampled from /proc every second, and a cleanup that never leaves one running.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -7,6 +7,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { renderSite, SITE_FILE, startNginx } from '../../deploy/nginx.js';
 import type { RssSample } from './stats.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -200,6 +201,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       VICTORYSYNC_LOG_LEVEL: 'warn',
       VICTORYSYNC_SECRET_KEY: options.secretKey,
       VICTORYSYNC_KEY_RATE_LIMIT: String(options.keyRateLimit),
+      VICTORYSYNC_METRICS_TOKEN: LOAD_METRICS_TOKEN,
       NODE_OPTIONS: '',
       ...options.env,
     },
@@ -243,27 +245,43 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   return { name: options.name, pid, port, url, child, output, startupMs, stop: () => stopChild(child) };
 }
 
-/** The round-robin balancer of bench/load/balancer.ts in its own process. */
-export async function startBalancer(backends: string[]): Promise<{ url: string; child: ChildProcess; pid: number }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}bench/load/balancer.ts`], {
-    cwd: ROOT,
-    env: { ...process.env, BALANCER_PORT: String(port), BALANCER_BACKENDS: backends.join(',') },
-    stdio: ['ignore', 'inherit', 'inherit'],
+/**
+ * nginx running deploy/nginx.conf (the production site file) in front of the given processes, as deployed but
+ * without TLS: the figures are the servers' through the proxy users run, not nginx's encryption.
+ */
+export async function startProxy(backends: ServerProcess[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const [httpPort, port] = [await freePort(), await freePort()];
+  const site = renderSite(await readFile(SITE_FILE, 'utf8'), {
+    backends: backends.map((b) => `127.0.0.1:${b.port}`),
+    httpPort,
+    tls: { port, plain: true },
   });
-  track(child);
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 120; i++) {
-    const ok = await fetch(`${url}/__balancer/stats`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { url, child, pid: child.pid ?? 0 };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await stopChild(child, 1000);
-  throw new Error('balancer did not start');
+  const nginx = await startNginx(site, port);
+  installCleanup();
+  const kill = () => {
+    if (nginx.child.exitCode === null) nginx.child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      process.off('exit', kill);
+      await nginx.stop();
+    },
+  };
 }
+
+/** Requests a server process has answered, but its /metrics scrapes (LOAD_METRICS_TOKEN is set on every server). */
+export async function requestsAnswered(server: ServerProcess): Promise<number> {
+  const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${LOAD_METRICS_TOKEN}` } });
+  let total = 0;
+  for (const m of (await res.text()).matchAll(/^victorysync_http_requests_total\{([^}]*)\} (\d+)$/gm)) {
+    if (!(m[1] ?? '').includes('route="/metrics"')) total += Number(m[2]);
+  }
+  return total;
+}
+
+export const LOAD_METRICS_TOKEN = randomBytes(24).toString('hex');
 
 /** A throwaway 32-byte key: the bench connection is re-created on every run, so nothing outlives it. */
 export function throwawaySecretKey(): string {

@@ -250,7 +250,7 @@ export function assess(r: LoadResults): Row[] {
   if (c) {
     rows.push(
       {
-        measure: '(e) 2 processes + balancer: requests/s, p99 ms',
+        measure: '(e) 2 processes + nginx: requests/s, p99 ms',
         value: `${n(c.mix.requestsPerSecond)}, ${c.mix.latencyMs.p99} (served ${c.servedBy.join(' / ')})`,
         target: '—',
         meets: null,
@@ -262,13 +262,13 @@ export function assess(r: LoadResults): Row[] {
         meets: null,
       },
       {
-        measure: '(e) errors through the balancer (non-2xx / errors)',
+        measure: '(e) errors through nginx (non-2xx / errors)',
         value: `${c.mix.non2xx} / ${c.mix.errors}`,
         target: '0',
         meets: c.mix.non2xx + c.mix.errors === 0,
       },
       {
-        measure: '(e) same answers from both processes (directly and through the balancer)',
+        measure: '(e) same answers from both processes (directly and through nginx)',
         value: `${c.sameAnswers.equal} of ${c.sameAnswers.compared}${c.sameAnswers.notOk ? ` (${c.sameAnswers.notOk} of them the same error)` : ''}`,
         target: 'all',
         meets: c.sameAnswers.equal === c.sameAnswers.compared,
@@ -385,7 +385,7 @@ export function markdown(r: LoadResults): string {
   }
   if (r.soak) parts.push('', endpointTable('(d) soak', r.soak));
   if (r.cluster) {
-    parts.push('', endpointTable('(e) through the balancer', r.cluster.mix));
+    parts.push('', endpointTable('(e) through nginx', r.cluster.mix));
     if (r.cluster.sameAnswers.mismatches.length) {
       parts.push(
         '',

@@ -10,7 +10,8 @@ import { registerAuditRoutes } from './audit/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerCallRoutes } from './calls/routes.js';
 import { registerDocsRoutes } from './docs/routes.js';
-import { registerHealthRoutes } from './health/routes.js';
+import { registerMetricsEndpoint } from './health/metrics-route.js';
+import { registerHealthRoutes, registerReadyRoute } from './health/routes.js';
 import { bodyLimit, settleUnreadBodies } from './http/body-stream.js';
 import type { App, AppDeps, AppEnv } from './http/context.js';
 import { cors } from './http/cors.js';
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): App {
   });
   // Outermost: an answer given before its body had all arrived waits for the rest, or closes the connection.
   app.use('*', settleUnreadBodies());
+  app.use('*', deps.telemetry.middleware());
   app.use('*', requestContext(deps.logger));
   app.use('*', securityHeaders({ trustedProxies: deps.config.auth.trustedProxies }));
   // Webhooks skip the generic input middleware below: they read their body once, under the same rules.
@@ -61,6 +63,8 @@ export function createApp(deps: AppDeps): App {
   // Query parameters are checked per route, after authorization (http/route.ts).
 
   registerHealthRoutes(app, deps);
+  registerReadyRoute(app, deps);
+  registerMetricsEndpoint(app, deps);
   registerDocsRoutes(app);
   registerAuthRoutes(app, deps);
   registerOrgRoutes(app, deps);

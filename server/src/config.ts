@@ -92,6 +92,9 @@ const EnvSchema = z.object({
   VICTORYSYNC_WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400), // at most 30 days
   VICTORYSYNC_WEBHOOK_MAX_AHEAD_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   VICTORYSYNC_MIGHTYCALL_JOBS: flag,
+  VICTORYSYNC_METRICS_TOKEN: z.string().min(24, 'VICTORYSYNC_METRICS_TOKEN must be at least 24 characters').optional(),
+  VICTORYSYNC_LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.2).max(60).default(10),
+  VICTORYSYNC_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(10),
 });
 
 export interface Config {
@@ -119,6 +122,10 @@ export interface Config {
   importMaxBytes: number;
   /** identical dashboard reads of one org within this many ms are computed once (0: never cached) */
   dashboardCacheMs: number;
+  /** GET /metrics answers only a request bearing this token; null: no /metrics at all */
+  metricsToken: string | null;
+  /** after SIGTERM, how long in-flight requests and background work may take before the process exits anyway */
+  shutdownTimeoutMs: number;
   auth: AuthConfig;
   mightycall: MightyCallConfig;
 }
@@ -132,6 +139,8 @@ export interface MightyCallConfig {
   simPort: number;
   /** webhook events stamped further from this server's clock are refused (mightycall/ingest/event-window.ts) */
   webhookWindow: { maxAgeMs: number; maxAheadMs: number };
+  /** ms between a live stream's heartbeats: a keepalive line (proxies' idle timeouts) and an access re-check */
+  liveHeartbeatMs: number;
 }
 
 export interface AuthConfig {
@@ -203,6 +212,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: e.VICTORYSYNC_MAX_BODY_BYTES,
     importMaxBytes: e.VICTORYSYNC_IMPORT_MAX_BYTES,
     dashboardCacheMs: e.VICTORYSYNC_DASHBOARD_CACHE_MS,
+    metricsToken: e.VICTORYSYNC_METRICS_TOKEN ?? null,
+    shutdownTimeoutMs: e.VICTORYSYNC_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     auth: {
       sessionIdleMs: e.VICTORYSYNC_SESSION_IDLE_HOURS * 3_600_000,
       sessionMaxMs: e.VICTORYSYNC_SESSION_MAX_DAYS * 86_400_000,
@@ -223,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxAgeMs: e.VICTORYSYNC_WEBHOOK_MAX_AGE_SECONDS * 1000,
         maxAheadMs: e.VICTORYSYNC_WEBHOOK_MAX_AHEAD_SECONDS * 1000,
       },
+      liveHeartbeatMs: e.VICTORYSYNC_LIVE_HEARTBEAT_SECONDS * 1000,
     },
   };
 }

@@ -1,11 +1,15 @@
-// Process entry: config → database → migrate → bootstrap → services → app → listen → jobs; graceful SIGTERM shutdown.
+// Process entry: config → database → migrate → bootstrap → services → app → listen → jobs; graceful SIGTERM shutdown
+// (stop taking work, finish what is in flight, hand the jobs over, exit; forced after VICTORYSYNC_SHUTDOWN_TIMEOUT_SECONDS).
 import type { Server } from 'node:http';
+import net from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { bootstrap } from './bootstrap/seed.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { MigrationError, migrate } from './db/migrate.js';
+import { Lifecycle } from './health/lifecycle.js';
+import { ConnectionDrain } from './http/drain.js';
 import { createLogger } from './http/logger.js';
 import { type DemoMightyCall, startDemoMightyCall } from './mightycall/demo.js';
 import { resolveSecretKey } from './mightycall/secrets.js';
@@ -28,6 +32,8 @@ async function main(): Promise<void> {
           pooler: config.database.pooler,
         },
   );
+  // Nothing listens until the schema is current: a proxy's connection is refused and goes to another process.
+  const lifecycle = new Lifecycle('migrating');
   const migration = await migrate(database.db, database.schema);
   logger.info('database ready', {
     kind: database.kind,
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
   const boot = await bootstrap(database, { admin: config.admin, demo: config.demo });
   if (boot.demoSeeded) logger.info('demo data created', { orgs: 3 });
 
-  const deps = createServices({ config, database, logger }, { mightycall: { secretKey } });
+  const deps = createServices({ config, database, logger }, { mightycall: { secretKey }, lifecycle });
   const app = createApp(deps);
   const { mightycall, auth } = deps;
   let demo: DemoMightyCall | null = null;
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const url = `http://localhost:${info.port}`;
     logger.info('listening', { url });
+    lifecycle.moveTo('ready');
     mightycall.start();
     if (config.demo) {
       // Webhooks need the server listening: the simulator validates the URL when it is registered.
@@ -76,31 +83,47 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  let stopping = false;
+  const drain = new ConnectionDrain(server);
+
   const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (lifecycle.phase === 'stopping') return;
+    // 1. Stop taking work: /ready answers 503, the listener closes (new connections are refused), idle
+    //    kept-alive connections close; requests in flight go on.
+    lifecycle.moveTo('stopping');
+    drain.start();
     logger.info('shutting down', { signal });
+    const timeoutMs = config.shutdownTimeoutMs;
+    let forced = false;
     const force = setTimeout(() => {
-      logger.warn('forcing shutdown after 10 s');
+      forced = true;
+      logger.warn('forcing shutdown', { afterMs: timeoutMs });
       server.closeAllConnections();
-    }, 10_000);
+      setTimeout(() => process.exit(1), 2000).unref();
+    }, timeoutMs);
     force.unref();
-    // Stop the simulator, live streams and background jobs; let in-flight requests finish; then close the database.
+    // Connections with nothing in flight close as they appear (answers in flight close theirs when done).
+    const sweep = setInterval(() => drain.sweep(2000), 100);
+    sweep.unref();
+    // 2. Background work: no new claims; a sync run or inbox round in progress finishes and gives its lease back,
+    //    so another process takes the jobs on its next tick. Live streams end (clients reconnect elsewhere).
     const jobsStopped = (async () => {
       await demo?.stop();
       await mightycall.stop();
-      server.closeIdleConnections();
-    })();
-    server.close(async () => {
+    })().catch((error: unknown) =>
+      logger.warn('stopping background jobs failed', { error: error instanceof Error ? error.message : String(error) }),
+    );
+    // 3. Once the last in-flight request has been answered and the jobs have stopped: flush, close, exit.
+    //    (net.Server's close: http.Server's would also cut connections whose request is not yet read.)
+    net.Server.prototype.close.call(server, async () => {
+      clearInterval(sweep);
       await jobsStopped;
       // Flush batched API-key last-used times before the database goes away.
       await auth.keys.close();
       await database.close();
-      logger.info('stopped');
-      process.exit(0);
+      logger.info('stopped', { forced });
+      process.exit(forced ? 1 : 0);
     });
-    server.closeIdleConnections();
+    drain.sweep(2000);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -6,6 +6,8 @@ import { type AuthRuntime, KnownOrgs } from './auth/runtime.js';
 import { SessionCache } from './auth/sessions.js';
 import { createSupabaseVerifier } from './auth/supabase.js';
 import type { CoreDeps } from './core-deps.js';
+import { Lifecycle } from './health/lifecycle.js';
+import { Telemetry } from './health/telemetry.js';
 import type { AppDeps } from './http/context.js';
 import { DashboardCache } from './http/dashboard-cache.js';
 import { RouteTable } from './http/route-table.js';
@@ -15,6 +17,8 @@ import { createMightyCallRuntime, type RuntimeOptions } from './mightycall/runti
 export interface ServiceOptions {
   /** the MightyCall runtime's secret key (main.ts), clock, retry and poll tuning, webhook cache (tests) */
   mightycall?: RuntimeOptions;
+  /** main.ts's, moved along as the process starts and stops (default: ready) */
+  lifecycle?: Lifecycle;
 }
 
 /**
@@ -44,5 +48,8 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     dashboard: new DashboardCache(config.dashboardCacheMs),
     orgSettings: new OrgSettingsMemo(),
     routes: new RouteTable(),
+    lifecycle: options.lifecycle ?? new Lifecycle(),
+    // Node's process metrics only where /metrics is served (they run timers and observers of their own).
+    telemetry: new Telemetry(database, { defaults: config.metricsToken !== null }),
   };
 }

@@ -1,7 +1,7 @@
 // Opens the database: embedded PGlite (data directory on disk) or PostgreSQL through a pg pool.
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { type Dialect, Kysely, PostgresDialect } from 'kysely';
+import { type Dialect, Kysely, type LogEvent, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { pgliteDialect } from './pglite-dialect.js';
 import { pipelinedPostgresDialect } from './postgres-driver.js';
@@ -36,8 +36,22 @@ export interface Database {
   readDb: Kysely<DB>;
   /** the schema the tables live in (differs per test file on a shared server) */
   schema: string;
+  /** for the /metrics endpoint: each pg pool's connections (none on PGlite) and statements that failed */
+  stats: DatabaseStats;
   close(): Promise<void>;
 }
+
+export interface DatabaseStats {
+  pools: Array<{ name: 'primary' | 'read'; pool: Pick<pg.Pool, 'totalCount' | 'idleCount' | 'waitingCount'> }>;
+  queryErrors: number;
+}
+
+/** Kysely's log hook, counting failed statements into `stats` (errors are logged by whoever catches them). */
+const countErrors =
+  (stats: DatabaseStats) =>
+  (event: LogEvent): void => {
+    if (event.level === 'error') stats.queryErrors++;
+  };
 
 const INT8_OID = 20;
 
@@ -45,12 +59,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'pglite') {
     if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
     const pglite = await PGlite.create(target.dataDir ?? undefined);
-    const db = new Kysely<DB>({ dialect: pgliteDialect(pglite) });
+    const stats: DatabaseStats = { pools: [], queryErrors: 0 };
+    const db = new Kysely<DB>({ dialect: pgliteDialect(pglite), log: countErrors(stats) });
     return {
       kind: 'pglite',
       db,
       readDb: db,
       schema: 'public',
+      stats,
       async close() {
         await db.destroy();
         await pglite.close();
@@ -60,19 +76,25 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   // One-write transactions (pipeline.ts): with named prepared statements on a direct connection, with unnamed ones
   // behind a transaction-mode pooler (where a name prepared on one server connection is unknown, or already taken,
   // on the next). Prepared statements turned off without a pooler: Kysely's plain driver.
-  const dialect = (url: string): Dialect =>
-    target.pooler === 'transaction'
-      ? pipelinedPostgresDialect(createPool(url, target), { pooler: 'transaction' })
+  const stats: DatabaseStats = { pools: [], queryErrors: 0 };
+  const dialect = (url: string, name: 'primary' | 'read'): Dialect => {
+    const pool = createPool(url, target);
+    stats.pools.push({ name, pool });
+    return target.pooler === 'transaction'
+      ? pipelinedPostgresDialect(pool, { pooler: 'transaction' })
       : target.prepare === false
-        ? new PostgresDialect({ pool: createPool(url, target) })
-        : pipelinedPostgresDialect(createPool(url, target));
-  const db = new Kysely<DB>({ dialect: dialect(target.url) });
-  const readDb = target.readUrl ? new Kysely<DB>({ dialect: dialect(target.readUrl) }) : db;
+        ? new PostgresDialect({ pool })
+        : pipelinedPostgresDialect(pool);
+  };
+  const log = countErrors(stats);
+  const db = new Kysely<DB>({ dialect: dialect(target.url, 'primary'), log });
+  const readDb = target.readUrl ? new Kysely<DB>({ dialect: dialect(target.readUrl, 'read'), log }) : db;
   return {
     kind: 'postgres',
     db,
     readDb,
     schema: target.searchPath ?? 'public',
+    stats,
     async close() {
       await db.destroy();
       if (readDb !== db) await readDb.destroy();

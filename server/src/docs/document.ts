@@ -13,7 +13,14 @@ function refusingDatabase(): Database {
     throw new Error('building the OpenAPI document queried the database');
   };
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: refuse }) });
-  return { kind: 'postgres', db, readDb: db, schema: 'public', close: () => db.destroy() };
+  return {
+    kind: 'postgres',
+    db,
+    readDb: db,
+    schema: 'public',
+    stats: { pools: [], queryErrors: 0 },
+    close: () => db.destroy(),
+  };
 }
 
 /** The document's JSON text, from the default configuration (the environment is not read, so it is reproducible). */

@@ -8,6 +8,8 @@ import type { Principal } from '../auth/principal.js';
 import type { AuthRuntime } from '../auth/runtime.js';
 import type { CoreDeps } from '../core-deps.js';
 import type { Tx } from '../db/tenant.js';
+import type { Lifecycle } from '../health/lifecycle.js';
+import type { Telemetry } from '../health/telemetry.js';
 import type { OrgSettingsMemo } from '../metrics/settings.js';
 import type { MightyCallRuntime } from '../mightycall/runtime.js';
 import type { DashboardCache } from './dashboard-cache.js';
@@ -22,6 +24,10 @@ export interface AppDeps extends CoreDeps {
   orgSettings: OrgSettingsMemo;
   /** every route defineRoute registers on the app built from these deps */
   routes: RouteTable;
+  /** where the process is in its life (GET /ready) */
+  lifecycle: Lifecycle;
+  /** this process's Prometheus metrics (GET /metrics) */
+  telemetry: Telemetry;
 }
 
 /** What the route wrapper (http/route.ts) hands a handler once the caller is admitted. */

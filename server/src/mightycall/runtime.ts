@@ -152,7 +152,7 @@ export function createMightyCallRuntime(deps: CoreDeps, options: RuntimeOptions 
     webhookWindow: new EventWindow(config.mightycall.webhookWindow),
     webhookConnections,
     inbox,
-    liveRecheckMs: options.liveRecheckMs ?? 10_000,
+    liveRecheckMs: options.liveRecheckMs ?? config.mightycall.liveHeartbeatMs,
     box,
     secretsOf,
     clientFor,

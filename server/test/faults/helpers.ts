@@ -125,9 +125,11 @@ export function startServer(options: {
   dataDir?: string;
   databaseUrl?: string;
   env?: Record<string, string>;
+  /** node's arguments (default: --import tsx server/src/main.ts), run in the repository's root */
+  args?: string[];
 }): ServerProcess {
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/src/main.ts')], {
+  const child = spawn(process.execPath, options.args ?? ['--import', 'tsx', join(ROOT, 'server/src/main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -5124,6 +5124,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: 503 while migrating, while the database is unreachable, and once shutdown has begun */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Ready for work */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Readiness"];
+                    };
+                };
+                /** @description Not ready */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Readiness"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/s/queue-summary": {
         parameters: {
             query?: never;
@@ -5934,6 +5979,12 @@ export interface components {
             periodEnd: string;
             timezone: string;
             to: string;
+        };
+        Readiness: {
+            /** @enum {string|null} */
+            reason: "migrating" | "database" | "stopping" | null;
+            /** @enum {string} */
+            status: "ready" | "unavailable";
         };
         Series: {
             /** @enum {string} */

@@ -56,6 +56,8 @@ export function registerLiveRoutes(app: App, deps: AppDeps): void {
     (c, ctx) => {
       const orgId = c.req.valid('param').orgId.toLowerCase();
       const runtime = deps.mightycall;
+      // A reverse proxy (nginx) passes each event on at once instead of filling a buffer first.
+      c.header('x-accel-buffering', 'no');
       return streamSSE(c, async (stream) => {
         let last = '';
         let busy = false;

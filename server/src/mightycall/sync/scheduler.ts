@@ -47,6 +47,8 @@ export class SyncScheduler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** set by stop(): a pass in progress claims no further connection (shutdown hands them to other processes) */
+  private stopping = false;
   /** Ends of runs that could not be written (the database was gone): written first thing on the next pass. */
   private readonly unrecorded = new Map<string, { connectionId: string; job: SyncJob; message: string }>();
   /** Leases this process holds but could not give back. */
@@ -64,6 +66,7 @@ export class SyncScheduler {
 
   start(): void {
     if (this.timer) return;
+    this.stopping = false;
     this.timer = setInterval(() => this.kick(), this.deps.tickMs ?? 5000);
     this.timer.unref();
     this.kick();
@@ -73,6 +76,7 @@ export class SyncScheduler {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.again = false;
+    this.stopping = true;
     await this.running;
   }
 
@@ -105,6 +109,7 @@ export class SyncScheduler {
     const now = new Date(this.deps.clock.now());
     const due = await this.run((tx) => connectionsDue(tx, now));
     for (const connectionId of due) {
+      if (this.stopping) return;
       try {
         await this.runConnection(connectionId);
       } catch (error) {
