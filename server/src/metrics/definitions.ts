@@ -95,7 +95,7 @@ export type SumName = keyof Sums;
 export const EMPTY_SUMS: Sums = Object.fromEntries(SUMS.map((d) => [d.name, d.agg === 'max' ? null : 0])) as Sums;
 
 export function mergeSums(a: Sums, b: Sums): Sums {
-  const out = { ...a } as Record<SumName, number | null>;
+  const out = {} as Record<SumName, number | null>;
   for (const d of SUMS) {
     const x = a[d.name];
     const y = b[d.name];
@@ -248,8 +248,10 @@ export const AGENT_FIGURES = {
   avgConnectedTalkSeconds: (s: Sums) => ratio(s.talkSumAnswered + s.outboundTalkSum, s.answered + s.outboundConnected),
 };
 
+const FIGURE_NAMES = Object.keys(FIGURES) as FigureName[];
+
 export function deriveFigures(s: Sums): Figures {
-  return Object.fromEntries(
-    (Object.keys(FIGURES) as FigureName[]).map((name) => [name, FIGURES[name](s)]),
-  ) as unknown as Figures;
+  const out = {} as Record<FigureName, number | null>;
+  for (const name of FIGURE_NAMES) out[name] = FIGURES[name](s);
+  return out as Figures;
 }

@@ -228,29 +228,34 @@ export interface RunResult<K> {
   groups: Group<K>[];
 }
 
+/** A row's sums alone. */
+const sumsOf = (row: Sums): Sums => mergeSums(EMPTY_SUMS, row);
+
 /** Rows of runSql summed per key and period. */
 export function groupRows<K>(
   rows: ReadonlyArray<Record<string, unknown>>,
   dimension: Dimension,
   compare: boolean,
 ): Group<K>[] {
-  const sumNames = new Set(Object.keys(EMPTY_SUMS));
   const groups = new Map<string, Group<K>>();
+  // The key columns: every column of the rows that is not a sum, the period or the org's settings.
+  const first = rows[0];
+  const keyNames = first
+    ? Object.keys(first).filter((n) => !(n in EMPTY_SUMS) && n !== 'part' && !n.startsWith('vs_org_'))
+    : [];
   for (const row of rows) {
-    const key: Record<string, unknown> = {};
-    const sums: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(row)) {
-      if (sumNames.has(name)) sums[name] = value;
-      else if (name !== 'part' && !name.startsWith('vs_org_')) key[name] = value;
-    }
-    const id = JSON.stringify(key);
+    const id = JSON.stringify(keyNames.length === 1 ? row[keyNames[0] as string] : keyNames.map((n) => row[n]));
     let group = groups.get(id);
     if (!group) {
-      group = { key: key as K, current: EMPTY_SUMS, previous: compare ? EMPTY_SUMS : null };
+      const key = Object.fromEntries(keyNames.map((n) => [n, row[n]])) as K;
+      group = { key, current: EMPTY_SUMS, previous: compare ? EMPTY_SUMS : null };
       groups.set(id, group);
     }
-    if (row.part === 0) group.current = mergeSums(group.current, sums as Sums);
-    else if (group.previous) group.previous = mergeSums(group.previous, sums as Sums);
+    const sums = row as unknown as Sums;
+    if (row.part === 0) group.current = group.current === EMPTY_SUMS ? sumsOf(sums) : mergeSums(group.current, sums);
+    else if (group.previous) {
+      group.previous = group.previous === EMPTY_SUMS ? sumsOf(sums) : mergeSums(group.previous, sums);
+    }
   }
   if (dimension === 'total' && groups.size === 0) {
     groups.set('{}', { key: {} as K, current: EMPTY_SUMS, previous: compare ? EMPTY_SUMS : null });
