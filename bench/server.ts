@@ -2,20 +2,10 @@
 // as the benchmark's platform admin.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '../deploy/nginx.js';
 import { BENCH_ADMIN } from './dataset.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface BenchServer {
   port: number;

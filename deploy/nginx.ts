@@ -57,14 +57,10 @@ export function renderSite(site: string, options: SiteOptions): string {
   return text;
 }
 
-/** The nginx binary; installed from Debian's packages when absent (as root, as .ci/run does). */
-export function nginxBinary(): string {
+/** The nginx binary from Debian's packages (.ci/run installs it), or null when it is not installed. */
+export function findNginx(): string | null {
   for (const path of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (existsSync(path)) return path;
-  if (process.getuid?.() !== 0) throw new Error('nginx is not installed: apt-get install nginx-light (or nginx)');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'nginx'], { env, stdio: 'ignore' });
-  return '/usr/sbin/nginx';
+  return null;
 }
 
 /** A self-signed certificate for `localhost` and 127.0.0.1 (openssl), as PEM files in `dir`. */
@@ -120,7 +116,8 @@ export interface RunningNginx {
 
 /** Starts nginx on the rendered site in a temporary prefix; resolves once it accepts connections. */
 export async function startNginx(site: string, probePort: number): Promise<RunningNginx> {
-  const binary = nginxBinary();
+  const binary = findNginx();
+  if (!binary) throw new Error('nginx is not installed: apt-get install nginx-light (or nginx)');
   const dir = await mkdtemp(join(tmpdir(), 'vs-nginx-'));
   for (const sub of ['logs', 'client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(dir, sub));
   await writeFile(join(dir, 'victorysync.conf'), site);

@@ -14,7 +14,9 @@ import {
   type WebhookEnvelope,
 } from '@victorysync/mightycall-sim';
 import pg from 'pg';
+import { describe } from 'vitest';
 import {
+  findNginx,
   freePort,
   type RunningNginx,
   renderSite,
@@ -36,6 +38,23 @@ import { type Answer, type ClientOptions, type RequestInit, request } from './cl
 import { service } from './unit.js';
 
 export const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * Why this machine cannot run the deployment tests, or null when it can: they need the PostgreSQL server the
+ * suite is pointed at (TEST_DATABASE_URL, as .ci/run sets it) and, behind nginx, Debian's nginx.
+ */
+export function deploySkipReason(needs: { nginx: boolean }): string | null {
+  if (!process.env.TEST_DATABASE_URL) return 'skipped: TEST_DATABASE_URL is not set';
+  if (needs.nginx && !findNginx()) return 'skipped: nginx is not installed (apt-get install nginx-light)';
+  return null;
+}
+
+/** describe() for a deployment test, skipped with the reason in its title where the machine cannot run it. */
+export function describeDeploy(title: string, needs: { nginx: boolean }, body: () => void): void {
+  const reason = deploySkipReason(needs);
+  if (reason) describe.skip(`${title} (${reason})`, body);
+  else describe(title, body);
+}
 export const METRICS_TOKEN = 'deploy-test-metrics-token-0123456789';
 export const CLIENT_ADDRESS = '127.0.0.9';
 export const NUMBERS = ['+12125550141', '+12125550142'];

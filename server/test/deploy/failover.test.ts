@@ -2,13 +2,13 @@
 // what was not acknowledged (as MightyCall does), nginx sends it to the process still up, and in the end every
 // event is in the inbox once and every call has exactly one row.
 import type { WebhookEnvelope } from '@victorysync/mightycall-sim';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, startCluster, waitForCalls } from './cluster.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Cluster, describeDeploy, startCluster, waitForCalls } from './cluster.js';
 
 const CALLS = 30;
 const SENDERS = 12;
 
-describe('a server process killed mid-burst behind nginx', () => {
+describeDeploy('a server process killed mid-burst behind nginx', { nginx: true }, () => {
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await startCluster();

@@ -1,14 +1,14 @@
 // The live stream (Server-Sent Events) through nginx as deployed: events arrive at once (nothing buffers them),
 // the server's heartbeats keep it open well past the proxy's read timeout, and it ends when access is revoked.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN, waitFor } from '../faults/helpers.js';
 import { type EventStream, openEventStream } from './client.js';
-import { type Cluster, startCluster } from './cluster.js';
+import { type Cluster, describeDeploy, startCluster } from './cluster.js';
 
 /** The live location's read timeout here: the stream is silent between changes for far longer. */
 const READ_TIMEOUT_S = 2;
 
-describe('the live stream through nginx', () => {
+describeDeploy('the live stream through nginx', { nginx: true }, () => {
   let cluster: Cluster;
   let streamCookie: string;
   let stream: EventStream;

@@ -1,12 +1,20 @@
 // Through deploy/nginx.conf (TLS, two processes): sign-in, dashboard reads, CSV export, call import and webhooks
 // work; the client address the servers see is the real client's, not what it writes into X-Forwarded-For; /metrics
 // is per process with its token and not reachable through the proxy.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN } from '../faults/helpers.js';
 import { request } from './client.js';
-import { CLIENT_ADDRESS, type Cluster, METRICS_TOKEN, NUMBERS, startCluster, waitForCalls } from './cluster.js';
+import {
+  CLIENT_ADDRESS,
+  type Cluster,
+  describeDeploy,
+  METRICS_TOKEN,
+  NUMBERS,
+  startCluster,
+  waitForCalls,
+} from './cluster.js';
 
-describe('VictorySync behind nginx, as deployed', () => {
+describeDeploy('VictorySync behind nginx, as deployed', { nginx: true }, () => {
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await startCluster();

@@ -2,14 +2,14 @@
 // started again, then process 2. No request fails, no call is lost or doubled; a stopping process finishes what
 // it was doing (an import in flight, its live streams end cleanly), gives its jobs back and exits on its own.
 import type { EmitResult } from '@victorysync/mightycall-sim';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN, waitFor } from '../faults/helpers.js';
 import { type Answer, openEventStream, request } from './client.js';
-import { type Cluster, METRICS_TOKEN, NUMBERS, startCluster, waitForCalls } from './cluster.js';
+import { type Cluster, describeDeploy, METRICS_TOKEN, NUMBERS, startCluster, waitForCalls } from './cluster.js';
 
 const DAY_MS = 86_400_000;
 
-describe('a rolling restart behind nginx', () => {
+describeDeploy('a rolling restart behind nginx', { nginx: true }, () => {
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await startCluster({ env: { VICTORYSYNC_LIVE_HEARTBEAT_SECONDS: '1' } });

@@ -1,11 +1,11 @@
 // SIGTERM's deadline: a request that never finishes (an upload that stalls) does not keep a stopping process
 // alive past VICTORYSYNC_SHUTDOWN_TIMEOUT_SECONDS: its connection is cut and the process exits 1.
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSchema, freePort, login, type ServerProcess, startServer, waitHealthy } from '../faults/helpers.js';
-import { DATABASE_URL } from './cluster.js';
+import { DATABASE_URL, describeDeploy } from './cluster.js';
 
-describe('a stopping process with a request that never ends', () => {
+describeDeploy('a stopping process with a request that never ends', { nginx: false }, () => {
   let schema: Awaited<ReturnType<typeof createSchema>>;
   let server: ServerProcess;
   beforeAll(async () => {

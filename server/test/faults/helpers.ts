@@ -1,7 +1,6 @@
 // Shared by the fault tests: polling with a deadline, a database behind the fault proxy, the real server process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/database.js';
@@ -41,15 +40,7 @@ export function within<T>(ms: number, what: string, promise: Promise<T>): Promis
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-    s.once('error', reject);
-  });
-}
+export { freePort } from '../../../deploy/nginx.js';
 
 export interface ProxiedDatabase {
   /** the app's database: every connection goes through the proxy */
