@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -112,9 +112,9 @@ export type ServerMode = 'tsx' | 'bundle';
 export async function bundleServer(): Promise<string> {
   const outfile = `${TMP}server/main.mjs`;
   await mkdir(`${TMP}server`, { recursive: true });
-  await symlink(`${ROOT}node_modules`, `${TMP}node_modules`).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
+  // A link left by a run from another checkout would point at that checkout's packages: link anew each time.
+  await rm(`${TMP}node_modules`, { force: true });
+  await symlink(`${ROOT}node_modules`, `${TMP}node_modules`);
   const esbuild = await import('esbuild');
   await esbuild.build({
     entryPoints: [`${ROOT}server/src/main.ts`],
