@@ -94,13 +94,31 @@ export async function selfSignedCertificate(dir: string): Promise<{ certificate:
 }
 
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-    s.once('error', reject);
+  const [port] = await freePorts(1);
+  return port ?? 0;
+}
+
+/**
+ * `count` distinct free ports: all are held open at once before any is released, so the system cannot hand
+ * the same port out twice (one at a time, a port just released may come back as the next one).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer().listen(0, '127.0.0.1', () => resolve(s));
+          s.once('error', reject);
+        }),
+    ),
+  );
+  const ports = servers.map((s) => {
+    const a = s.address();
+    return typeof a === 'object' && a ? a.port : 0;
   });
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 export interface RunningNginx {
@@ -162,12 +180,7 @@ export async function startNginx(site: string, probePort: number): Promise<Runni
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}:\n${out}`);
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = createConnection(probePort);
-      socket.once('connect', () => resolve(true));
-      socket.once('error', () => resolve(false));
-    });
-    if (up) break;
+    if (await answersAsNginx(probePort)) break;
     if (Date.now() > deadline) throw new Error(`nginx did not start listening:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -196,9 +209,26 @@ export async function startNginx(site: string, probePort: number): Promise<Runni
   return running;
 }
 
-function createConnection(port: number) {
-  const socket = connect(port, '127.0.0.1');
-  socket.once('connect', () => socket.destroy());
-  socket.once('error', () => socket.destroy());
-  return socket;
+/**
+ * Whether nginx itself listens on the port: a plain HTTP request is answered with its Server header (on a TLS
+ * port too, with its "plain HTTP request was sent to HTTPS port" page). Anything else on the port, such as
+ * another process that took it, does not count: nginx keeps retrying a busy port for a while before it gives up.
+ */
+function answersAsNginx(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let head = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('connect', () => socket.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
+    socket.on('data', (d: Buffer) => {
+      head += d.toString('latin1');
+      if (head.includes('\r\n\r\n')) done(/^server: nginx/im.test(head));
+    });
+    socket.once('end', () => done(/^server: nginx/im.test(head)));
+    socket.once('error', () => done(false));
+  });
 }

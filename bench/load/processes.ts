@@ -4,10 +4,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { renderSite, SITE_FILE, startNginx } from '../../deploy/nginx.js';
+import { freePort, freePorts, renderSite, SITE_FILE, startNginx } from '../../deploy/nginx.js';
 import type { RssSample } from './stats.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -55,18 +54,6 @@ export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<
 
 export async function stopAll(): Promise<void> {
   await Promise.all([...children].map((c) => stopChild(c, 5000)));
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resident set size of a process in MB, from /proc (null when it is gone). */
@@ -250,7 +237,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
  * without TLS: the figures are the servers' through the proxy users run, not nginx's encryption.
  */
 export async function startProxy(backends: ServerProcess[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const [httpPort, port] = [await freePort(), await freePort()];
+  const [httpPort, port] = (await freePorts(2)) as [number, number];
   const site = renderSite(await readFile(SITE_FILE, 'utf8'), {
     backends: backends.map((b) => `127.0.0.1:${b.port}`),
     httpPort,

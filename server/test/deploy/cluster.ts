@@ -17,7 +17,7 @@ import pg from 'pg';
 import { describe } from 'vitest';
 import {
   findNginx,
-  freePort,
+  freePorts,
   type RunningNginx,
   renderSite,
   SITE_FILE,
@@ -105,7 +105,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const pool = new pg.Pool({ connectionString: schema.url, max: 2 });
   const dir = await mkdtemp(join(tmpdir(), 'vs-deploy-'));
   const cert = await selfSignedCertificate(dir);
-  const [httpPort, tlsPort, port1, port2] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [httpPort, tlsPort, port1, port2] = (await freePorts(4)) as [number, number, number, number];
   const base = `https://localhost:${tlsPort}`;
   const ports = [port1, port2];
   // As systemd starts victorysync@1 and @2: the unit's command and environment, the environment file's settings,
