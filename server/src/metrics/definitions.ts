@@ -2,6 +2,7 @@
 // Queries over raw calls, reads of the daily rollups, merges in JS and the rollup triggers of migration 0005 (checked
 // by definitions.test.ts) all come from these two tables.
 import { type RawBuilder, sql } from 'kysely';
+import { sqlText } from '../db/sql-text.js';
 import type { FigureName, Figures } from './schema.js';
 
 /** The org settings a sum depends on; in a query they are parameters, in the rollup triggers the org's columns. */
@@ -114,11 +115,6 @@ export const PLATFORM_SL_TARGET_PCT = 80;
 /** The platform-wide sums of every call once, per UTC hour (readable by platform admins only). */
 export const PLATFORM_ROLLUP = { table: 'platform_hourly_rollups' } as const;
 
-export const thresholdParams = (t: Thresholds): ThresholdSql => ({
-  slThresholdSeconds: sql`${t.slThresholdSeconds}`,
-  shortAbandonSeconds: sql`${t.shortAbandonSeconds}`,
-});
-
 /** Which calls a sum counts, over calls aliased `alias`. */
 export function conditionsOf(d: Def, alias: string, t: ThresholdSql): RawBuilder<unknown>[] {
   const col = (name: string) => sql.raw(`${alias}.${name}`);
@@ -139,21 +135,42 @@ export function aggregateOf(d: Def, alias: string, t: ThresholdSql): RawBuilder<
 
 const named = (d: Def, value: RawBuilder<unknown>) => sql`(${value})::${sql.raw(d.type)} AS ${sql.ref(d.name)}`;
 
-/** Every sum over the calls aliased `alias`, as the select list of a query. */
-export function aggregates(t: Thresholds, alias = 'c'): RawBuilder<unknown> {
-  const params = thresholdParams(t);
-  return sql.join(SUMS.map((d) => named(d, aggregateOf(d, alias, params))));
+/**
+ * A select list rendered to text once, with the thresholds marked, and filled in per query: built from the
+ * definitions' fragments on every request, it cost more to assemble and compile than the database took to run it.
+ */
+function renderedList(build: (t: ThresholdSql) => RawBuilder<unknown>): (t: Thresholds) => RawBuilder<unknown> {
+  const marks: ThresholdSql = { slThresholdSeconds: sql.raw('@@sl@@'), shortAbandonSeconds: sql.raw('@@sa@@') };
+  const text = sqlText(build(marks));
+  return (t) => {
+    // Whole seconds from the org's settings (integer columns), written into the statement as literals.
+    for (const v of [t.slThresholdSeconds, t.shortAbandonSeconds]) {
+      if (!Number.isSafeInteger(v)) throw new Error(`threshold must be a whole number of seconds, not ${v}`);
+    }
+    return sql.raw(
+      text.replaceAll('@@sl@@', String(t.slThresholdSeconds)).replaceAll('@@sa@@', String(t.shortAbandonSeconds)),
+    );
+  };
 }
 
-/** Every sum over daily rollup rows aliased `alias` (sums of sums, max of maxima). */
-export function rollupAggregates(alias = 'r'): RawBuilder<unknown> {
-  return sql.join(
-    SUMS.map((d) => {
-      const col = sql.raw(`${alias}.${d.column}`);
-      return named(d, d.agg === 'max' ? sql`max(${col})` : sql`coalesce(sum(${col}), 0)`);
-    }),
-  );
+const CALL_AGGREGATES = renderedList((t) => sql.join(SUMS.map((d) => named(d, aggregateOf(d, 'c', t)))));
+
+/** Every sum over the calls aliased `c`, as the select list of a query. */
+export function aggregates(t: Thresholds): RawBuilder<unknown> {
+  return CALL_AGGREGATES(t);
 }
+
+/** Every sum over daily or hourly rollup rows aliased `r` (sums of sums, max of maxima). */
+export const ROLLUP_AGGREGATES: RawBuilder<unknown> = sql.raw(
+  sqlText(
+    sql.join(
+      SUMS.map((d) => {
+        const col = sql.raw(`r.${d.column}`);
+        return named(d, d.agg === 'max' ? sql`max(${col})` : sql`coalesce(sum(${col}), 0)`);
+      }),
+    ),
+  ),
+);
 
 /**
  * The same sum over calls `alias` that carry a `sign` column, +1 for a call added and -1 for one taken away: what

@@ -11,9 +11,9 @@ import {
   mergeSums,
   PLATFORM_ROLLUP,
   PLATFORM_THRESHOLDS,
+  ROLLUP_AGGREGATES,
   ROLLUP_TABLES,
   type RollupTable,
-  rollupAggregates,
   type Sums,
   type Thresholds,
 } from './definitions.js';
@@ -44,18 +44,34 @@ export type Dimension = keyof DimensionKeys;
 
 interface DimensionSql {
   /** the key columns over raw calls `c`, named as in DimensionKeys */
-  keys: (range: ResolvedRange) => RawBuilder<unknown>[];
+  keys: (period: Period) => RawBuilder<unknown>[];
   /** the calls the dimension counts, appended to the scope's WHERE */
   where?: RawBuilder<unknown>;
   /** the daily rollup table (as `r`) that answers this dimension for whole local days, and its key columns */
-  rollup: { from: string; keys: (range: ResolvedRange) => RawBuilder<unknown>[] };
+  rollup: { from: string; keys: (period: Period) => RawBuilder<unknown>[] };
   /** a statement around the parts' UNION ALL (columns every part would otherwise join for) */
   wrap?: (parts: RawBuilder<unknown>, orgId: string | null) => RawBuilder<unknown>;
   /** platform-wide: the key columns over the platform's hourly rollup `r`, when it can answer this dimension */
-  platformKeys?: (range: ResolvedRange) => RawBuilder<unknown>[];
+  platformKeys?: (period: Period) => RawBuilder<unknown>[];
 }
 
-const bucketStarts = (range: ResolvedRange) => sql`${range.buckets.map((d) => d.toISOString())}::timestamptz[]`;
+/** One period of a query as its parts see it: the range, and its bucket starts built once for all its parts. */
+interface Period {
+  range: ResolvedRange;
+  bucketStarts(): RawBuilder<unknown>;
+}
+
+function periodOf(range: ResolvedRange): Period {
+  let starts: RawBuilder<unknown> | undefined;
+  return {
+    range,
+    // One array literal as one parameter: hundreds of daily buckets are not formatted again for every part.
+    bucketStarts: () => {
+      starts ??= sql`${`{${range.buckets.map((d) => d.toISOString()).join(',')}}`}::timestamptz[]`;
+      return starts;
+    },
+  };
+}
 
 /** A rollup table's key columns over `alias`, under their names in answers. */
 const keysOf = (t: RollupTable, alias: string) =>
@@ -65,14 +81,14 @@ const whereOf = (t: RollupTable) => (t.where ? sql.raw(t.where('c')) : undefined
 const DIMENSIONS: Record<Dimension, DimensionSql> = {
   total: { keys: () => [], rollup: { from: `${ROLLUP_TABLES.total.table} r`, keys: () => [] }, platformKeys: () => [] },
   bucket: {
-    keys: (range) => [sql`(width_bucket(c.started_at, ${bucketStarts(range)}) - 1)::int AS bucket`],
+    keys: (p) => [sql`(width_bucket(c.started_at, ${p.bucketStarts()}) - 1)::int AS bucket`],
     rollup: {
       from: `${ROLLUP_TABLES.total.table} r`,
-      keys: (range) => [
-        sql`(width_bucket(r.day::timestamp AT TIME ZONE ${range.timezone}, ${bucketStarts(range)}) - 1)::int AS bucket`,
+      keys: (p) => [
+        sql`(width_bucket(r.day::timestamp AT TIME ZONE ${p.range.timezone}, ${p.bucketStarts()}) - 1)::int AS bucket`,
       ],
     },
-    platformKeys: (range) => [sql`(width_bucket(r.hour, ${bucketStarts(range)}) - 1)::int AS bucket`],
+    platformKeys: (p) => [sql`(width_bucket(r.hour, ${p.bucketStarts()}) - 1)::int AS bucket`],
   },
   queue: {
     keys: () => keysOf(ROLLUP_TABLES.queue, 'c'),
@@ -173,13 +189,14 @@ export function runSql(
 ): RawBuilder<{ part: number } & Sums> {
   const dim = DIMENSIONS[dimension];
   const parts: RawBuilder<unknown>[] = [];
-  const rawPart = (part: number, range: ResolvedRange, w: Window) => {
-    const keys = dim.keys(range);
+  const rawPart = (part: number, period: Period, w: Window) => {
+    const keys = dim.keys(period);
     const from = scopedCalls({ orgId: ctx.orgId, from: w.from, to: w.to });
     const where = dim.where ? sql`AND ${dim.where}` : sql``;
     return sql`SELECT ${withPart(part, keys)}, ${aggregates(ctx.thresholds)} FROM ${from} ${where} ${groupBy(keys)}`;
   };
   windows.forEach((range, part) => {
+    const period = periodOf(range);
     const rollups = options.rollups !== false;
     if (ctx.orgId === null) {
       // The hourly rollup holds the platform's thresholds; other thresholds are read from the calls.
@@ -191,23 +208,23 @@ export function runSql(
         ? planHours(range, dimension === 'bucket' ? range.buckets : null)
         : { hours: null, raw: [range] };
       if (plan.hours && platformKeys) {
-        const keys = platformKeys(range);
-        parts.push(sql`SELECT ${withPart(part, keys)}, ${rollupAggregates('r')} FROM ${sql.raw(PLATFORM_ROLLUP.table)} r
+        const keys = platformKeys(period);
+        parts.push(sql`SELECT ${withPart(part, keys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(PLATFORM_ROLLUP.table)} r
           WHERE r.hour >= ${plan.hours.from}::timestamptz AND r.hour < ${plan.hours.to}::timestamptz ${groupBy(keys)}`);
       }
-      for (const w of plan.raw) parts.push(rawPart(part, range, w));
+      for (const w of plan.raw) parts.push(rawPart(part, period, w));
       return;
     }
     // Daily rollups can fill day, week and month buckets, never hours.
     const hourly = dimension === 'bucket' && range.interval === 'hour';
     const plan = rollups && !hourly ? planRead(ctx.orgId, range, ctx.timezone) : { days: null, raw: [range] };
     if (plan.days) {
-      const keys = dim.rollup.keys(range);
-      parts.push(sql`SELECT ${withPart(part, keys)}, ${rollupAggregates('r')} FROM ${sql.raw(dim.rollup.from)}
+      const keys = dim.rollup.keys(period);
+      parts.push(sql`SELECT ${withPart(part, keys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(dim.rollup.from)}
         WHERE r.org_id = ${ctx.orgId} AND r.day >= ${plan.days.fromDay}::date AND r.day < ${plan.days.toDay}::date
         ${groupBy(keys)}`);
     }
-    for (const w of plan.raw) parts.push(rawPart(part, range, w));
+    for (const w of plan.raw) parts.push(rawPart(part, period, w));
   });
   const union = sql`${sql.join(parts, sql` UNION ALL `)}`;
   return (dim.wrap ? dim.wrap(union, ctx.orgId) : union) as RawBuilder<{ part: number } & Sums>;
@@ -237,14 +254,20 @@ export function groupRows<K>(
   dimension: Dimension,
   compare: boolean,
 ): Group<K>[] {
-  const groups = new Map<string, Group<K>>();
+  const groups = new Map<unknown, Group<K>>();
   // The key columns: every column of the rows that is not a sum, the period or the org's settings.
   const first = rows[0];
   const keyNames = first
     ? Object.keys(first).filter((n) => !(n in EMPTY_SUMS) && n !== 'part' && !n.startsWith('vs_org_'))
     : [];
+  // One key (a bucket, a queue's name): its value is the map's key; several: their values as JSON.
+  const [only] = keyNames;
+  const idOf =
+    keyNames.length === 1 && only !== undefined
+      ? (row: Record<string, unknown>) => row[only]
+      : (row: Record<string, unknown>) => JSON.stringify(keyNames.map((n) => row[n]));
   for (const row of rows) {
-    const id = JSON.stringify(keyNames.length === 1 ? row[keyNames[0] as string] : keyNames.map((n) => row[n]));
+    const id = idOf(row);
     let group = groups.get(id);
     if (!group) {
       const key = Object.fromEntries(keyNames.map((n) => [n, row[n]])) as K;
