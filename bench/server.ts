@@ -16,9 +16,15 @@ export interface BenchServer {
   stop(): void;
 }
 
-export async function startBenchServer(databaseUrl: string, env: Record<string, string> = {}): Promise<BenchServer> {
+export async function startBenchServer(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  /** the checkout whose server runs (another commit's, for bench/compare.ts) */
+  root = ROOT,
+): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}server/src/main.ts`], {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${root}/server/src/main.ts`], {
+    cwd: root,
     env: {
       ...process.env,
       // A throwaway key: the benchmark stores no MightyCall credentials.

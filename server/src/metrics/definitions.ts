@@ -95,13 +95,27 @@ export type SumName = keyof Sums;
 
 export const EMPTY_SUMS: Sums = Object.fromEntries(SUMS.map((d) => [d.name, d.agg === 'max' ? null : 0])) as Sums;
 
+const ADDED = SUMS.filter((d) => d.agg !== 'max').map((d) => d.name);
+const MAXED = SUMS.filter((d) => d.agg === 'max').map((d) => d.name);
+type SumRecord = Record<SumName, number | null>;
+
 export function mergeSums(a: Sums, b: Sums): Sums {
-  const out = {} as Record<SumName, number | null>;
-  for (const d of SUMS) {
-    const x = a[d.name];
-    const y = b[d.name];
-    out[d.name] = d.agg === 'max' ? (x === null ? y : y === null ? x : Math.max(x, y)) : (x as number) + (y as number);
+  // A copy of the zeros has every field in place already (one object shape for all sums).
+  const out: SumRecord = { ...EMPTY_SUMS };
+  for (const n of ADDED) out[n] = (a[n] as number) + (b[n] as number);
+  for (const n of MAXED) {
+    const x = a[n];
+    const y = b[n];
+    out[n] = x === null ? y : y === null ? x : Math.max(x, y);
   }
+  return out as Sums;
+}
+
+/** The sums alone, out of a row that also carries keys and other columns. */
+export function pickSums(row: Sums): Sums {
+  const out: SumRecord = { ...EMPTY_SUMS };
+  for (const n of ADDED) out[n] = row[n];
+  for (const n of MAXED) out[n] = row[n];
   return out as Sums;
 }
 
@@ -267,8 +281,10 @@ export const AGENT_FIGURES = {
 
 const FIGURE_NAMES = Object.keys(FIGURES) as FigureName[];
 
+const NO_FIGURES = Object.fromEntries(FIGURE_NAMES.map((n) => [n, null])) as Record<FigureName, number | null>;
+
 export function deriveFigures(s: Sums): Figures {
-  const out = {} as Record<FigureName, number | null>;
+  const out = { ...NO_FIGURES };
   for (const name of FIGURE_NAMES) out[name] = FIGURES[name](s);
   return out as Figures;
 }

@@ -11,6 +11,7 @@ import {
   mergeSums,
   PLATFORM_ROLLUP,
   PLATFORM_THRESHOLDS,
+  pickSums,
   ROLLUP_AGGREGATES,
   ROLLUP_TABLES,
   type RollupTable,
@@ -65,9 +66,10 @@ function periodOf(range: ResolvedRange): Period {
   let starts: RawBuilder<unknown> | undefined;
   return {
     range,
-    // One array literal as one parameter: hundreds of daily buckets are not formatted again for every part.
+    // Epoch seconds in one array literal, one parameter: formatting hundreds of dates as ISO text for every part
+    // cost more than the statement. Compared with extract(epoch …) of each row's instant.
     bucketStarts: () => {
-      starts ??= sql`${`{${range.buckets.map((d) => d.toISOString()).join(',')}}`}::timestamptz[]`;
+      starts ??= sql`${`{${range.buckets.map((d) => d.getTime() / 1000).join(',')}}`}::numeric[]`;
       return starts;
     },
   };
@@ -81,14 +83,14 @@ const whereOf = (t: RollupTable) => (t.where ? sql.raw(t.where('c')) : undefined
 const DIMENSIONS: Record<Dimension, DimensionSql> = {
   total: { keys: () => [], rollup: { from: `${ROLLUP_TABLES.total.table} r`, keys: () => [] }, platformKeys: () => [] },
   bucket: {
-    keys: (p) => [sql`(width_bucket(c.started_at, ${p.bucketStarts()}) - 1)::int AS bucket`],
+    keys: (p) => [sql`(width_bucket(extract(epoch FROM c.started_at), ${p.bucketStarts()}) - 1)::int AS bucket`],
     rollup: {
       from: `${ROLLUP_TABLES.total.table} r`,
       keys: (p) => [
-        sql`(width_bucket(r.day::timestamp AT TIME ZONE ${p.range.timezone}, ${p.bucketStarts()}) - 1)::int AS bucket`,
+        sql`(width_bucket(extract(epoch FROM r.day::timestamp AT TIME ZONE ${p.range.timezone}), ${p.bucketStarts()}) - 1)::int AS bucket`,
       ],
     },
-    platformKeys: (p) => [sql`(width_bucket(r.hour, ${p.bucketStarts()}) - 1)::int AS bucket`],
+    platformKeys: (p) => [sql`(width_bucket(extract(epoch FROM r.hour), ${p.bucketStarts()}) - 1)::int AS bucket`],
   },
   queue: {
     keys: () => keysOf(ROLLUP_TABLES.queue, 'c'),
@@ -245,9 +247,6 @@ export interface RunResult<K> {
   groups: Group<K>[];
 }
 
-/** A row's sums alone. */
-const sumsOf = (row: Sums): Sums => mergeSums(EMPTY_SUMS, row);
-
 /** Rows of runSql summed per key and period. */
 export function groupRows<K>(
   rows: ReadonlyArray<Record<string, unknown>>,
@@ -275,9 +274,9 @@ export function groupRows<K>(
       groups.set(id, group);
     }
     const sums = row as unknown as Sums;
-    if (row.part === 0) group.current = group.current === EMPTY_SUMS ? sumsOf(sums) : mergeSums(group.current, sums);
+    if (row.part === 0) group.current = group.current === EMPTY_SUMS ? pickSums(sums) : mergeSums(group.current, sums);
     else if (group.previous) {
-      group.previous = group.previous === EMPTY_SUMS ? sumsOf(sums) : mergeSums(group.previous, sums);
+      group.previous = group.previous === EMPTY_SUMS ? pickSums(sums) : mergeSums(group.previous, sums);
     }
   }
   if (dimension === 'total' && groups.size === 0) {

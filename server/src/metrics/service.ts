@@ -1,7 +1,7 @@
 // The metrics views: each runs one query through the runner and shapes its sums into an answer (KPIs, series,
 // queue summary, agent and number breakdowns), with the previous period beside it when the query asks.
 import type { Tx } from '../db/tenant.js';
-import { AGENT_FIGURES, deriveFigures, EMPTY_SUMS, mergeSums, round1, type Sums } from './definitions.js';
+import { AGENT_FIGURES, deriveFigures, EMPTY_SUMS, FIGURES, mergeSums, round1, type Sums } from './definitions.js';
 import type { ResolvedRange } from './range.js';
 import { type Dimension, type DimensionKeys, type Group, type MetricsQuery, run } from './runner.js';
 import type { Figures, KpiChange, KpiFigures } from './schema.js';
@@ -107,18 +107,19 @@ export interface SeriesPoint {
 
 /** Every bucket of the range, empty ones with zeros. */
 function points(range: ResolvedRange, sumsOf: (bucket: number) => Sums): SeriesPoint[] {
+  // The figures a point shows, each derived alone (hundreds of buckets: not every figure for each).
   return range.buckets.map((start, i) => {
-    const m = deriveFigures(sumsOf(i));
+    const s = sumsOf(i);
     return {
       bucketStart: isoWithOffset(start, range.timezone),
-      totalCalls: m.totalCalls,
-      offered: m.offeredCalls,
-      outbound: m.outboundCalls,
-      answered: m.answeredCalls,
-      missed: m.missedCalls,
-      voicemail: m.voicemailCalls,
-      serviceLevelPct: m.serviceLevelPct,
-      avgWaitSeconds: m.avgWaitSeconds,
+      totalCalls: FIGURES.totalCalls(s),
+      offered: FIGURES.offeredCalls(s),
+      outbound: FIGURES.outboundCalls(s),
+      answered: FIGURES.answeredCalls(s),
+      missed: FIGURES.missedCalls(s),
+      voicemail: FIGURES.voicemailCalls(s),
+      serviceLevelPct: FIGURES.serviceLevelPct(s),
+      avgWaitSeconds: FIGURES.avgWaitSeconds(s),
     };
   });
 }
