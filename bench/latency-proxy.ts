@@ -17,18 +17,42 @@ export async function startLatencyProxy(
   const half = roundTripMs / 2;
   let flights = 0;
   const sockets = new Set<Socket>();
-  /** Forwards `from` to `to`, each chunk `half` ms after it arrived, in arrival order. */
+  /**
+   * Forwards `from` to `to`, each chunk `half` ms after it arrived, in arrival order: one queue per direction and
+   * one timer at its head (a timer per chunk can fire out of order, and a reordered chunk corrupts the protocol).
+   */
   const delayed = (from: Socket, to: Socket, onChunk: () => void) => {
-    let last = 0;
-    from.on('data', (chunk) => {
+    // A null chunk is the other side's close, delayed like the data before it.
+    const queue: Array<{ due: number; chunk: Buffer | null }> = [];
+    let scheduled = false;
+    const drain = () => {
+      scheduled = false;
+      const now = performance.now();
+      while (queue.length > 0 && (queue[0]?.due ?? 0) <= now) {
+        const next = queue.shift();
+        if (next && !to.destroyed) {
+          if (next.chunk) to.write(next.chunk);
+          else to.destroy();
+        }
+      }
+      const head = queue[0];
+      if (head) {
+        scheduled = true;
+        setTimeout(drain, Math.max(0, head.due - now));
+      }
+    };
+    const enqueue = (chunk: Buffer | null) => {
+      queue.push({ due: performance.now() + half, chunk });
+      if (!scheduled) {
+        scheduled = true;
+        setTimeout(drain, half);
+      }
+    };
+    from.on('data', (chunk: Buffer) => {
       onChunk();
-      const due = Math.max(Date.now() + half, last);
-      last = due;
-      setTimeout(() => {
-        if (!to.destroyed) to.write(chunk);
-      }, due - Date.now());
+      enqueue(chunk);
     });
-    from.on('close', () => setTimeout(() => to.destroy(), half));
+    from.on('close', () => enqueue(null));
     from.on('error', () => to.destroy());
   };
   const server: Server = createServer((client) => {
