@@ -253,6 +253,8 @@ export async function startProxy(backends: ServerProcess[]): Promise<{ url: stri
     url: `http://127.0.0.1:${port}`,
     async stop() {
       process.off('exit', kill);
+      // nginx's error log (upstream failures, resets) for a run that asks for it.
+      if (process.env.LOAD_NGINX_LOG) await writeFile(process.env.LOAD_NGINX_LOG, nginx.output());
       await nginx.stop();
     },
   };
