@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { userIdOf } from '../../auth/principal.js';
 import type { App, AppDeps, RouteContext } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
+import { publicOrigin } from '../../http/public-origin.js';
 import { defineRoute, json, jsonBody } from '../../http/route.js';
 import {
   accountLabelFor,
@@ -36,7 +37,7 @@ const BASE = '/api/admin/mightycall/connections';
 const spec = { permission: 'platform:mightycall' as const, org: 'none' as const };
 
 export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
-  const publicBase = (c: Context) => deps.config.publicUrl ?? new URL(c.req.url).origin;
+  const publicBase = (c: Context) => publicOrigin(deps.config, c);
 
   /** Quota first (its own transaction), then the summary as the caller. */
   const summaryOf = async (c: Context, ctx: RouteContext, row: ConnectionRow): Promise<ConnectionSummary> => {
