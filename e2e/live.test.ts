@@ -71,8 +71,8 @@ describe('live wallboard', () => {
     const status = wall.getByTestId('live-status');
     await expect.poll(() => status.getAttribute('data-stream'), { timeout: 15_000 }).toBe('open');
     const asOf = () => wall.getByTestId('live-as-of').getAttribute('data-at');
+    await expect.poll(asOf).not.toBeNull();
     const first = await asOf();
-    expect(first).not.toBeNull();
     // No call is played (demo traffic is stopped): only heartbeats can move it, to the server's later time.
     await expect.poll(asOf, { timeout: 30_000 }).not.toBe(first);
     expect(Date.parse((await asOf()) ?? '')).toBeGreaterThan(Date.parse(first ?? ''));

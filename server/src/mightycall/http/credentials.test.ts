@@ -46,7 +46,7 @@ describe.each(testTargets())('MightyCall credentials on %s', (target) => {
       ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     });
   const connection = async (id: string) =>
-    ((await admin.json<{ connection: Connection }>(`${BASE}/${id}`)).body as { connection: Connection }).connection;
+    (await admin.json<{ connection: Connection }>(`${BASE}/${id}`)).body.connection;
   const simRequests = () => sim.control.usage(DEMO_API_KEY).total;
 
   beforeAll(async () => {
@@ -93,7 +93,7 @@ describe.each(testTargets())('MightyCall credentials on %s', (target) => {
     expect(check.token).toEqual({ ok: true, error: null, refused: false });
     expect(check.message).toMatch(/^Connected: .* accepted the API key and user key\.$/);
     expect(created.credentialsRefused).toBeNull();
-    expect((await send('DELETE', `${BASE}/${created.id}`)).status).toBe(204);
+    expect((await admin.request(`${BASE}/${created.id}`, { method: 'DELETE' })).status).toBe(204);
   });
 
   it('stops the scheduled sync of a connection whose keys MightyCall refuses, until new keys are saved', async () => {
@@ -136,8 +136,7 @@ describe.each(testTargets())('MightyCall credentials on %s', (target) => {
     expect((patched.body as { connection: Connection }).connection.credentialsRefused).toBeNull();
     clock.advance(3_600_000);
     await server.runtime.scheduler.tick();
-    const status = (await admin.json<{ jobs: Array<{ job: string; status: string }> }>(`${BASE}/${id}/status`))
-      .body as { jobs: Array<{ job: string; status: string }> };
+    const status = (await admin.json<{ jobs: Array<{ job: string; status: string }> }>(`${BASE}/${id}/status`)).body;
     expect(status.jobs.map((j) => [j.job, j.status])).toEqual([
       ['numbers', 'ok'],
       ['agents', 'ok'],
