@@ -63,7 +63,7 @@ describe.each(testTargets())('calls CSV export on %s', (target) => {
       .where('e164', '=', BUSINESS)
       .executeTakeFirstOrThrow();
     await assignNumber(w.database, w.orgA, number.id);
-    await w.database.db.updateTable('orgs').set({ timezone: away.zone }).where('id', '=', w.orgA).execute();
+    await w.database.db.updateTable('organizations').set({ timezone: away.zone }).where('id', '=', w.orgA).execute();
     // …when an org admin exports the call log.
     exportedAt = new Date();
     const res = await request(w.app, 'GET', `/api/calls?org_id=${w.orgA}&format=csv`, {
