@@ -45,16 +45,19 @@ describe('dashboard range that cannot load', () => {
     expect(await status().count()).toBe(0);
 
     await tab.context.setOffline(true);
-    await chooseRange('30 days');
-    await expect.poll(() => status().getAttribute('data-kind')).toBe('offline');
-    const text = await status().textContent();
-    expect(text).toContain('You are offline: 30 days has not loaded.');
-    expect(text).toContain('The dimmed figures below are for Today.');
-    expect(await figures().getAttribute('data-stale')).toBe('true');
-    // The period line no longer claims a range for them.
-    expect(await page.getByTestId('range-label').count()).toBe(0);
-
-    await tab.context.setOffline(false);
+    try {
+      await chooseRange('30 days');
+      await expect.poll(() => status().getAttribute('data-kind')).toBe('offline');
+      const text = await status().textContent();
+      expect(text).toContain('You are offline: 30 days has not loaded.');
+      expect(text).toContain('The dimmed figures below are for Today.');
+      expect(await figures().getAttribute('data-stale')).toBe('true');
+      // Today's figures, kept dimmed, and the period line no longer claims a range for them.
+      expect(await offered()).toBe(today);
+      expect(await page.getByTestId('range-label').count()).toBe(0);
+    } finally {
+      await tab.context.setOffline(false);
+    }
     await expect.poll(offered, { timeout: 15_000 }).toBe(month);
     await expect.poll(() => status().count()).toBe(0);
     expect(await figures().getAttribute('data-stale')).toBeNull();

@@ -1,7 +1,7 @@
 // What the dashboard's figures belong to while a new range loads, waits for the network or fails: never old
 // figures under a new label. Figures of the previous range stay on screen only dimmed and named.
 import type { UseQueryResult } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useRef } from 'react';
 import { Button } from '../../components/Button';
 import { PRESETS, type RangeState } from '../../hooks/useRange';
 
@@ -22,13 +22,15 @@ export function rangeName(range: Pick<RangeState, 'choice' | 'from' | 'to'>): st
 
 /** The state of the range's queries taken together: all current, or why not. */
 export function useRangeStatus(chosen: string, queries: UseQueryResult[]): RangeStatus {
-  const current = queries.every((q) => q.data !== undefined && !q.isPlaceholderData);
-  const [lastCurrent, setLastCurrent] = useState<string | null>(null);
-  useEffect(() => {
-    if (current) setLastCurrent(chosen);
-  }, [current, chosen]);
-  if (current) return { kind: 'current', chosen, shown: null };
-  const shown = queries.some((q) => q.isPlaceholderData) ? lastCurrent : null;
+  // The range each query's own (not placeholder) data last came for: what its kept figures belong to.
+  const cameFor = useRef<Array<string | null>>([]);
+  queries.forEach((q, i) => {
+    if (q.data !== undefined && !q.isPlaceholderData) cameFor.current[i] = chosen;
+  });
+  if (queries.every((q) => q.data !== undefined && !q.isPlaceholderData))
+    return { kind: 'current', chosen, shown: null };
+  const kept = queries.findIndex((q) => q.isPlaceholderData);
+  const shown = kept >= 0 ? (cameFor.current[kept] ?? null) : null;
   const kind = queries.some((q) => q.isError)
     ? 'failed'
     : queries.some((q) => q.fetchStatus === 'paused')
