@@ -203,4 +203,45 @@ describe('accepting an invite', () => {
       await tab.context.close();
     }
   });
+  it('a platform admin invites a user: a whole link to copy; a new link replaces it; a revoked one stops working', async () => {
+    const tab = await openPage(world.browser, world.server.baseUrl);
+    await tab.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await signIn(tab.page, world.server.admin.email, world.server.admin.password);
+    const page = tab.page;
+    await page.goto('/admin/users');
+    const email = `platform.invitee.${Date.now()}@victorysync.test`;
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    await page.getByLabel('Display name', { exact: true }).fill('Platform Invitee');
+    await page.getByRole('button', { name: 'Create user' }).click();
+
+    // The link is whole (the server's public URL), with a copy button.
+    const field = page.getByLabel(`Invite link for ${email}`, { exact: true });
+    await field.waitFor();
+    const first = await field.inputValue();
+    expect(first).toMatch(new RegExp(`^${world.server.baseUrl}/accept-invite#token=`));
+    await page.getByRole('button', { name: `Copy the invite link for ${email}` }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(first);
+
+    // A new link replaces it, and the first one no longer works.
+    await page.getByRole('button', { name: `New invite link for ${email}` }).click();
+    await expect.poll(() => field.inputValue()).not.toBe(first);
+    const second = await field.inputValue();
+    expect(second).toMatch(new RegExp(`^${world.server.baseUrl}/accept-invite#token=`));
+    const spent = async (link: string) => {
+      const other = await openPage(world.browser, world.server.baseUrl);
+      await other.page.goto(pathAndHash(link));
+      await fillPasswords(other.page, PASSWORD, PASSWORD);
+      await other.page.getByText('This invite has expired or was already used').waitFor();
+      await other.context.close();
+    };
+    await spent(first);
+
+    // Revoked, the second one stops working too; nobody set a password.
+    await page.getByRole('button', { name: `Revoke the invite of ${email}` }).click();
+    await page.getByText(`The invite link for ${email} no longer works.`).waitFor();
+    await spent(second);
+    expect(await loginStatus(email, PASSWORD)).toBe(401);
+    expect(tab.pageErrors).toEqual([]);
+    await tab.context.close();
+  });
 });

@@ -1,4 +1,5 @@
 // Issue 6 acceptance: the live wallboard shows a simulated MightyCall call ringing, then connected, without a reload.
+// Issue 21: between calls its "as of" follows the stream's heartbeats, and a feed gone silent says it is reconnecting.
 import { DEMO_API_KEY } from '@victorysync/mightycall-sim';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,5 +61,40 @@ describe('live wallboard', () => {
     // Still the same document: the stream, not a reload, changed the screen.
     expect(await page.evaluate(() => document.body.dataset.sameDocument)).toBe('yes');
     expect(pageErrors).toEqual([]);
+  });
+  it('moves "as of" with the heartbeats while no call happens, and says "reconnecting" when the feed goes silent', async () => {
+    const tab = await world.signedInPage(world.server.admin);
+    const wall = tab.page;
+    // The page's clock is faked (and runs), so a silence can be made without waiting for it.
+    await wall.clock.install();
+    await wall.goto(`/orgs/${org.id}/live`);
+    const status = wall.getByTestId('live-status');
+    await expect.poll(() => status.getAttribute('data-stream'), { timeout: 15_000 }).toBe('open');
+    const asOf = () => wall.getByTestId('live-as-of').getAttribute('data-at');
+    await expect.poll(asOf).not.toBeNull();
+    const first = await asOf();
+    // No call is played (demo traffic is stopped): only heartbeats can move it, to the server's later time.
+    await expect.poll(asOf, { timeout: 30_000 }).not.toBe(first);
+    expect(Date.parse((await asOf()) ?? '')).toBeGreaterThan(Date.parse(first ?? ''));
+    expect(await wall.getByTestId('live-as-of').textContent()).toMatch(/^as of \d{2}:\d{2}:\d{2}$/);
+
+    // Every state the header shows from now on, however briefly.
+    await wall.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { streamStates: string[] }).streamStates = seen;
+      const header = document.querySelector('[data-testid="live-status"]');
+      if (!header) throw new Error('no live status');
+      new MutationObserver(() => seen.push(header.getAttribute('data-stream') ?? '')).observe(header, {
+        attributes: true,
+        attributeFilter: ['data-stream'],
+      });
+    });
+    // A minute passes on the page's clock with nothing heard from the feed: it says so and reopens the stream.
+    await wall.clock.fastForward('01:00');
+    const states = () => wall.evaluate(() => (window as unknown as { streamStates: string[] }).streamStates);
+    await expect.poll(states, { timeout: 15_000 }).toContain('reconnecting');
+    await expect.poll(() => status.getAttribute('data-stream'), { timeout: 15_000 }).toBe('open');
+    expect(tab.pageErrors).toEqual([]);
+    await tab.context.close();
   });
 });

@@ -185,6 +185,14 @@ export const MATRIX: Record<string, MatrixEntry> = {
       path: `/api/admin/users/${await createUser(w.database, `${unique('pending')}@m.example`)}/invite`,
     }),
   },
+  'DELETE /api/admin/users/:userId/invite': {
+    ok: 204,
+    request: async (w) => {
+      const userId = await createUser(w.database, `${unique('revoked')}@m.example`);
+      await withPrincipal(w.database.db, SYSTEM, (tx) => issueInvite(tx, userId, null, null));
+      return { path: `/api/admin/users/${userId}/invite` };
+    },
+  },
 
   'POST /api/admin/platform-keys': {
     ok: 201,

@@ -112,7 +112,7 @@ describe.each(testTargets())('call log on %s', (target) => {
   it('CSV lines quote commas and quotes and match the header', async () => {
     const [item] = (await run((tx) => listCalls(tx, { orgId, limit: 100, q: '4155551021' }))).items;
     expect(item?.queueName).toBe('Sales, "East"');
-    const line = csvLine(item as NonNullable<typeof item>);
+    const line = csvLine(item as NonNullable<typeof item>, 'UTC');
     expect(line).toContain('"Sales, ""East"""');
     expect(line.endsWith('\r\n')).toBe(true);
     expect(CSV_COLUMNS).toContain('agentName');

@@ -1,4 +1,5 @@
 // The calls CSV export defuses spreadsheet formulas in every text cell (OWASP CSV injection); numbers stay numbers.
+// It is named by the org's local date and gives each time on the org's clock (with its offset) beside the UTC one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, call as request, type World } from '../../test/isolation-world.js';
 import { csvRecords } from '../../test/support/csv.js';
@@ -12,9 +13,24 @@ const BUSINESS = '+13125550100';
 /** How a reader gets the original text back: drop the ' the export put before a formula character. */
 const original = (cell: string) => (/^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell);
 
+/**
+ * A zone whose date differs from UTC's right now (neither keeps summer time): UTC+14 from 10:00 UTC, UTC−11 before
+ * 11:00 UTC, so the file name shows whose date it carries.
+ */
+function zoneAwayFromUtcDate(now: Date): { zone: string; offset: string; hours: number } {
+  return now.getUTCHours() >= 10
+    ? { zone: 'Pacific/Kiritimati', offset: '+14:00', hours: 14 }
+    : { zone: 'Pacific/Pago_Pago', offset: '-11:00', hours: -11 };
+}
+const dateIn = (zone: string, at: Date) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+
 describe.each(testTargets())('calls CSV export on %s', (target) => {
   let w: World;
   let body: string;
+  let fileName: string;
+  let exportedAt: Date;
+  const away = zoneAwayFromUtcDate(new Date());
   let rows: Array<Record<string, string>>;
   const base = new Date('2026-05-04T14:00:00Z');
 
@@ -47,11 +63,14 @@ describe.each(testTargets())('calls CSV export on %s', (target) => {
       .where('e164', '=', BUSINESS)
       .executeTakeFirstOrThrow();
     await assignNumber(w.database, w.orgA, number.id);
+    await w.database.db.updateTable('organizations').set({ timezone: away.zone }).where('id', '=', w.orgA).execute();
     // …when an org admin exports the call log.
+    exportedAt = new Date();
     const res = await request(w.app, 'GET', `/api/calls?org_id=${w.orgA}&format=csv`, {
       as: { session: w.users.adminA.session },
     });
     expect(res.status).toBe(200);
+    fileName = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? '';
     body = await res.text();
     const [header, ...records] = [...csvRecords(body)].map((r) => r.fields);
     rows = records.map((fields) => Object.fromEntries((header ?? []).map((name, i) => [name, fields[i] ?? ''])));
@@ -92,5 +111,33 @@ describe.each(testTargets())('calls CSV export on %s', (target) => {
       ]);
     });
     expect(rows.map((r) => original(r.businessNumber ?? ''))).toEqual(Array(rows.length).fill(BUSINESS));
+  });
+
+  it("is named by the org's local date, not the UTC one", () => {
+    const local = dateIn(away.zone, exportedAt);
+    expect(local).not.toBe(exportedAt.toISOString().slice(0, 10));
+    expect(fileName).toBe(`calls-${local}.csv`);
+  });
+
+  it("gives each time on the org's clock, with its offset, beside the UTC time", () => {
+    const header = body.slice(0, body.indexOf('\r\n')).split(',');
+    for (const column of ['startedAt', 'answeredAt', 'endedAt']) {
+      expect(header[header.indexOf(column) + 1]).toBe(`${column}Local`);
+    }
+    // The plain call started at 14:00 UTC on May 4: the same instant on the org's wall clock.
+    const plain = rows.find((r) => r.queueName === 'Support') ?? {};
+    const wall = (utc: string) => new Date(new Date(utc).getTime() + away.hours * 3_600_000).toISOString().slice(0, 19);
+    expect(plain.startedAt).toBe('2026-05-04T14:00:00.000Z');
+    expect(plain.startedAtLocal).toBe(`${wall('2026-05-04T14:00:00Z')}${away.offset}`);
+    for (const row of rows) {
+      for (const column of ['startedAt', 'answeredAt', 'endedAt'] as const) {
+        const utc = row[column] ?? '';
+        const local = row[`${column}Local`] ?? '';
+        expect(local === '' ? '' : new Date(local).toISOString(), column).toBe(
+          utc === '' ? '' : new Date(utc).toISOString(),
+        );
+        if (local) expect(local.endsWith(away.offset)).toBe(true);
+      }
+    }
   });
 });

@@ -6,7 +6,7 @@ import { openTestDatabase, type TestDatabase, testTargets } from '../../test/sup
 import { assignNumber, call, createNumber, createOrg, insertCalls } from '../../test/support/fixtures.js';
 import { systemPrincipal } from '../auth/principal.js';
 import { withPrincipal } from '../db/tenant.js';
-import { exportSlices } from './export.js';
+import { planExport } from './export.js';
 import { type CallFilters, callsBetween, listCalls } from './service.js';
 
 const SYSTEM = systemPrincipal('export test');
@@ -62,7 +62,7 @@ describe.each(testTargets())('CSV export slices on %s', (target) => {
 
   async function exported(f: CallFilters, sliceCalls: number): Promise<{ ids: string[]; slices: number }> {
     return withPrincipal(database.db, SYSTEM, async (tx) => {
-      const slices = await exportSlices(tx, f, NOW, sliceCalls);
+      const { slices } = await planExport(tx, f, NOW, sliceCalls);
       const ids: string[] = [];
       for (const s of slices)
         ids.push(...(await callsBetween(tx, f, { orgId: f.orgId, from: s.from, to: s.to })).map((c) => c.id));

@@ -7,7 +7,7 @@ import type { Tx } from '../db/tenant.js';
 import { PLATFORM_ROLLUP, ROLLUP_TABLES } from '../metrics/definitions.js';
 import { resolveRange } from '../metrics/range.js';
 import { orgContext } from '../metrics/settings.js';
-import { zonedInstant } from '../metrics/zoned.js';
+import { isoWithOffset, zonedInstant } from '../metrics/zoned.js';
 import { type CallFilters, filterSql } from './service.js';
 
 export const SLICE_CALLS = 20_000;
@@ -25,13 +25,20 @@ interface Unit {
   calls: number;
 }
 
-/** The export's slices, newest first. Also checks the filters (a bad one is a 400 before the first byte). */
-export async function exportSlices(
+export interface ExportPlan {
+  /** the org's zone (UTC platform-wide): local-time columns and the file's date */
+  timeZone: string;
+  /** newest first */
+  slices: Slice[];
+}
+
+/** The export's zone and slices. Also checks the filters (a bad one is a 400 before the first byte). */
+export async function planExport(
   tx: Tx,
   f: CallFilters,
   now = new Date(),
   sliceCalls = SLICE_CALLS,
-): Promise<Slice[]> {
+): Promise<ExportPlan> {
   filterSql(f);
   const hasRange = Boolean(f.range || f.from || f.to);
   const tz = f.orgId === null ? 'UTC' : (await orgContext(tx, f.orgId)).timezone;
@@ -76,5 +83,13 @@ export async function exportSlices(
       sum = 0;
     }
   });
-  return slices.length > 0 ? slices : [{ from: range?.from ?? null, to: range?.to ?? null }];
+  return {
+    timeZone: tz,
+    slices: slices.length > 0 ? slices : [{ from: range?.from ?? null, to: range?.to ?? null }],
+  };
+}
+
+/** The file's name: the date on the org's clock (calls-2026-12-06.csv late on Dec 6 in New York, not Dec 7). */
+export function exportFileName(timeZone: string, now = new Date()): string {
+  return `calls-${isoWithOffset(now, timeZone).slice(0, 10)}.csv`;
 }

@@ -7,7 +7,7 @@ import { AppError } from '../http/errors.js';
 import { defineRoute, json, UuidSchema } from '../http/route.js';
 import { toMetricsQuery } from '../metrics/routes.js';
 import { RangeQuerySchema } from '../metrics/schema.js';
-import { exportSlices, type Slice } from './export.js';
+import { exportFileName, planExport, type Slice } from './export.js';
 import { importCalls } from './import.js';
 import { type CallFilters, CSV_COLUMNS, callsBetween, csvLine, getCall, listCalls, recentCalls } from './service.js';
 
@@ -122,7 +122,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
         q.format === 'csv' || (q.format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
       if (!wantsCsv) return c.json(await ctx.read((tx) => listCalls(tx, filters)), 200);
       // Slices planned (and the filters checked) before the first byte goes out, so a bad filter is a clean 400.
-      const slices = await ctx.read((tx) => exportSlices(tx, filters));
+      const { slices, timeZone } = await ctx.read((tx) => planExport(tx, filters));
       const read = (slice: Slice) =>
         ctx.read((tx) => callsBetween(tx, filters, { orgId: filters.orgId, from: slice.from, to: slice.to }));
       const encoder = new TextEncoder();
@@ -136,7 +136,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
           for (let slice = slices[next++]; slice; slice = slices[next++]) {
             const items = await read(slice);
             if (items.length > 0) {
-              controller.enqueue(encoder.encode(items.map(csvLine).join('')));
+              controller.enqueue(encoder.encode(items.map((item) => csvLine(item, timeZone)).join('')));
               return;
             }
           }
@@ -148,7 +148,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
         status: 200,
         headers: {
           'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="calls-${new Date().toISOString().slice(0, 10)}.csv"`,
+          'content-disposition': `attachment; filename="${exportFileName(timeZone)}"`,
           'cache-control': 'no-store',
         },
       });

@@ -6,6 +6,7 @@ import { agentNameSql } from '../metrics/agent-names.js';
 import { type RangeRequest, resolveRange } from '../metrics/range.js';
 import { callInOrg, inAssignmentWindow, lowerBound, type Scope, scopedCalls, upperBound } from '../metrics/scope.js';
 import { orgContext } from '../metrics/settings.js';
+import { isoWithOffset } from '../metrics/zoned.js';
 import { toE164 } from '../phone-numbers/normalize.js';
 
 export interface CallItem {
@@ -238,7 +239,16 @@ export async function getCall(tx: Tx, orgId: string | null, callId: string) {
   return { ...toItem(row), recordingRef: row.recording_ref };
 }
 
-export const CSV_COLUMNS: Array<keyof CallItem> = [
+/** Each UTC time in the CSV is followed by the same instant on the org's clock, with its offset. */
+const LOCAL_TIME_OF = {
+  startedAtLocal: 'startedAt',
+  answeredAtLocal: 'answeredAt',
+  endedAtLocal: 'endedAt',
+} as const satisfies Record<string, keyof CallItem>;
+
+type CsvColumn = keyof CallItem | keyof typeof LOCAL_TIME_OF;
+
+export const CSV_COLUMNS: CsvColumn[] = [
   'id',
   'direction',
   'status',
@@ -247,8 +257,11 @@ export const CSV_COLUMNS: Array<keyof CallItem> = [
   'businessNumber',
   'queueName',
   'startedAt',
+  'startedAtLocal',
   'answeredAt',
+  'answeredAtLocal',
   'endedAt',
+  'endedAtLocal',
   'waitSeconds',
   'talkSeconds',
   'agentExtension',
@@ -270,6 +283,15 @@ function csvCell(value: CallItem[keyof CallItem]): string {
   return formula || /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function csvLine(item: CallItem): string {
-  return `${CSV_COLUMNS.map((k) => csvCell(item[k])).join(',')}\r\n`;
+const isLocalTime = (column: CsvColumn): column is keyof typeof LOCAL_TIME_OF => column in LOCAL_TIME_OF;
+
+function csvValue(item: CallItem, column: CsvColumn, timeZone: string): CallItem[keyof CallItem] {
+  if (!isLocalTime(column)) return item[column];
+  const utc = item[LOCAL_TIME_OF[column]];
+  return typeof utc === 'string' ? isoWithOffset(new Date(utc), timeZone) : null;
+}
+
+/** One CSV record; the local-time columns are read in `timeZone` (the org's zone, UTC platform-wide). */
+export function csvLine(item: CallItem, timeZone: string): string {
+  return `${CSV_COLUMNS.map((k) => csvCell(csvValue(item, k, timeZone))).join(',')}\r\n`;
 }

@@ -59,6 +59,8 @@ export const COLUMNS = [
   'created_by',
   'created_at',
   'updated_at',
+  'credentials_refused_at',
+  'credentials_refusal',
 ] as const;
 
 export function toView(row: ConnectionRow): ConnectionView {
@@ -75,11 +77,11 @@ export function toView(row: ConnectionRow): ConnectionView {
 }
 
 /** A stable, non-secret account label: the same api key always maps to the same provider account. */
-function accountLabelFor(apiKey: string): string {
+export function accountLabelFor(apiKey: string): string {
   return `mc-${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
 }
 
-function baseUrlOf(host: ConnectionHost, baseUrl: string | undefined): string {
+export function baseUrlOf(host: ConnectionHost, baseUrl: string | undefined): string {
   if (host !== 'custom') return HOSTS[host];
   if (!baseUrl)
     throw new AppError(400, 'invalid_request', 'baseUrl: required when host is custom', { field: 'baseUrl' });
@@ -176,6 +178,8 @@ export async function updateConnection(
       ? baseUrlOf(host, patch.baseUrl ?? current.base_url)
       : current.base_url;
   const next = { ...secrets, apiKey: patch.apiKey ?? secrets.apiKey, userKey: patch.userKey ?? secrets.userKey };
+  // New keys or another address: a refusal of the old ones no longer stops the sync.
+  const rekeyed = patch.apiKey !== undefined || patch.userKey !== undefined || baseUrl !== current.base_url;
   const updated = await tx
     .updateTable('mightycall_connections')
     .set({
@@ -185,6 +189,7 @@ export async function updateConnection(
       enabled: patch.enabled ?? current.enabled,
       updated_at: new Date(),
       ...sealAll(box, id, next),
+      ...(rekeyed ? { credentials_refused_at: null, credentials_refusal: null } : {}),
     })
     .where('id', '=', id)
     .returning(COLUMNS)
@@ -192,6 +197,22 @@ export async function updateConnection(
   // This process's webhook receiver stops using the old row now (a disabled connection 404s at once).
   webhookCache.forget(id);
   return updated;
+}
+
+/**
+ * MightyCall refused the connection's keys (or, with `refusal` null, accepted them again). While refused, no
+ * scheduled sync or webhook fetch runs for it: each would only spend quota on another refusal.
+ */
+export async function setCredentialsRefused(
+  tx: Tx,
+  id: string,
+  refusal: { message: string; at: Date } | null,
+): Promise<void> {
+  await tx
+    .updateTable('mightycall_connections')
+    .set({ credentials_refused_at: refusal?.at ?? null, credentials_refusal: refusal?.message.slice(0, 500) ?? null })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteConnection(tx: Tx, id: string, webhookCache: ConnectionCache): Promise<ConnectionRow> {

@@ -26,6 +26,10 @@ export interface MightyCallConnectionsTable {
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** when MightyCall refused the keys (migrations/0014); null while they work or since new ones were saved */
+  credentials_refused_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** what MightyCall said */
+  credentials_refusal: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A connection's row as read (secrets still sealed). */

@@ -4,7 +4,7 @@ import { systemPrincipal } from '../auth/principal.js';
 import type { CoreDeps } from '../core-deps.js';
 import { withPrincipal } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
-import { MightyCallClient } from './client/client.js';
+import { type ClientConfig, MightyCallClient } from './client/client.js';
 import { QuotaBudget } from './client/quota.js';
 import { TokenCache } from './client/tokens.js';
 import { type Clock, systemClock } from './client/transport.js';
@@ -59,6 +59,8 @@ export interface MightyCallRuntime {
   clientFor(row: ConnectionRow): MightyCallClient;
   /** a client with its own token cache and few retries: the credentials check of POST …/test */
   checkingClientFor(row: ConnectionRow): MightyCallClient;
+  /** the same for keys not saved yet: creating a connection checks them first */
+  checkingClient(credentials: ClientConfig): MightyCallClient;
   /** starts the background jobs (main.ts); tests drive them by hand */
   start(): void;
   stop(): Promise<void>;
@@ -82,26 +84,25 @@ export function createMightyCallRuntime(deps: CoreDeps, options: RuntimeOptions 
     return secretBox;
   };
   const secretsOf = (row: ConnectionRow) => loadSecrets(box(), row);
-  const build = (row: ConnectionRow, cache: TokenCache, maxRetries?: number) => {
+  const build = (credentials: ClientConfig, cache: TokenCache, maxRetries?: number) =>
+    new MightyCallClient(credentials, {
+      budget,
+      clock,
+      tokens: cache,
+      ...(maxRetries !== undefined ? { maxRetries } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+  const credentialsOf = (row: ConnectionRow): ClientConfig => {
     const secrets = secretsOf(row);
-    return new MightyCallClient(
-      { baseUrl: row.base_url, apiKey: secrets.apiKey, userKey: secrets.userKey, account: row.provider_account },
-      {
-        budget,
-        clock,
-        tokens: cache,
-        ...(maxRetries !== undefined ? { maxRetries } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      },
-    );
+    return { baseUrl: row.base_url, apiKey: secrets.apiKey, userKey: secrets.userKey, account: row.provider_account };
   };
   const clientFor = (row: ConnectionRow): MightyCallClient => {
     const stamp = row.updated_at.getTime();
     const cached = clients.get(row.id);
     if (cached && cached.stamp === stamp) return cached.client;
-    const client = build(row, tokens);
+    const client = build(credentialsOf(row), tokens);
     clients.set(row.id, { stamp, client });
     return client;
   };
@@ -125,7 +126,7 @@ export function createMightyCallRuntime(deps: CoreDeps, options: RuntimeOptions 
       const row = await withPrincipal(database.db, SYSTEM, (tx) =>
         tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', connectionId).executeTakeFirst(),
       );
-      if (!row?.enabled || !secretBox) return null;
+      if (!row?.enabled || row.credentials_refused_at || !secretBox) return null;
       return { client: clientFor(row), account: row.provider_account };
     },
     ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
@@ -156,7 +157,8 @@ export function createMightyCallRuntime(deps: CoreDeps, options: RuntimeOptions 
     box,
     secretsOf,
     clientFor,
-    checkingClientFor: (row) => build(row, new TokenCache(), 1),
+    checkingClientFor: (row) => build(credentialsOf(row), new TokenCache(), 1),
+    checkingClient: (credentials) => build(credentials, new TokenCache(), 1),
     start() {
       if (!config.mightycall.jobs) return;
       if (secretBox) scheduler.start();

@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { userIdOf } from '../auth/principal.js';
 import type { App, AppDeps } from '../http/context.js';
+import { publicOrigin } from '../http/public-origin.js';
 import { defineRoute, json } from '../http/route.js';
 import { listInvitations, reissueInvitation, revokeInvitation } from './invitations.js';
 import { InvitationParams, InvitationSchema, IssuedInvitationSchema, OrgParams } from './schema.js';
@@ -82,7 +83,7 @@ export function registerInvitationRoutes(app: App, deps: AppDeps, delivery: 'lin
           orgId,
           invitationId,
           userIdOf(ctx.principal),
-          deps.config.publicUrl,
+          publicOrigin(deps.config, c),
           delivery,
         );
         await ctx.auditIn(tx, {

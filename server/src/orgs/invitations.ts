@@ -64,6 +64,7 @@ function toView(row: InvitationRow, now = Date.now()): InvitationView {
   };
 }
 
+/** The link an invitee opens: whole when the routes pass the public origin (publicOrigin), a path without one. */
 export function invitationUrl(publicUrl: string | null, token: string): string {
   // The token travels in the fragment, so it never reaches a server log or a Referer header.
   const base = publicUrl ? publicUrl.replace(/\/$/, '') : '';

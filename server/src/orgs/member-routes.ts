@@ -6,6 +6,7 @@ import type { Tx } from '../db/tenant.js';
 import type { App, AppDeps, RouteContext } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { orNull } from '../http/or-null.js';
+import { publicOrigin } from '../http/public-origin.js';
 import { defineRoute, json, jsonBody } from '../http/route.js';
 import { findUserByEmail } from '../users/service.js';
 import { registerInvitationRoutes } from './invitation-routes.js';
@@ -46,7 +47,7 @@ type Added = { member: MemberView; invitation: null } | { member: null; invitati
 async function addOrInvite(
   tx: Tx,
   ctx: RouteContext,
-  deps: AppDeps,
+  publicBase: string,
   orgId: string,
   body: AddMember,
   platform: boolean,
@@ -69,7 +70,7 @@ async function addOrInvite(
     tx,
     { orgId, email: body.email ?? '', role: body.role, extension, delivery: INVITATION_DELIVERY },
     userIdOf(ctx.principal),
-    deps.config.publicUrl,
+    publicBase,
   );
   await ctx.auditIn(tx, {
     action: 'member.invite',
@@ -111,7 +112,7 @@ function registerMemberWrites(
     async (c, ctx) => {
       const { orgId } = c.req.valid('param');
       const body = c.req.valid('json');
-      const added = await ctx.tenant((tx) => addOrInvite(tx, ctx, deps, orgId, body, platform));
+      const added = await ctx.tenant((tx) => addOrInvite(tx, ctx, publicOrigin(deps.config, c), orgId, body, platform));
       if (added.member) ctx.auth.sessions.forgetUser(added.member.userId);
       const url = added.invitation && added.invitation.invitation.delivery === 'link' ? added.invitation.url : null;
       return c.json({ member: added.member, invitation: added.invitation?.invitation ?? null, url }, 201);

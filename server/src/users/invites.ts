@@ -3,6 +3,7 @@ import { hashPassword } from '../auth/passwords.js';
 import { randomToken, sha256 } from '../auth/tokens.js';
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
+import { invitationUrl } from '../orgs/invitations.js';
 
 export const INVITE_LIFETIME_MS = 7 * 86_400_000;
 
@@ -26,9 +27,17 @@ export async function issueInvite(
     .insertInto('user_invites')
     .values({ user_id: userId, token_hash: sha256(token), created_by: createdBy, expires_at: expiresAt })
     .execute();
-  // The token travels in the fragment, so it never reaches a server log or a Referer header.
-  const base = publicUrl ? publicUrl.replace(/\/$/, '') : '';
-  return { token, url: `${base}/accept-invite#token=${token}`, expiresAt: expiresAt.toISOString() };
+  return { token, url: invitationUrl(publicUrl, token), expiresAt: expiresAt.toISOString() };
+}
+
+/** Ends the user's pending invites: their links stop working at once. False when none was pending. */
+export async function revokeInvites(tx: Tx, userId: string): Promise<boolean> {
+  const gone = await tx
+    .deleteFrom('user_invites')
+    .where('user_id', '=', userId)
+    .where('accepted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(gone.numDeletedRows) > 0;
 }
 
 const invalidInvite = () =>

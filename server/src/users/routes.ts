@@ -3,9 +3,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { userIdOf } from '../auth/principal.js';
 import type { App, AppDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
+import { publicOrigin } from '../http/public-origin.js';
 import { defineRoute, json, jsonBody } from '../http/route.js';
 import { InviteSchema } from '../orgs/schema.js';
-import { issueInvite } from './invites.js';
+import { issueInvite, revokeInvites } from './invites.js';
 import {
   CreateUserBody,
   UpdateUserBody,
@@ -19,8 +20,6 @@ import { createUser, getUser, listUsers, updateUser } from './service.js';
 const tags = ['Users'];
 
 export function registerUserRoutes(app: App, deps: AppDeps): void {
-  const publicUrl = deps.config.publicUrl;
-
   defineRoute(
     app,
     deps,
@@ -39,7 +38,7 @@ export function registerUserRoutes(app: App, deps: AppDeps): void {
     async (c, ctx) => {
       const body = c.req.valid('json');
       const created = await ctx.tenant(async (tx) => {
-        const result = await createUser(tx, body, userIdOf(ctx.principal), publicUrl);
+        const result = await createUser(tx, body, userIdOf(ctx.principal), publicOrigin(deps.config, c));
         await ctx.auditIn(tx, {
           action: 'user.create',
           targetType: 'user',
@@ -146,11 +145,39 @@ export function registerUserRoutes(app: App, deps: AppDeps): void {
         if (user.status !== 'invited') {
           throw new AppError(409, 'already_active', 'This user has already set a password or is disabled.');
         }
-        const issued = await issueInvite(tx, userId, userIdOf(ctx.principal), publicUrl);
+        const issued = await issueInvite(tx, userId, userIdOf(ctx.principal), publicOrigin(deps.config, c));
         await ctx.auditIn(tx, { action: 'user.invite', targetType: 'user', targetId: userId });
         return issued;
       });
       return c.json({ invite }, 201);
+    },
+  );
+
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'platform:users',
+      org: 'none',
+      route: createRoute({
+        method: 'delete',
+        path: '/api/admin/users/{userId}/invite',
+        tags,
+        summary: "Revoke a user's pending invite: its link stops working at once (a new one can be issued later)",
+        request: { params: UserParams },
+        responses: { 204: { description: 'Revoked' } },
+      }),
+    },
+    async (c, ctx) => {
+      const { userId } = c.req.valid('param');
+      await ctx.tenant(async (tx) => {
+        await getUser(tx, userId);
+        if (!(await revokeInvites(tx, userId))) {
+          throw new AppError(404, 'invite_not_found', 'This user has no pending invite.');
+        }
+        await ctx.auditIn(tx, { action: 'user.invite_revoke', targetType: 'user', targetId: userId });
+      });
+      return c.body(null, 204);
     },
   );
 }

@@ -103,4 +103,44 @@ describe.each(testTargets())('user administration on %s', (target) => {
     const active = await call(w.app, 'POST', `/api/admin/users/${supervisorId}/invite`, { as: root() });
     expect(active.status).toBe(409);
   });
+  it('gives whole invite links; an admin revokes a pending invite, its link stops working, and both are audited', async () => {
+    const created = UserWithInvite.parse(
+      await (
+        await call(w.app, 'POST', '/api/admin/users', {
+          as: root(),
+          body: { email: 'revoked@acme.example', displayName: 'Revoked Invitee' },
+        })
+      ).json(),
+    );
+    // No public URL configured here: the link carries the origin the request came to.
+    expect(created.invite?.url).toBe(`http://localhost/accept-invite#token=${created.invite?.token}`);
+    const path = `/api/admin/users/${created.user.id}/invite`;
+    // Default deny: an org admin may not revoke a platform user's invite.
+    expect((await call(w.app, 'DELETE', path, { as: { session: w.users.adminA.session } })).status).toBe(403);
+    expect((await call(w.app, 'DELETE', path, { as: root() })).status).toBe(204);
+    const spent = await call(w.app, 'POST', '/api/auth/accept-invite', {
+      body: { token: created.invite?.token, password: 'revoked invite pass' },
+    });
+    expect(spent.status).toBe(400);
+    // Nothing left to revoke: said plainly.
+    const again = await call(w.app, 'DELETE', path, { as: root() });
+    expect(again.status).toBe(404);
+    expect((await errorOf(again)).code).toBe('invite_not_found');
+    // A new link can still be issued, and it works.
+    const fresh = z
+      .object({ invite: InviteSchema })
+      .parse(await (await call(w.app, 'POST', path, { as: root() })).json());
+    expect(fresh.invite.url).toMatch(/^http:\/\/localhost\/accept-invite#token=/);
+    const accepted = await call(w.app, 'POST', '/api/auth/accept-invite', {
+      body: { token: fresh.invite.token, password: 'fresh invite password' },
+    });
+    expect(accepted.status).toBe(200);
+    const actions = await w.database.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target_id', '=', created.user.id)
+      .where('action', 'in', ['user.create', 'user.invite', 'user.invite_revoke'])
+      .execute();
+    expect(actions.map((a) => a.action).sort()).toEqual(['user.create', 'user.invite', 'user.invite_revoke']);
+  });
 });

@@ -154,6 +154,14 @@ export const admin = {
     request<Res<'/api/admin/users', 'post'>>('/api/admin/users', { method: 'POST', body }),
   updateUser: (userId: string, body: Body<'/api/admin/users/{userId}', 'patch'>) =>
     request<Res<'/api/admin/users/{userId}', 'patch'>>(`/api/admin/users/${enc(userId)}`, { method: 'PATCH', body }),
+  reissueInvite: (userId: string) =>
+    request<Res<'/api/admin/users/{userId}/invite', 'post'>>(`/api/admin/users/${enc(userId)}/invite`, {
+      method: 'POST',
+    }),
+  revokeInvite: (userId: string) =>
+    request<Res<'/api/admin/users/{userId}/invite', 'delete'>>(`/api/admin/users/${enc(userId)}/invite`, {
+      method: 'DELETE',
+    }),
   platformKeys: () => request<Res<'/api/admin/platform-keys', 'get'>>('/api/admin/platform-keys'),
   createPlatformKey: (body: Body<'/api/admin/platform-keys', 'post'>) =>
     request<Res<'/api/admin/platform-keys', 'post'>>('/api/admin/platform-keys', { method: 'POST', body }),

@@ -254,7 +254,7 @@ export interface paths {
         };
         put?: never;
         /**
-         * Connect a MightyCall account; the api key and user key are stored encrypted
+         * Connect a MightyCall account: its keys are checked with MightyCall first (refused: 422, nothing saved), then stored encrypted
          * @description Requires permission `platform:mightycall`.
          */
         post: {
@@ -293,13 +293,14 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Created */
+                /** @description Created, with the check (not ok only when MightyCall could not be reached) */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            check: components["schemas"]["MightyCallTestResult"];
                             connection: components["schemas"]["MightyCallConnection"];
                         };
                     };
@@ -333,6 +334,15 @@ export interface paths {
                 };
                 /** @description Already connected */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description MightyCall refused the API key or user key */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -754,7 +764,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Check the connection: MightyCall reachable (ping) and the keys accepted (a fresh token)
+         * Check the connection: MightyCall reachable (ping) and the keys accepted (a fresh token); a refusal stops its sync until new keys, a pass resumes it
          * @description Requires permission `platform:mightycall`.
          */
         post: {
@@ -2380,7 +2390,66 @@ export interface paths {
                 };
             };
         };
-        delete?: never;
+        /**
+         * Revoke a user's pending invite: its link stops working at once (a new one can be issued later)
+         * @description Requires permission `platform:users`.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session or API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller lacks `platform:users` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The API key exceeded its rate limit (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -4318,7 +4387,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The live state as a stream: an event "snapshot" (JSON as /live/snapshot) now and on every change; a final event "revoked" ({error}) when access ends
+         * The live state as a stream: an event "snapshot" (JSON as /live/snapshot) now and on every change; an event "heartbeat" ({at, everyMs}) every interval between them; a final event "revoked" ({error}) when access ends
          * @description Requires permission `metrics:read`.
          */
         get: {
@@ -5800,6 +5869,11 @@ export interface components {
             accountId: string;
             baseUrl: string;
             createdAt: string;
+            /** @description MightyCall refused the keys: no scheduled sync runs until new keys are saved or a test passes */
+            credentialsRefused: {
+                at: string;
+                message: string;
+            } | null;
             enabled: boolean;
             /**
              * @description classic = api.mightycall.com, contact-center = ccapi.mightycall.com, custom = baseUrl (e.g. the simulator)
@@ -5872,6 +5946,8 @@ export interface components {
             token: {
                 error: string | null;
                 ok: boolean;
+                /** @description MightyCall answered and refused the API key or user key */
+                refused: boolean;
             };
         };
         NumberBreakdown: {

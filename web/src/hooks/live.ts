@@ -1,5 +1,6 @@
 // The live state of an org: a snapshot, then 'snapshot' events from the SSE stream; polling when the stream is down;
-// a final 'revoked' event ends it for good (the caller's access ended: no reconnecting, no polling).
+// 'heartbeat' events between changes say the feed is alive (a silent stream is reconnected); a final 'revoked' event
+// ends it for good (the caller's access ended: no reconnecting, no polling).
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { isNotFound } from '../api/client';
@@ -20,6 +21,27 @@ function isStreamEnd(value: unknown): value is { error: StreamEnd } {
   return typeof error === 'object' && error !== null && 'code' in error && 'message' in error;
 }
 
+/** The server's heartbeat: its time, and how often the next ones come. */
+interface Heartbeat {
+  at: string;
+  everyMs: number;
+}
+
+function isHeartbeat(value: unknown): value is Heartbeat {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'at' in value &&
+    typeof value.at === 'string' &&
+    'everyMs' in value &&
+    typeof value.everyMs === 'number'
+  );
+}
+
+/** A stream silent for this many heartbeat intervals (plus slack) is taken as stalled and reopened. */
+const MISSED_BEATS = 2.5;
+const SLACK_MS = 2000;
+
 function isSnapshot(value: unknown): value is LiveSnapshot {
   return typeof value === 'object' && value !== null && 'calls' in value && 'agents' in value && 'asOf' in value;
 }
@@ -28,6 +50,10 @@ export function useLive(orgId: string) {
   const queryClient = useQueryClient();
   const [stream, setStream] = useState<StreamState>('connecting');
   const [ended, setEnded] = useState<StreamEnd | null>(null);
+  /** the server time the feed last proved alive (a snapshot or a heartbeat) */
+  const [lastSeen, setLastSeen] = useState<string | null>(null);
+  /** bumped to reopen a stream that went silent */
+  const [attempt, setAttempt] = useState(0);
   const key = ['live', orgId];
   const snapshot = useQuery({
     queryKey: key,
@@ -41,14 +67,47 @@ export function useLive(orgId: string) {
   useEffect(() => {
     if (unavailable || typeof EventSource === 'undefined') return;
     const source = new EventSource(live.streamUrl(orgId), { withCredentials: true });
-    setStream('connecting');
-    source.onopen = () => setStream('open');
+    setStream((s) => (s === 'reconnecting' ? s : 'connecting'));
+    // Heard from the stream at (page clock); expected again within `everyMs`.
+    let heard = Date.now();
+    let everyMs: number | null = null;
+    const alive = (at: string) => {
+      heard = Date.now();
+      setLastSeen(at);
+      setStream('open');
+    };
+    const watchdog = setInterval(() => {
+      if (everyMs === null || source.readyState !== EventSource.OPEN) return;
+      if (Date.now() - heard > everyMs * MISSED_BEATS + SLACK_MS) {
+        source.close();
+        setStream('reconnecting');
+        setAttempt((n) => n + 1);
+      }
+    }, 1000);
+    source.onopen = () => {
+      heard = Date.now();
+      setStream('open');
+    };
     source.addEventListener('snapshot', (event) => {
       try {
         const data: unknown = JSON.parse((event as MessageEvent<string>).data);
-        if (isSnapshot(data)) queryClient.setQueryData(key, data);
+        if (isSnapshot(data)) {
+          queryClient.setQueryData(key, data);
+          alive(data.asOf);
+        }
       } catch {
         // a malformed event is skipped; the next one or the poll corrects the screen
+      }
+    });
+    source.addEventListener('heartbeat', (event) => {
+      try {
+        const data: unknown = JSON.parse((event as MessageEvent<string>).data);
+        if (isHeartbeat(data)) {
+          everyMs = data.everyMs;
+          alive(data.at);
+        }
+      } catch {
+        // a malformed heartbeat proves nothing; the watchdog decides
       }
     });
     source.addEventListener('revoked', (event) => {
@@ -70,10 +129,13 @@ export function useLive(orgId: string) {
       if (source.readyState === EventSource.CLOSED) setStream((s) => (s === 'ended' ? s : 'unavailable'));
       else setStream('reconnecting');
     };
-    return () => source.close();
-  }, [orgId, unavailable, queryClient]);
+    return () => {
+      clearInterval(watchdog);
+      source.close();
+    };
+  }, [orgId, unavailable, queryClient, attempt]);
 
-  return { snapshot, stream, ended, unavailable };
+  return { snapshot, stream, ended, unavailable, lastSeen };
 }
 
 /** Re-renders every second so timers tick. */

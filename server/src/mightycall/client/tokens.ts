@@ -82,19 +82,26 @@ export class TokenSource {
   private async mint(refreshToken: string | null, priority: Priority): Promise<CachedToken> {
     if (refreshToken) {
       const refreshed = await this.grant({ grant_type: 'refresh_token', refresh_token: refreshToken }, priority);
-      if (refreshed) return refreshed;
+      if ('token' in refreshed) return refreshed.token;
     }
     const minted = await this.grant(
       { grant_type: 'client_credentials', client_id: this.credentials.apiKey, client_secret: this.credentials.userKey },
       priority,
     );
-    if (!minted)
-      throw new MightyCallError('auth', 'MightyCall rejected the API key or user key (invalid_client).', 400);
-    return minted;
+    if ('token' in minted) return minted.token;
+    // The provider's own word (invalid_client for a wrong key), so an admin sees what MightyCall said.
+    throw new MightyCallError(
+      'auth',
+      `MightyCall refused the API key or user key: "${minted.refused}" (HTTP ${minted.status}).`,
+      minted.status,
+    );
   }
 
-  /** One token request; null when MightyCall refuses the grant (400 invalid_client / invalid_grant). */
-  private async grant(form: Record<string, string>, priority: Priority): Promise<CachedToken | null> {
+  /** One token request: the token, or MightyCall's refusal of the grant (400 invalid_client / invalid_grant). */
+  private async grant(
+    form: Record<string, string>,
+    priority: Priority,
+  ): Promise<{ token: CachedToken } | { refused: string; status: number }> {
     const response = await this.transport.send({
       method: 'POST',
       url: this.credentials.tokenUrl,
@@ -107,7 +114,9 @@ export class TokenSource {
       priority,
       counted: true,
     });
-    if (response.status === 400 || response.status === 401) return null;
+    if (response.status === 400 || response.status === 401) {
+      return { refused: (messageOf(response.body) ?? 'no reason given').slice(0, 200), status: response.status };
+    }
     const parsed = TokenSchema.safeParse(response.body);
     if (response.status !== 200 || !parsed.success) {
       const detail = messageOf(response.body) ?? `status ${response.status}`;
@@ -121,6 +130,6 @@ export class TokenSource {
       ttlMs,
     };
     this.cache.set(this.key, token);
-    return token;
+    return { token };
   }
 }

@@ -3,14 +3,17 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { userIdOf } from '../../auth/principal.js';
 import type { App, AppDeps, RouteContext } from '../../http/context.js';
+import { AppError } from '../../http/errors.js';
+import { publicOrigin } from '../../http/public-origin.js';
 import { defineRoute, json, jsonBody } from '../../http/route.js';
-import type { MightyCallClient } from '../client/client.js';
-import { MightyCallError, QuotaDeferred } from '../client/transport.js';
 import {
+  accountLabelFor,
+  baseUrlOf,
   createConnection,
   deleteConnection,
   getConnection,
   listConnections,
+  setCredentialsRefused,
   toView,
   updateConnection,
 } from '../connections.js';
@@ -27,13 +30,14 @@ import {
   SyncRequestSchema,
   TestResultSchema,
 } from './api-schemas.js';
+import { checkCredentials, credentialsRefused } from './credentials-check.js';
 
 const tags = ['MightyCall'];
 const BASE = '/api/admin/mightycall/connections';
 const spec = { permission: 'platform:mightycall' as const, org: 'none' as const };
 
 export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
-  const publicBase = (c: Context) => deps.config.publicUrl ?? new URL(c.req.url).origin;
+  const publicBase = (c: Context) => publicOrigin(deps.config, c);
 
   /** Quota first (its own transaction), then the summary as the caller. */
   const summaryOf = async (c: Context, ctx: RouteContext, row: ConnectionRow): Promise<ConnectionSummary> => {
@@ -72,11 +76,16 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
         method: 'post',
         path: BASE,
         tags,
-        summary: 'Connect a MightyCall account; the api key and user key are stored encrypted',
+        summary:
+          'Connect a MightyCall account: its keys are checked with MightyCall first (refused: 422, nothing saved), then stored encrypted',
         request: { body: jsonBody(ConnectionCreateSchema) },
         responses: {
-          201: json(z.object({ connection: ConnectionSchema }), 'Created'),
+          201: json(
+            z.object({ connection: ConnectionSchema, check: TestResultSchema }),
+            'Created, with the check (not ok only when MightyCall could not be reached)',
+          ),
           409: json(z.unknown(), 'Already connected'),
+          422: json(z.unknown(), 'MightyCall refused the API key or user key'),
         },
       }),
     },
@@ -84,6 +93,13 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
       const body = c.req.valid('json');
       const runtime = deps.mightycall;
       const box = runtime.box();
+      const baseUrl = baseUrlOf(body.host, body.baseUrl);
+      const account = body.providerAccount ?? accountLabelFor(body.apiKey);
+      const check = await checkCredentials(
+        runtime.checkingClient({ baseUrl, apiKey: body.apiKey, userKey: body.userKey, account }),
+        baseUrl,
+      );
+      if (check.token.refused) throw credentialsRefused(check);
       const callsFrom = new Date(runtime.clock.now() - (body.initialSyncDays ?? 1) * DAY_MS);
       const row = await ctx.tenant(async (tx) => {
         const created = await createConnection(tx, box, body, { createdBy: userIdOf(ctx.principal), callsFrom });
@@ -97,7 +113,7 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
       });
       if (body.dailyQuota) await runtime.budget.setLimit(row.provider_account, body.dailyQuota);
       runtime.scheduler.kick();
-      return c.json({ connection: await summaryOf(c, ctx, row) }, 201);
+      return c.json({ connection: await summaryOf(c, ctx, row), check }, 201);
     },
   );
 
@@ -195,14 +211,23 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
         method: 'post',
         path: `${BASE}/{id}/test`,
         tags,
-        summary: 'Check the connection: MightyCall reachable (ping) and the keys accepted (a fresh token)',
+        summary:
+          'Check the connection: MightyCall reachable (ping) and the keys accepted (a fresh token); a refusal stops its sync until new keys, a pass resumes it',
         request: { params: ConnectionParams },
         responses: { 200: json(TestResultSchema, 'A plain answer') },
       }),
     },
     async (c, ctx) => {
       const row = await ctx.tenant((tx) => getConnection(tx, c.req.valid('param').id));
-      return c.json(await testConnection(deps.mightycall.checkingClientFor(row), row), 200);
+      const check = await checkCredentials(deps.mightycall.checkingClientFor(row), row.base_url);
+      const at = new Date(deps.mightycall.clock.now());
+      if (check.token.refused) {
+        await ctx.tenant((tx) => setCredentialsRefused(tx, row.id, { message: check.message, at }));
+      } else if (check.ok && row.credentials_refused_at) {
+        await ctx.tenant((tx) => setCredentialsRefused(tx, row.id, null));
+        deps.mightycall.scheduler.kick();
+      }
+      return c.json(check, 200);
     },
   );
 
@@ -227,7 +252,14 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
       const body = c.req.valid('json');
       const now = deps.mightycall.clock.now();
       const requested = await ctx.tenant(async (tx) => {
-        await getConnection(tx, id);
+        const row = await getConnection(tx, id);
+        if (row.credentials_refused_at) {
+          throw new AppError(
+            409,
+            'mightycall_credentials_refused',
+            `MightyCall refused this connection's keys (${row.credentials_refusal ?? 'refused'}): save new keys, or test them again, before syncing.`,
+          );
+        }
         const jobs = await requestSync(tx, id, body, now);
         await ctx.auditIn(tx, {
           action: 'mightycall.sync.request',
@@ -265,36 +297,4 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
       return c.json(await ctx.tenant((tx) => connectionStatus(tx, row, token, publicBase(c), quota, now)), 200);
     },
   );
-}
-
-const reason = (error: unknown): string => {
-  if (error instanceof QuotaDeferred)
-    return `the daily request quota is spent until ${new Date(error.resumeAt).toISOString()}`;
-  if (error instanceof MightyCallError) return error.message;
-  return 'an unexpected error';
-};
-
-async function testConnection(client: MightyCallClient, row: ConnectionRow) {
-  const ping: { ok: boolean; version: string | null; error: string | null } = { ok: false, version: null, error: null };
-  const token: { ok: boolean; error: string | null } = { ok: false, error: null };
-  try {
-    ping.version = await client.ping();
-    ping.ok = true;
-  } catch (error) {
-    ping.error = reason(error);
-  }
-  if (ping.ok) {
-    try {
-      await client.token('interactive');
-      token.ok = true;
-    } catch (error) {
-      token.error = reason(error);
-    }
-  }
-  const message = !ping.ok
-    ? `Could not reach MightyCall at ${row.base_url}: ${ping.error}.`
-    : token.ok
-      ? `Connected: MightyCall at ${row.base_url} answered (API ${ping.version}) and accepted the API key and user key.`
-      : `MightyCall at ${row.base_url} is reachable, but ${token.error}`;
-  return { ok: ping.ok && token.ok, message, ping, token };
 }

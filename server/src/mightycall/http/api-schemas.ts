@@ -78,6 +78,9 @@ export const ConnectionSchema = z
     webhookUrl: z.string().openapi({ description: 'paste into MightyCall → Integrations → API → Webhooks' }),
     quotaUsed: z.number(),
     quotaLimit: z.number(),
+    credentialsRefused: z.object({ at: z.string(), message: z.string() }).nullable().openapi({
+      description: 'MightyCall refused the keys: no scheduled sync runs until new keys are saved or a test passes',
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -97,7 +100,11 @@ export const TestResultSchema = z
     ok: z.boolean(),
     message: z.string(),
     ping: z.object({ ok: z.boolean(), version: z.string().nullable(), error: z.string().nullable() }),
-    token: z.object({ ok: z.boolean(), error: z.string().nullable() }),
+    token: z.object({
+      ok: z.boolean(),
+      error: z.string().nullable(),
+      refused: z.boolean().openapi({ description: 'MightyCall answered and refused the API key or user key' }),
+    }),
   })
   .openapi('MightyCallTestResult');
 

@@ -99,6 +99,13 @@ describe.each(testTargets())('live stream access on %s', (target) => {
     expect(closed).toBe(false);
     expect(reason).toBeNull();
     expect(stream.text()).toContain(': keepalive');
+    // Each heartbeat is also an event the page sees: when, and how often to expect the next.
+    const beats = [...stream.text().matchAll(/event: heartbeat\ndata: (.+)\n/g)].map((m) => JSON.parse(m[1] ?? '{}'));
+    expect(beats.length).toBeGreaterThanOrEqual(5);
+    for (const beat of beats) {
+      expect(beat.everyMs).toBe(RECHECK_MS);
+      expect(Number.isNaN(Date.parse(beat.at))).toBe(false);
+    }
   });
 
   it('ends an org key stream when the key is revoked through the API', async () => {

@@ -1,4 +1,4 @@
-// GET /api/orgs/:orgId/live (Server-Sent Events: "snapshot", a final "revoked" when access ends) and /live/snapshot (the same as JSON).
+// GET /api/orgs/:orgId/live (Server-Sent Events: "snapshot", "heartbeat", a final "revoked" when access ends) and /live/snapshot (the same as JSON).
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { Permission } from '../../auth/permissions.js';
@@ -46,7 +46,7 @@ export function registerLiveRoutes(app: App, deps: AppDeps): void {
         path: '/api/orgs/{orgId}/live',
         tags,
         summary:
-          'The live state as a stream: an event "snapshot" (JSON as /live/snapshot) now and on every change; a final event "revoked" ({error}) when access ends',
+          'The live state as a stream: an event "snapshot" (JSON as /live/snapshot) now and on every change; an event "heartbeat" ({at, everyMs}) every interval between them; a final event "revoked" ({error}) when access ends',
         request: { params: OrgParams },
         responses: {
           200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
@@ -110,7 +110,9 @@ export function registerLiveRoutes(app: App, deps: AppDeps): void {
               end();
               return;
             }
-            await stream.write(': keepalive\n\n');
+            // A comment keeps proxies from timing out; the event tells the page the feed is alive between changes.
+            const beat = { at: new Date(runtime.clock.now()).toISOString(), everyMs: runtime.liveRecheckMs };
+            await stream.write(`: keepalive\nevent: heartbeat\ndata: ${JSON.stringify(beat)}\n\n`);
           } catch (error) {
             // The check could not be made (database down) or the client has gone. Fail closed without a final
             // event: a client still there reconnects and is checked at the door.

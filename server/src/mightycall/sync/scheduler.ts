@@ -7,8 +7,8 @@ import type { DB } from '../../db/types.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { errorMessage, type Logger } from '../../http/logger.js';
 import type { MightyCallClient } from '../client/client.js';
-import { type Clock, QuotaDeferred } from '../client/transport.js';
-import { COLUMNS } from '../connections.js';
+import { type Clock, MightyCallError, QuotaDeferred } from '../client/transport.js';
+import { COLUMNS, setCredentialsRefused } from '../connections.js';
 import type { ConnectionRow, SyncJob } from '../db-types.js';
 import {
   claimLease,
@@ -28,6 +28,8 @@ import {
 import { type CallsState, type JobContext, type JobOutcome, syncAgents, syncCalls, syncNumbers } from './sync-jobs.js';
 
 const SYSTEM = systemPrincipal('mightycall sync');
+/** runJob's answer when MightyCall refused the keys: the connection's other jobs do not run either. */
+const REFUSED = -1;
 const LEASE_MS = 10 * 60_000;
 /** numbers and agents change rarely: every 24 calls intervals, at most every 6 h */
 const SLOW_FACTOR = 24;
@@ -126,7 +128,7 @@ export class SyncScheduler {
       const connection = await this.run((tx) =>
         tx.selectFrom('mightycall_connections').select(COLUMNS).where('id', '=', connectionId).executeTakeFirst(),
       );
-      if (!connection?.enabled) return true;
+      if (!connection?.enabled || connection.credentials_refused_at) return true;
       let client: MightyCallClient;
       try {
         client = this.deps.clientFor(connection);
@@ -141,6 +143,7 @@ export class SyncScheduler {
       let waitUntil: number | null = null;
       for (const job of SYNC_JOBS) {
         if (!(await this.isDue(connectionId, job))) continue;
+        if (waitUntil === REFUSED) break;
         if (waitUntil !== null) {
           // The account's quota stopped an earlier job: the rest wait for the same moment.
           const wait = { message: 'waiting for the daily request quota', resumeAt: new Date(waitUntil) };
@@ -206,7 +209,10 @@ export class SyncScheduler {
     return this.run((tx) => isJobDue(tx, connectionId, job, now));
   }
 
-  /** Runs one job and records how it went; when the account's quota says stop, when it may go on. */
+  /**
+   * Runs one job and records how it went; when the account's quota says stop, when it may go on; REFUSED when
+   * MightyCall refused the keys (the connection is then marked, and nothing more runs until new keys are saved).
+   */
   private async runJob(ctx: JobContext, job: SyncJob): Promise<number | null> {
     const id = ctx.connection.id;
     const started = this.deps.clock.now();
@@ -232,10 +238,15 @@ export class SyncScheduler {
         return error.resumeAt;
       }
       const message = failureMessage(error);
-      const failures = await this.run((tx) => markRunFailed(tx, id, job, message, this.deps.clock.now()));
+      const now = this.deps.clock.now();
+      const refused = error instanceof MightyCallError && error.kind === 'auth';
+      const failures = await this.run(async (tx) => {
+        if (refused) await setCredentialsRefused(tx, id, { message, at: new Date(now) });
+        return markRunFailed(tx, id, job, message, now);
+      });
       await this.retryLater(id, job, failures);
-      this.deps.logger.warn('mightycall sync failed', { connectionId: id, job, error: errorMessage(error) });
-      return null;
+      this.deps.logger.warn('mightycall sync failed', { connectionId: id, job, error: errorMessage(error), refused });
+      return refused ? REFUSED : null;
     }
   }
 

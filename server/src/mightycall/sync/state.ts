@@ -50,6 +50,8 @@ export async function connectionsDue(tx: Tx, now: Date): Promise<string[]> {
     .select('s.connection_id')
     .distinct()
     .where('c.enabled', '=', true)
+    // Keys MightyCall refused wait for new ones: every run would spend quota on the same refusal.
+    .where('c.credentials_refused_at', 'is', null)
     .where((eb) =>
       eb.or([eb('s.requested_at', 'is not', null), eb('s.next_run_at', 'is', null), eb('s.next_run_at', '<=', now)]),
     )

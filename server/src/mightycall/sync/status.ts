@@ -19,6 +19,7 @@ export interface ConnectionSummary {
   webhookUrl: string;
   quotaUsed: number;
   quotaLimit: number;
+  credentialsRefused: { at: string; message: string } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -63,6 +64,9 @@ export async function summarize(
     webhookUrl: webhookUrlOf(publicBase, row.id, webhookToken),
     quotaUsed: quota.used,
     quotaLimit: quota.limit,
+    credentialsRefused: row.credentials_refused_at
+      ? { at: row.credentials_refused_at.toISOString(), message: row.credentials_refusal ?? 'refused' }
+      : null,
     createdAt: view.createdAt,
     updatedAt: view.updatedAt,
   };

@@ -12,7 +12,7 @@ import { Pill, StatusPill } from '../../components/Pill';
 import { EmptyState, ErrorState, Loading, Notice } from '../../components/States';
 import { useToast } from '../../components/Toast';
 import { formatCount, formatDateTime } from '../../metrics/format';
-import { ConnectForm, StatusDialog } from './MightyCallForm';
+import { ConnectForm, NewKeysForm, StatusDialog } from './MightyCallForm';
 
 export default function AdminMightyCall() {
   const queryClient = useQueryClient();
@@ -24,7 +24,12 @@ export default function AdminMightyCall() {
 
   const test = useMutation({
     mutationFn: (c: MightyCallConnection) => mightycall.test(c.id),
-    onSuccess: (r, c) => (r.ok ? toast.success(`${c.name}: ${r.message}`) : toast.error(new Error(r.message), c.name)),
+    onSuccess: (r, c) => {
+      if (r.ok) toast.success(`${c.name}: ${r.message}`);
+      else toast.error(new Error(r.message), c.name);
+      // A refusal stops the connection's sync, a pass resumes it: the card shows which.
+      void refresh();
+    },
     onError: (e, c) => toast.error(e, `Testing ${c.name} failed`),
   });
   const sync = useMutation({
@@ -54,9 +59,27 @@ export default function AdminMightyCall() {
       key={c.id}
       title={c.name}
       subtitle={`Account ${c.accountId} · ${c.baseUrl}`}
-      actions={c.enabled ? <StatusPill status={c.status} /> : <Pill>disabled</Pill>}
+      actions={
+        c.credentialsRefused ? (
+          <Pill tone="bad">needs new keys</Pill>
+        ) : c.enabled ? (
+          <StatusPill status={c.status} />
+        ) : (
+          <Pill>disabled</Pill>
+        )
+      }
     >
       <div className="stack" data-testid="mightycall-connection">
+        {c.credentialsRefused ? (
+          <div className="state-error" role="alert" data-testid="credentials-refused">
+            <p>
+              <strong>MightyCall refused this account’s keys</strong> ({formatDateTime(c.credentialsRefused.at)}):{' '}
+              {c.credentialsRefused.message} Its sync is stopped, spending no quota, until new keys are saved here or a
+              test passes.
+            </p>
+            <NewKeysForm id={c.id} name={c.name} />
+          </div>
+        ) : null}
         <dl className="definition-list">
           <dt>Last sync</dt>
           <dd>{formatDateTime(c.lastSyncAt)}</dd>
@@ -82,7 +105,7 @@ export default function AdminMightyCall() {
           <Button
             small
             onClick={() => sync.mutate(c)}
-            disabled={!c.enabled}
+            disabled={!c.enabled || c.credentialsRefused !== null}
             busy={sync.isPending && sync.variables?.id === c.id}
           >
             Sync now

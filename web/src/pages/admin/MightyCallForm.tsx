@@ -20,6 +20,49 @@ const HOSTS = [
 ];
 const isHost = (v: string): v is MightyCallHost => v === 'classic' || v === 'contact-center' || v === 'custom';
 
+/** New keys for a connection MightyCall refused: saving them resumes its sync. */
+export function NewKeysForm({ id, name }: { id: string; name: string }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [apiKey, setApiKey] = useState('');
+  const [userKey, setUserKey] = useState('');
+  const save = useMutation({
+    mutationFn: () => mightycall.update(id, { apiKey: apiKey.trim(), userKey: userKey.trim() }),
+    onSuccess: () => {
+      toast.success(`New keys saved for ${name}; its sync resumes.`);
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'mightycall'] });
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate();
+  };
+  return (
+    <form className="form-grid" onSubmit={submit} aria-label={`New keys for ${name}`}>
+      <Field
+        label="New API key"
+        type="password"
+        autoComplete="off"
+        required
+        value={apiKey}
+        onChange={(e) => setApiKey(e.target.value)}
+      />
+      <Field
+        label="New user key"
+        type="password"
+        autoComplete="off"
+        required
+        value={userKey}
+        onChange={(e) => setUserKey(e.target.value)}
+      />
+      <Button type="submit" busy={save.isPending} disabled={!apiKey.trim() || !userKey.trim()}>
+        Save keys
+      </Button>
+      {save.error ? <ErrorState error={save.error} title="Keys not saved." /> : null}
+    </form>
+  );
+}
+
 export function ConnectForm() {
   const queryClient = useQueryClient();
   const toast = useToast();
@@ -39,8 +82,11 @@ export function ConnectForm() {
         initialSyncDays: Number(days),
         ...(host === 'custom' ? { baseUrl: baseUrl.trim() } : {}),
       }),
-    onSuccess: ({ connection }) => {
-      toast.success(`Connected “${connection.name}”. Paste its webhook URL into MightyCall.`);
+    onSuccess: ({ connection, check }) => {
+      // The server saved it after MightyCall accepted the keys, or (unreachable) without knowing yet.
+      if (check.ok)
+        toast.success(`Connected “${connection.name}”: ${check.message} Paste its webhook URL into MightyCall.`);
+      else toast.error(new Error(check.message), `Saved “${connection.name}”, but not connected yet`);
       setName('');
       setApiKey('');
       setUserKey('');

@@ -13,6 +13,7 @@ import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
 import { isOrgRole, ROLE_LABEL, useMe } from '../../hooks/session';
 import { formatDateTime } from '../../metrics/format';
+import { InviteLink, type IssuedInvite, useInviteActions } from './UserInvites';
 
 const PLATFORM_ROLES = [
   { value: 'none', label: 'No platform role' },
@@ -74,14 +75,13 @@ function AddToOrg({ user, onClose }: { user: User; onClose: () => void }) {
   );
 }
 
-function CreateUser() {
+function CreateUser({ onIssued }: { onIssued: (invite: IssuedInvite) => void }) {
   const queryClient = useQueryClient();
   const toast = useToast();
   const [email, setEmail] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
   const [platformRole, setPlatformRole] = useState<PlatformRole>('none');
-  const [invite, setInvite] = useState<string | null>(null);
   const create = useMutation({
     mutationFn: () =>
       admin.createUser({
@@ -92,7 +92,7 @@ function CreateUser() {
       }),
     onSuccess: (result) => {
       toast.success(`User ${result.user.email} created.`);
-      setInvite(result.invite?.url ?? null);
+      if (result.invite) onIssued({ email: result.user.email, url: result.invite.url });
       setEmail('');
       setDisplayName('');
       setPassword('');
@@ -127,11 +127,6 @@ function CreateUser() {
         </Button>
       </form>
       {create.error ? <ErrorState error={create.error} title="User not created." /> : null}
-      {invite ? (
-        <div className="secret">
-          <span>Invite (shown once):</span> <code>{invite}</code>
-        </div>
-      ) : null}
     </Card>
   );
 }
@@ -142,6 +137,8 @@ export default function AdminUsers() {
   const { data: me } = useMe();
   const users = useQuery({ queryKey: ['admin', 'users'], queryFn: admin.users });
   const [adding, setAdding] = useState<User | null>(null);
+  const [issued, setIssued] = useState<IssuedInvite | null>(null);
+  const invites = useInviteActions(setIssued);
   const [confirm, setConfirm] = useState<{
     user: User;
     body: { disabled?: boolean; platformRole?: PlatformRole };
@@ -192,6 +189,7 @@ export default function AdminUsers() {
         const disabled = u.status === 'disabled';
         return (
           <span className="row">
+            {invites.buttons(u)}
             <Button small onClick={() => setAdding(u)}>
               Add to org…
             </Button>
@@ -226,8 +224,10 @@ export default function AdminUsers() {
       <header className="page-header">
         <h1>Users</h1>
       </header>
-      <CreateUser />
+      <CreateUser onIssued={setIssued} />
+      {issued ? <InviteLink invite={issued} onDismiss={() => setIssued(null)} /> : null}
       <Card title="All users">
+        {invites.errors}
         <Table
           caption="Users"
           testId="users-table"

@@ -20,6 +20,7 @@ import { formatDateTime, formatTime } from '../../metrics/format';
 import { RangePicker } from '../RangePicker';
 import { AgentTable, NumberTable, QueueSummary } from './Breakdowns';
 import { KpiRow } from './KpiRow';
+import { RangeStatusNotice, rangeName, useRangeStatus } from './RangeStatus';
 import { RecentActivity } from './RecentActivity';
 
 const INTERVAL_WORD = { hour: 'hourly', day: 'daily', week: 'weekly', month: 'monthly' } as const;
@@ -36,9 +37,12 @@ export default function Dashboard() {
   const recent = useRecentCalls(org.id, 20);
   const queryClient = useQueryClient();
   const fetching = useIsFetching({ predicate: (q) => q.queryKey[1] === org.id }) > 0;
+  const status = useRangeStatus(rangeName(range), [kpis, series, queues, agents, numbers]);
+  const refetchAll = () => queryClient.refetchQueries({ predicate: (q) => q.queryKey[1] === org.id });
 
   const asOf = kpis.dataUpdatedAt ? formatTime(new Date(kpis.dataUpdatedAt).toISOString(), tz) : null;
-  const period = kpis.data?.range;
+  // The period line names the figures' range only once they are the chosen range's.
+  const period = kpis.isPlaceholderData ? undefined : kpis.data?.range;
 
   return (
     <div className="stack" aria-busy={fetching}>
@@ -56,11 +60,7 @@ export default function Dashboard() {
           ) : null}
         </div>
         <div className="row">
-          <Button
-            small
-            busy={fetching}
-            onClick={() => queryClient.refetchQueries({ predicate: (q) => q.queryKey[1] === org.id })}
-          >
+          <Button small busy={fetching} onClick={refetchAll}>
             Refresh now
           </Button>
           <ButtonLink small to={`/orgs/${org.id}/calls`}>
@@ -72,29 +72,34 @@ export default function Dashboard() {
         </div>
       </header>
       <RangePicker range={range} />
-      <KpiRow data={kpis.data} error={kpis.error} onRetry={() => kpis.refetch()} />
-      <p className="small muted">
-        Definitions ({DEFINITIONS_VERSION}): hover or focus the “i” beside a figure. Colours compare with the previous
-        period; for missed, voicemail, abandon rate and ASA lower is better.
-      </p>
-      {kpis.error && kpis.data ? <ErrorState error={kpis.error} title="The latest refresh failed." /> : null}
-      <Card title="Calls over time" subtitle={`Inbound calls by outcome, buckets in ${tz}`}>
-        {series.error ? (
-          <ErrorState error={series.error} title="Could not load the chart." onRetry={() => series.refetch()} />
-        ) : !series.data ? (
-          <LoadingRows label="chart" rows={6} />
-        ) : series.data.points.length === 0 ? (
-          <EmptyState>No buckets in this range.</EmptyState>
-        ) : (
-          <CallsChart points={series.data.points} interval={series.data.interval} timeZone={series.data.timezone} />
-        )}
-      </Card>
-      <RecentActivity orgId={org.id} timeZone={tz} query={recent} />
-      <div className="grid-2">
-        <QueueSummary query={queues} />
-        <AgentTable query={agents} />
+      <RangeStatusNotice status={status} onRetry={refetchAll} />
+      <div className="stack" data-testid="range-figures" data-stale={status.shown ? 'true' : undefined}>
+        <KpiRow data={kpis.data} error={kpis.error} onRetry={() => kpis.refetch()} />
+        <p className="small muted">
+          Definitions ({DEFINITIONS_VERSION}): hover or focus the “i” beside a figure. Colours compare with the previous
+          period; for missed, voicemail, abandon rate and ASA lower is better.
+        </p>
+        {kpis.error && kpis.data ? <ErrorState error={kpis.error} title="The latest refresh failed." /> : null}
+        <Card title="Calls over time" subtitle={`Inbound calls by outcome, buckets in ${tz}`}>
+          {series.error ? (
+            <ErrorState error={series.error} title="Could not load the chart." onRetry={() => series.refetch()} />
+          ) : !series.data ? (
+            <LoadingRows label="chart" rows={6} />
+          ) : series.data.points.length === 0 ? (
+            <EmptyState>No buckets in this range.</EmptyState>
+          ) : (
+            <CallsChart points={series.data.points} interval={series.data.interval} timeZone={series.data.timezone} />
+          )}
+        </Card>
       </div>
-      <NumberTable query={numbers} />
+      <RecentActivity orgId={org.id} timeZone={tz} query={recent} />
+      <div className="stack" data-stale={status.shown ? 'true' : undefined}>
+        <div className="grid-2">
+          <QueueSummary query={queues} />
+          <AgentTable query={agents} />
+        </div>
+        <NumberTable query={numbers} />
+      </div>
     </div>
   );
 }

@@ -140,17 +140,27 @@ function LiveState({ data, children }: { data: LiveSnapshot | undefined; childre
 
 export default function Wallboard() {
   const { org } = useCurrentOrg();
-  const { snapshot, stream, ended, unavailable } = useLive(org.id);
+  const { snapshot, stream, ended, unavailable, lastSeen } = useLive(org.id);
   const data = snapshot.data;
   const status = STREAM_TEXT[stream];
+  // The feed's last word: a heartbeat between changes, a snapshot, or a poll while the stream is down.
+  const asOf = [lastSeen, data?.asOf].reduce<string | null>(
+    (a, b) => (b && (!a || Date.parse(b) > Date.parse(a)) ? b : a),
+    null,
+  );
   return (
     <div className="stack wall">
       <header className="page-header">
         <div>
           <h1>{org.name} — live</h1>
           {unavailable && !ended ? null : (
-            <p className="page-header-meta" data-testid="live-status">
-              <Pill tone={status.tone}>{status.text}</Pill> {data ? `as of ${formatTime(data.asOf, org.timezone)}` : ''}
+            <p className="page-header-meta" data-testid="live-status" data-stream={stream}>
+              <Pill tone={status.tone}>{status.text}</Pill>{' '}
+              {asOf ? (
+                <span data-testid="live-as-of" data-at={asOf}>
+                  {stream === 'open' ? 'as of' : 'last heard'} {formatTime(asOf, org.timezone)}
+                </span>
+              ) : null}
             </p>
           )}
         </div>

@@ -3,9 +3,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { orgs } from '../../api/endpoints';
 import type { Invitation } from '../../api/types';
 import { Button } from '../../components/Button';
-import { CopyButton } from '../../components/CopyButton';
+import { OneTimeLink } from '../../components/OneTimeLink';
 import { Pill } from '../../components/Pill';
-import { ErrorState, Notice } from '../../components/States';
+import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
 import { ROLE_LABEL } from '../../hooks/session';
@@ -13,30 +13,19 @@ import { formatDateTime } from '../../metrics/format';
 
 export const invitationsKey = (orgId: string) => ['invitations', orgId];
 
-/** The server answers a path when no public URL is configured; the link a person receives must be whole. */
-export function absoluteLink(url: string): string {
-  return new URL(url, window.location.origin).toString();
-}
-
 /** The one-time link just issued: shown once, with a copy button, until dismissed. */
 export function IssuedLink({ email, url, onDismiss }: { email: string; url: string; onDismiss: () => void }) {
-  const link = absoluteLink(url);
   return (
-    <Notice>
-      <div className="stack" data-testid="invitation-link">
-        <p>
-          Invitation for <strong>{email}</strong> created. Send this one-time link to them; it is shown only now and
-          works for 7 days. They join when they accept it.
-        </p>
-        <div className="row">
-          <input className="mono link-field" readOnly value={link} aria-label={`Invitation link for ${email}`} />
-          <CopyButton text={link} label={`Copy the invitation link for ${email}`} />
-          <Button small onClick={onDismiss}>
-            Done
-          </Button>
-        </div>
-      </div>
-    </Notice>
+    <OneTimeLink
+      url={url}
+      fieldLabel={`Invitation link for ${email}`}
+      copyLabel={`Copy the invitation link for ${email}`}
+      testId="invitation-link"
+      onDismiss={onDismiss}
+    >
+      Invitation for <strong>{email}</strong> created. Send this one-time link to them; it is shown only now and works
+      for 7 days. They join when they accept it.
+    </OneTimeLink>
   );
 }
 
