@@ -13,7 +13,7 @@ const RANGES = [
   { button: 'Today', range: 'day', buckets: [23, 24, 25] },
   { button: '7 days', range: 'week', buckets: [7] },
   { button: '30 days', range: 'month', buckets: [30] },
-  { button: '12 months', range: 'year', buckets: [12] },
+  { button: '12 months', range: 'year', buckets: [12, 13] }, // 13 when the 12 months start and end mid-month
 ] as const;
 
 let world: World;

@@ -101,6 +101,26 @@ describe.each(testTargets())('call log on %s', (target) => {
     });
   });
 
+  it('counts every call matching the filters when asked, whichever page, and only then', async () => {
+    const first = await run((tx) => listCalls(tx, { orgId, limit: 10, withTotal: true }));
+    expect(first.items).toHaveLength(10);
+    expect(first.total).toBe(25);
+    const second = await run((tx) =>
+      listCalls(tx, { orgId, limit: 10, withTotal: true, cursor: first.nextCursor ?? undefined }),
+    );
+    expect(second.total).toBe(25);
+    const missed = await run((tx) =>
+      listCalls(tx, { orgId, limit: 1, status: 'missed', direction: 'inbound', withTotal: true }),
+    );
+    const m = await run((tx) => kpis(tx, { orgId, from: '2026-05-04', to: '2026-05-04', compare: false }));
+    expect(missed.total).toBe(m.metrics.missedCalls);
+    const week = await run((tx) =>
+      listCalls(tx, { orgId, limit: 1, from: '2026-05-05', to: '2026-05-11', withTotal: true }),
+    );
+    expect(week.total).toBe(0);
+    expect((await run((tx) => listCalls(tx, { orgId, limit: 10 }))).total).toBeNull();
+  });
+
   it('never returns another org’s call, even by id', async () => {
     const other = await run((tx) => listCalls(tx, { orgId: otherOrg, limit: 10 }));
     expect(other.items).toHaveLength(1);

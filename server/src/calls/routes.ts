@@ -48,6 +48,10 @@ const ListQuery = RangeQuerySchema.omit({ compare: true, tz: true }).extend({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   format: z.enum(['json', 'csv']).optional(),
+  total: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: 'true: also answer `total`, every call matching the filters (ask on the first page)' }),
 });
 
 export function registerCallRoutes(app: App, deps: AppDeps): void {
@@ -97,7 +101,15 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
             description: 'A page of calls, or text/csv with a header row when format=csv or Accept: text/csv',
             content: {
               'application/json': {
-                schema: z.object({ items: z.array(CallItemSchema), nextCursor: z.string().nullable() }),
+                schema: z.object({
+                  items: z.array(CallItemSchema),
+                  nextCursor: z.string().nullable(),
+                  total: z
+                    .number()
+                    .int()
+                    .nullable()
+                    .openapi({ description: 'Calls matching the filters when asked with total=true, else null' }),
+                }),
               },
               'text/csv': { schema: z.string() },
             },
@@ -116,6 +128,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
         ...(q.agent ? { agent: q.agent } : {}),
         ...(q.q ? { q: q.q } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
+        ...(q.total === 'true' ? { withTotal: true } : {}),
         limit: q.limit,
       };
       const wantsCsv =

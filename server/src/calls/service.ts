@@ -37,6 +37,8 @@ export interface CallFilters extends RangeRequest {
   q?: string;
   cursor?: string;
   limit: number;
+  /** also count every call matching the filters (the cursor aside) */
+  withTotal?: boolean;
 }
 
 interface CallRow {
@@ -207,12 +209,24 @@ export function filterSql(f: Partial<CallFilters>) {
   return sql.join(parts, sql` AND `);
 }
 
-/** One page, newest first; nextCursor continues exactly after the last row (never a silent cap). */
+/** How many calls of the scope match the filters, wherever a cursor stands: the rows every page reads from. */
+async function countCalls(tx: Tx, f: CallFilters, scope: Scope): Promise<number> {
+  const { cursor: _, ...filters } = f;
+  const counted = await sql<{
+    n: string;
+  }>`SELECT count(*) AS n FROM ${scopedCalls(scope)} AND ${filterSql(filters)}`.execute(tx);
+  return Number(counted.rows[0]?.n ?? 0);
+}
+
+/**
+ * One page, newest first; nextCursor continues exactly after the last row (never a silent cap). `total` counts
+ * every matching call when asked (withTotal), else null: a count reads every match, a page only its own rows.
+ */
 export async function listCalls(
   tx: Tx,
   f: CallFilters,
   now = new Date(),
-): Promise<{ items: CallItem[]; nextCursor: string | null }> {
+): Promise<{ items: CallItem[]; nextCursor: string | null; total: number | null }> {
   // A range needs the org's time zone; without one the route's org check suffices.
   const hasRange = Boolean(f.range || f.from || f.to);
   const range = hasRange ? resolveRange(f, (await orgContext(tx, f.orgId)).timezone, now) : null;
@@ -223,6 +237,7 @@ export async function listCalls(
   return {
     items: page.map(toItem),
     nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null,
+    total: f.withTotal ? await countCalls(tx, f, scope) : null,
   };
 }
 

@@ -225,6 +225,18 @@ describe.each(testTargets())('metrics on %s', (target) => {
     expect(r.previous?.offeredCalls).toBe(1);
   });
 
+  it('"12 months" is the last 12 months through today, compared with the 12 months before', async () => {
+    const now = at('2027-02-10T04:45:00Z'); // 23:45 on 9 Feb 2027 in New York
+    const year = await run((tx) => kpis(tx, { orgId: org.ny, range: 'year' }, now));
+    expect(year.range.from).toBe('2026-02-10T00:00:00-05:00');
+    // The same figures as the explicit local days 10 Feb 2026 – 9 Feb 2027, and before them the year to 9 Feb 2026.
+    const days = await run((tx) => kpis(tx, { orgId: org.ny, from: '2026-02-10', to: '2027-02-09' }, now));
+    const before = await run((tx) => kpis(tx, { orgId: org.ny, from: '2025-02-10', to: '2026-02-09' }, now));
+    expect(year.metrics.offeredCalls).toBeGreaterThanOrEqual(6); // the hand-computed 10 Feb 2026 is inside
+    expect(year.metrics).toEqual(days.metrics);
+    expect(year.previous).toEqual(before.metrics);
+  });
+
   it('the 23:30 local call lands in its local day, not the UTC day', async () => {
     const s = await run((tx) => series(tx, { orgId: org.ny, from: '2026-02-10', to: '2026-02-11', interval: 'day' }));
     expect(s.points.map((p) => [p.bucketStart, p.offered])).toEqual([

@@ -163,9 +163,10 @@ export function resolveRange(request: RangeRequest, tz: string, now = new Date()
       to = dayStart(now, tz, 1);
       break;
     case 'year': {
-      const p = localParts(now, tz);
-      from = zonedInstant(p.year, p.month - 11, 1, 0, tz);
-      to = zonedInstant(p.year, p.month + 1, 1, 0, tz);
+      // The 12 months that end tonight: from the same date a year before tomorrow (Dec 8 → Dec 7 next year).
+      to = dayStart(now, tz, 1);
+      const end = localParts(to, tz);
+      from = zonedInstant(end.year - 1, end.month, end.day, 0, tz);
       break;
     }
   }

@@ -114,6 +114,8 @@ describe.each(testTargets())('one rule for an org’s calls on %s', (target) => 
       expect(named(scoped.rows.map((r) => r.id))).toEqual(expected[key]);
       const page = await listCalls(tx, { orgId: org[key], limit: 100 });
       expect(named(page.items.map((c) => c.id))).toEqual(expected[key]);
+      // The call log's total counts the same calls, however small its page.
+      expect((await listCalls(tx, { orgId: org[key], limit: 1, withTotal: true })).total).toBe(expected[key].length);
       const byId: string[] = [];
       for (const id of names.keys()) {
         const found = await getCall(tx, org[key], id).then(

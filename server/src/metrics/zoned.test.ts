@@ -1,6 +1,6 @@
 // Local midnights and bucket boundaries across daylight-saving changes, north and south, hour and midnight shifts.
 import { describe, expect, it } from 'vitest';
-import { bucketStarts, resolveRange } from './range.js';
+import { bucketStarts, previousRange, resolveRange } from './range.js';
 import { isoWithOffset, LOCAL_PARTS_FORMAT, localParts, zonedInstant } from './zoned.js';
 
 const local = (y: number, m: number, d: number, h: number, tz: string) =>
@@ -49,7 +49,26 @@ describe('bucketStarts across changes', () => {
     const month = resolveRange({ range: 'month' }, 'Australia/Sydney', now);
     expect(month.buckets).toHaveLength(30);
     expect(isoWithOffset(month.buckets[0] as Date, 'Australia/Sydney')).toBe('2026-09-06T00:00:00+10:00');
-    expect(resolveRange({ range: 'year' }, 'Australia/Sydney', now).buckets).toHaveLength(12);
+    // The last 12 months through today: 6 Oct 2025 (before that year's change) to the end of 5 Oct 2026, in
+    // monthly buckets of which the first and the last are part-months; the previous period is the 12 months before.
+    const year = resolveRange({ range: 'year' }, 'Australia/Sydney', now);
+    expect(isoWithOffset(year.from, 'Australia/Sydney')).toBe('2025-10-06T00:00:00+11:00');
+    expect(isoWithOffset(year.periodEnd, 'Australia/Sydney')).toBe('2026-10-06T00:00:00+11:00');
+    expect(year.buckets).toHaveLength(13);
+    expect(isoWithOffset(year.buckets[1] as Date, 'Australia/Sydney')).toBe('2025-11-01T00:00:00+11:00');
+    const previous = previousRange(year);
+    expect(isoWithOffset(previous.from, 'Australia/Sydney')).toBe('2024-10-06T00:00:00+10:00');
+    expect(previous.periodEnd).toEqual(year.from);
+  });
+
+  it('resolves "12 months" on 7 December as the 12 months through today, not the calendar year', () => {
+    const year = resolveRange({ range: 'year' }, 'America/New_York', new Date('2026-12-07T15:00:00Z'));
+    expect(isoWithOffset(year.from, 'America/New_York')).toBe('2025-12-08T00:00:00-05:00');
+    expect(isoWithOffset(year.periodEnd, 'America/New_York')).toBe('2026-12-08T00:00:00-05:00');
+    // On the last day of a month the window is 12 whole months.
+    const whole = resolveRange({ range: 'year' }, 'America/New_York', new Date('2026-11-30T15:00:00Z'));
+    expect(isoWithOffset(whole.from, 'America/New_York')).toBe('2025-12-01T00:00:00-05:00');
+    expect(whole.buckets).toHaveLength(12);
   });
 });
 

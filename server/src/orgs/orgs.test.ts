@@ -95,6 +95,40 @@ describe.each(testTargets())('orgs and members on %s', (target) => {
     expect(audit.after).toMatchObject({ timezone: 'America/New_York', slThresholdSeconds: 30 });
   });
 
+  it('refuses a service-level threshold or target of 0 (or none at all), naming the field, and keeps the settings', async () => {
+    const read = () =>
+      w.database.db
+        .selectFrom('organizations')
+        .select(['sl_threshold_seconds', 'sl_target_pct', 'short_abandon_seconds'])
+        .where('id', '=', w.orgA)
+        .executeTakeFirstOrThrow();
+    const before = await read();
+    for (const [body, field] of [
+      [{ slThresholdSeconds: 0 }, 'slThresholdSeconds'],
+      [{ slTargetPct: 0 }, 'slTargetPct'],
+      [{ slThresholdSeconds: null }, 'slThresholdSeconds'],
+      [{ slTargetPct: '' }, 'slTargetPct'],
+      [{ shortAbandonSeconds: -1 }, 'shortAbandonSeconds'],
+    ] as const) {
+      const res = await call(w.app, 'PATCH', `/api/orgs/${w.orgA}`, { as: adminA(), body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const error = await errorOf(res);
+      expect(error.message).toMatch(new RegExp(`^body\\.${field}: must be a `));
+      expect(error.details).toEqual({
+        issues: [{ path: `body.${field}`, message: expect.stringMatching(/from \d+ to/) }],
+      });
+    }
+    expect(await read()).toEqual(before);
+    // 0 still turns short abandons off.
+    const off = await call(w.app, 'PATCH', `/api/orgs/${w.orgA}`, { as: adminA(), body: { shortAbandonSeconds: 0 } });
+    expect(off.status).toBe(200);
+    expect(OrgBody.parse(await off.json()).org.shortAbandonSeconds).toBe(0);
+    await call(w.app, 'PATCH', `/api/orgs/${w.orgA}`, {
+      as: adminA(),
+      body: { shortAbandonSeconds: before.short_abandon_seconds },
+    });
+  });
+
   it('adds someone already in one of the admin’s orgs by id at once; by email it is an invitation', async () => {
     // adminA also administers a scratch org, where the agent of org A is added by id at once.
     const scratch = await createOrg(w.database, 'Acme Annex');

@@ -31,11 +31,22 @@ export type OrgView = z.infer<typeof OrgSchema>;
 export const OrgListItemSchema = OrgSchema.extend({ memberCount: z.number().int() }).openapi('OrgListItem');
 
 const Name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+/** A whole number of seconds in [min, max], with a message that says the range. */
+const seconds = (min: number, max: number) => {
+  const range = `must be a whole number of seconds from ${min} to ${max}`;
+  return z.number(range).int(range).min(min, range).max(max, range);
+};
+// A threshold or target of 0 would make every call count (or none matter): 0 is refused where it means nothing.
 const Settings = {
   timezone: TimezoneSchema.optional(),
-  slThresholdSeconds: z.number().int().min(0).max(3600).optional(),
-  slTargetPct: z.number().min(0).max(100).optional(),
-  shortAbandonSeconds: z.number().int().min(0).max(600).optional(),
+  slThresholdSeconds: seconds(1, 3600).optional(),
+  slTargetPct: z
+    .number('must be a percentage from 1 to 100')
+    .min(1, 'must be a percentage from 1 to 100')
+    .max(100, 'must be a percentage from 1 to 100')
+    .optional(),
+  /** 0 is meaningful here: no call is a short abandon. */
+  shortAbandonSeconds: seconds(0, 600).optional(),
 };
 const Slug = z
   .string()

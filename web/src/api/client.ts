@@ -1,4 +1,6 @@
 // The one HTTP client for the server API: same-origin JSON requests, typed errors that carry the server's words.
+import { humanApiMessage } from './messages';
+
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown; requestId?: string };
 }
@@ -104,11 +106,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   return (await response.json()) as T;
 }
 
-/** Words for any thrown value, for toasts and inline errors. */
+/** Words for any thrown value, for toasts and inline errors: the API's field names become the screens' words. */
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) {
     const ref = error.requestId ? ` (request ${error.requestId})` : '';
-    return `${error.message}${ref}`;
+    return `${humanApiMessage(error)}${ref}`;
   }
   if (error instanceof Error) return error.message;
   return String(error);

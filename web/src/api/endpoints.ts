@@ -74,7 +74,14 @@ export const calls = {
     request<Res<'/api/calls/recent', 'get'>>('/api/calls/recent', { query: { org_id: orgId, limit } }),
   list: (orgId: string, range: RangeQuery, filters: CallFilters, cursor: string | null, limit = 50) =>
     request<Res<'/api/calls', 'get'>>('/api/calls', {
-      query: withOrg(orgId, { ...noCompare(range), ...filters, cursor: cursor ?? undefined, limit }),
+      // Only the first page counts every matching call: the count reads them all, a page only its own.
+      query: withOrg(orgId, {
+        ...noCompare(range),
+        ...filters,
+        cursor: cursor ?? undefined,
+        total: cursor ? undefined : 'true',
+        limit,
+      }),
     }),
   csvUrl: (orgId: string, range: RangeQuery, filters: CallFilters) =>
     buildUrl('/api/calls', withOrg(orgId, { ...noCompare(range), ...filters, format: 'csv' })),

@@ -2670,6 +2670,8 @@ export interface paths {
                     status?: "answered" | "missed" | "voicemail";
                     /** @description ISO date (inclusive) or instant */
                     to?: string;
+                    /** @description true: also answer `total`, every call matching the filters (ask on the first page) */
+                    total?: "true" | "false";
                 };
                 header?: never;
                 path?: never;
@@ -2686,6 +2688,8 @@ export interface paths {
                         "application/json": {
                             items: components["schemas"]["CallItem"][];
                             nextCursor: string | null;
+                            /** @description Calls matching the filters when asked with total=true, else null */
+                            total: number | null;
                         };
                         "text/csv": string;
                     };

@@ -64,7 +64,13 @@ export function SelectField({
   const id = select.id ?? generated;
   return (
     <Frame id={id} label={label} hint={hint} error={error}>
-      <select className="select" {...select} id={id} aria-describedby={describedBy(id, hint, error)}>
+      <select
+        className="select"
+        {...select}
+        id={id}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+      >
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}

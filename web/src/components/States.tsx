@@ -30,7 +30,9 @@ export function EmptyState({ children, testId }: { children: ReactNode; testId?:
   );
 }
 
+/** Nothing when there is no error (null or undefined), so a form can pass what is left of its server error. */
 export function ErrorState({ error, onRetry, title }: { error: unknown; onRetry?: () => void; title?: string }) {
+  if (error === null || error === undefined) return null;
   return (
     <div className="state-error" role="alert">
       <p>

@@ -12,6 +12,13 @@ export function formatPct(value: number | null | undefined): string {
   return value === null || value === undefined ? NO_DATA : `${oneDecimal.format(value)}%`;
 }
 
+/** What an answer rate is a share of: "513 answered of 650 counted (26 short abandons excluded)". */
+export function answerRateBasis(m: { answeredCalls: number; offeredCalls: number; shortAbandonedCalls: number }) {
+  const short = m.shortAbandonedCalls;
+  const excluded = short > 0 ? ` (${formatCount(short)} short abandon${short === 1 ? '' : 's'} excluded)` : '';
+  return `${formatCount(m.answeredCalls)} answered of ${formatCount(m.offeredCalls - short)} counted${excluded}`;
+}
+
 /** Seconds: under a minute with one decimal ("23.4 s"), otherwise minutes and seconds ("3m 05s"), hours past that. */
 export function formatSeconds(value: number | null | undefined): string {
   if (value === null || value === undefined) return NO_DATA;

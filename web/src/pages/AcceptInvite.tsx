@@ -9,6 +9,7 @@ import { Card } from '../components/Card';
 import { Field } from '../components/Field';
 import { ErrorState, Notice } from '../components/States';
 import { ME_KEY, useMe } from '../hooks/session';
+import { useFormErrors } from '../hooks/useFormErrors';
 
 // The server's rules (PasswordSchema and AcceptInviteBody); checked here only to answer sooner — the server decides.
 const PASSWORD_MIN = 12;
@@ -109,6 +110,7 @@ export function AcceptInvite() {
       navigate('/', { replace: true });
     },
   });
+  const server = useFormErrors(accept.error);
 
   if (!token) {
     return (
@@ -172,9 +174,10 @@ export function AcceptInvite() {
           label="Display name (optional)"
           name="displayName"
           autoComplete="name"
+          maxLength={200}
           hint="How your name appears to your team. Leave empty to keep the one your administrator entered."
           value={form.displayName}
-          error={shown.displayName}
+          error={shown.displayName ?? server.field('displayName')}
           onChange={update('displayName')}
         />
         <Field
@@ -183,9 +186,10 @@ export function AcceptInvite() {
           name="password"
           autoComplete="new-password"
           required
+          maxLength={200}
           hint={`At least ${PASSWORD_MIN} characters.`}
           value={form.password}
-          error={shown.password}
+          error={shown.password ?? server.field('password')}
           onChange={update('password')}
         />
         <Field
@@ -194,11 +198,12 @@ export function AcceptInvite() {
           name="confirm"
           autoComplete="new-password"
           required
+          maxLength={200}
           value={form.confirm}
           error={shown.confirm}
           onChange={update('confirm')}
         />
-        {accept.error ? <ErrorState error={accept.error} title="Password not set." /> : null}
+        <ErrorState error={server.rest(['displayName', 'password'])} title="Password not set." />
         <Button type="submit" variant="primary" busy={accept.isPending}>
           Set password and sign in
         </Button>

@@ -1,6 +1,7 @@
-// Sign-in screen: email + password → session cookie; errors (wrong password, too many tries) are shown as the server words them.
+// Sign-in screen: email + password → session cookie; a malformed field is named under it, a refusal (wrong password,
+// too many tries) is said above the button.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
@@ -9,6 +10,9 @@ import { Card } from '../components/Card';
 import { Field } from '../components/Field';
 import { ErrorState, Loading } from '../components/States';
 import { ME_KEY, useMe } from '../hooks/session';
+import { useFormErrors } from '../hooks/useFormErrors';
+
+const FIELDS = ['email', 'password'];
 
 function safeNext(next: string | null): string {
   // Only same-app paths: never follow ?next= to another site.
@@ -33,13 +37,11 @@ export function SignIn() {
     },
   });
 
+  const errors = useFormErrors(login.error);
+
   if (me.isPending) return <Loading label="Checking your session…" />;
   if (me.data) return <Navigate to={next} replace />;
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    login.mutate();
-  };
   const retryAfter = login.error instanceof ApiError && login.error.status === 429 ? ' Wait before trying again.' : '';
 
   return (
@@ -47,15 +49,17 @@ export function SignIn() {
       <div className="stack narrow">
         <h1>VictorySync</h1>
         <Card title="Sign in">
-          <form className="stack" onSubmit={submit} noValidate>
+          <form className="stack" onSubmit={errors.submit(() => login.mutate())} {...errors.formProps}>
             <Field
               label="Email"
               type="email"
               name="email"
               autoComplete="username"
               required
+              maxLength={320}
               value={email}
               onChange={(e) => setEmail(e.target.value)}
+              error={errors.field('email')}
             />
             <Field
               label="Password"
@@ -63,10 +67,12 @@ export function SignIn() {
               name="password"
               autoComplete="current-password"
               required
+              maxLength={200}
               value={password}
               onChange={(e) => setPassword(e.target.value)}
+              error={errors.field('password')}
             />
-            {login.error ? <ErrorState error={login.error} title={`Sign-in failed.${retryAfter}`} /> : null}
+            <ErrorState error={errors.rest(FIELDS)} title={`Sign-in failed.${retryAfter}`} />
             {me.isError ? <ErrorState error={me.error} title="The server is not answering." /> : null}
             <Button type="submit" variant="primary" busy={login.isPending} disabled={!email || !password}>
               Sign in

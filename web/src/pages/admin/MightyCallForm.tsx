@@ -11,6 +11,7 @@ import { StatusPill } from '../../components/Pill';
 import { ErrorState, Loading } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
+import { useFormErrors } from '../../hooks/useFormErrors';
 import { formatCount, formatDateTime } from '../../metrics/format';
 
 const HOSTS = [
@@ -18,6 +19,7 @@ const HOSTS = [
   { value: 'contact-center', label: 'Contact Center (ccapi.mightycall.com)' },
   { value: 'custom', label: 'Custom URL (e.g. the simulator)' },
 ];
+const CONNECT_FIELDS = ['name', 'host', 'baseUrl', 'apiKey', 'userKey', 'initialSyncDays'];
 const isHost = (v: string): v is MightyCallHost => v === 'classic' || v === 'contact-center' || v === 'custom';
 
 /** New keys for a connection MightyCall refused: saving them resumes its sync. */
@@ -93,28 +95,42 @@ export function ConnectForm() {
       void queryClient.invalidateQueries({ queryKey: ['admin', 'mightycall'] });
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
+  const errors = useFormErrors(create.error);
   return (
     <Card title="Connect an account" subtitle="Keys are stored encrypted and never shown again">
-      <form className="form-grid" onSubmit={submit}>
-        <Field label="Name" required value={name} onChange={(e) => setName(e.target.value)} />
+      <form className="form-grid" onSubmit={errors.submit(() => create.mutate())} {...errors.formProps}>
+        <Field
+          label="Name"
+          required
+          maxLength={200}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          {...errors.props('name')}
+        />
         <SelectField
           label="Service"
+          {...errors.props('host')}
           value={host}
           options={HOSTS}
           onChange={(e) => isHost(e.target.value) && setHost(e.target.value)}
         />
         {host === 'custom' ? (
-          <Field label="Base URL" type="url" required value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
+          <Field
+            label="Base URL"
+            type="url"
+            required
+            value={baseUrl}
+            onChange={(e) => setBaseUrl(e.target.value)}
+            {...errors.props('baseUrl')}
+          />
         ) : null}
         <Field
           label="API key"
           type="password"
           autoComplete="off"
           required
+          maxLength={500}
+          {...errors.props('apiKey')}
           value={apiKey}
           onChange={(e) => setApiKey(e.target.value)}
         />
@@ -123,6 +139,8 @@ export function ConnectForm() {
           type="password"
           autoComplete="off"
           required
+          maxLength={500}
+          {...errors.props('userKey')}
           value={userKey}
           hint="Integrations → API → User key"
           onChange={(e) => setUserKey(e.target.value)}
@@ -130,8 +148,10 @@ export function ConnectForm() {
         <Field
           label="History to import (days)"
           type="number"
+          required
           min={0}
           max={90}
+          {...errors.props('initialSyncDays')}
           value={days}
           onChange={(e) => setDays(e.target.value)}
         />
@@ -144,7 +164,7 @@ export function ConnectForm() {
           Connect
         </Button>
       </form>
-      {create.error ? <ErrorState error={create.error} title="Not connected." /> : null}
+      <ErrorState error={errors.rest(CONNECT_FIELDS)} title="Not connected." />
     </Card>
   );
 }

@@ -1,6 +1,6 @@
 // Platform admin: the phone-number inventory with the orgs each number counts for; add a number.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { admin } from '../../api/endpoints';
 import type { PhoneNumber } from '../../api/types';
@@ -11,6 +11,7 @@ import { Pill } from '../../components/Pill';
 import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
+import { useFormErrors } from '../../hooks/useFormErrors';
 import { formatDateTime } from '../../metrics/format';
 import { assignmentWindow, isActive } from './AssignNumbers';
 
@@ -92,10 +93,7 @@ export default function AdminNumbers() {
         n.assignments.some((a) => a.orgName.toLowerCase().includes(q)),
     );
   }, [list.data, filter]);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    add.mutate();
-  };
+  const errors = useFormErrors(add.error);
   return (
     <div className="stack">
       <header className="page-header">
@@ -103,21 +101,29 @@ export default function AdminNumbers() {
         <p className="page-header-meta">Assign numbers to orgs from an organization’s page.</p>
       </header>
       <Card title="Add a number">
-        <form className="form-grid" onSubmit={submit}>
+        <form className="form-grid" onSubmit={errors.submit(() => add.mutate())} {...errors.formProps}>
           <Field
             label="Number"
             required
+            maxLength={40}
+            {...errors.props('number')}
             value={number}
             placeholder="+1 555 010 0199"
             hint="Any common format; stored as E.164."
             onChange={(e) => setNumber(e.target.value)}
           />
-          <Field label="Label (optional)" value={label} onChange={(e) => setLabel(e.target.value)} />
+          <Field
+            label="Label (optional)"
+            maxLength={200}
+            {...errors.props('label')}
+            value={label}
+            onChange={(e) => setLabel(e.target.value)}
+          />
           <Button type="submit" variant="primary" busy={add.isPending} disabled={!number.trim()}>
             Add number
           </Button>
         </form>
-        {add.error ? <ErrorState error={add.error} title="Number not added." /> : null}
+        <ErrorState error={errors.rest(['number', 'label'])} title="Number not added." />
       </Card>
       <Card
         title="Inventory"

@@ -1,6 +1,6 @@
 // Platform admin: every org with today's figures; create an org; open its dashboard or its admin page.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { admin, metrics } from '../../api/endpoints';
 import type { Org } from '../../api/types';
@@ -10,6 +10,7 @@ import { Field, SelectField } from '../../components/Field';
 import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
+import { useFormErrors } from '../../hooks/useFormErrors';
 import { formatCount, formatPct, NO_DATA } from '../../metrics/format';
 import { timeZoneOptions } from '../settings/SettingsForm';
 
@@ -45,10 +46,7 @@ export default function AdminOrgs() {
       navigate(`/admin/orgs/${org.id}`);
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
+  const errors = useFormErrors(create.error);
 
   const columns: Column<Org>[] = [
     {
@@ -86,10 +84,18 @@ export default function AdminOrgs() {
         <h1>Organizations</h1>
       </header>
       <Card title="Create an organization">
-        <form className="form-grid" onSubmit={submit}>
-          <Field label="Name" required value={name} onChange={(e) => setName(e.target.value)} />
+        <form className="form-grid" onSubmit={errors.submit(() => create.mutate())} {...errors.formProps}>
+          <Field
+            label="Name"
+            required
+            maxLength={200}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            {...errors.props('name')}
+          />
           <SelectField
             label="Time zone"
+            {...errors.props('timezone')}
             value={timezone}
             options={zones}
             onChange={(e) => setTimezone(e.target.value)}
@@ -98,7 +104,7 @@ export default function AdminOrgs() {
             Create
           </Button>
         </form>
-        {create.error ? <ErrorState error={create.error} title="Not created." /> : null}
+        <ErrorState error={errors.rest(['name', 'timezone'])} title="Not created." />
       </Card>
       <Card title="All organizations">
         <Table

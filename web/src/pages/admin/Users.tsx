@@ -1,17 +1,19 @@
 // Platform admin: users — create (password or invite), disable / enable, platform role, memberships, add to an org.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useId, useState } from 'react';
 import { admin } from '../../api/endpoints';
 import type { OrgRole, PlatformRole, User, UserListItem } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
+import { ExtensionField } from '../../components/ExtensionField';
 import { Field, SelectField } from '../../components/Field';
 import { Pill } from '../../components/Pill';
 import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
 import { isOrgRole, ROLE_LABEL, useMe } from '../../hooks/session';
+import { useFormErrors } from '../../hooks/useFormErrors';
 import { formatDateTime } from '../../metrics/format';
 import { InviteLink, type IssuedInvite, useInviteActions } from './UserInvites';
 
@@ -25,6 +27,8 @@ const ROLE_OPTIONS = [
   { value: 'org_admin', label: ROLE_LABEL.org_admin },
 ];
 const isPlatformRole = (v: string): v is PlatformRole => v === 'none' || v === 'platform_admin';
+const ADD_FIELDS = ['role', 'mightycallExtension'];
+const CREATE_FIELDS = ['email', 'displayName', 'password', 'platformRole'];
 
 function AddToOrg({ user, onClose }: { user: User; onClose: () => void }) {
   const queryClient = useQueryClient();
@@ -43,6 +47,8 @@ function AddToOrg({ user, onClose }: { user: User; onClose: () => void }) {
       onClose();
     },
   });
+  const errors = useFormErrors(add.error);
+  const formId = useId();
   const options = [
     { value: '', label: 'Choose…' },
     ...(orgs.data?.orgs ?? []).map((o) => ({ value: o.id, label: o.name })),
@@ -55,22 +61,30 @@ function AddToOrg({ user, onClose }: { user: User; onClose: () => void }) {
       actions={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" disabled={!orgId} busy={add.isPending} onClick={() => add.mutate()}>
+          <Button type="submit" form={formId} variant="primary" disabled={!orgId} busy={add.isPending}>
             Add
           </Button>
         </>
       }
     >
       {orgs.error ? <ErrorState error={orgs.error} /> : null}
-      <SelectField label="Organization" value={orgId} options={options} onChange={(e) => setOrgId(e.target.value)} />
-      <SelectField
-        label="Role"
-        value={role}
-        options={ROLE_OPTIONS}
-        onChange={(e) => isOrgRole(e.target.value) && setRole(e.target.value)}
-      />
-      <Field label="MightyCall extension (optional)" value={extension} onChange={(e) => setExtension(e.target.value)} />
-      {add.error ? <ErrorState error={add.error} title="Not added." /> : null}
+      <form id={formId} className="stack" onSubmit={errors.submit(() => add.mutate())} {...errors.formProps}>
+        <SelectField label="Organization" value={orgId} options={options} onChange={(e) => setOrgId(e.target.value)} />
+        <SelectField
+          label="Role"
+          name="role"
+          value={role}
+          options={ROLE_OPTIONS}
+          onChange={(e) => isOrgRole(e.target.value) && setRole(e.target.value)}
+        />
+        <ExtensionField
+          label="MightyCall extension (optional)"
+          value={extension}
+          error={errors.field('mightycallExtension')}
+          onChange={setExtension}
+        />
+      </form>
+      <ErrorState error={errors.rest(ADD_FIELDS)} title="Not added." />
     </Dialog>
   );
 }
@@ -99,25 +113,41 @@ function CreateUser({ onIssued }: { onIssued: (invite: IssuedInvite) => void }) 
       void queryClient.invalidateQueries({ queryKey: ['admin', 'users'] });
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
+  const errors = useFormErrors(create.error);
   return (
     <Card title="Create a user">
-      <form className="form-grid" onSubmit={submit}>
-        <Field label="Email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        <Field label="Display name" required value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+      <form className="form-grid" onSubmit={errors.submit(() => create.mutate())} {...errors.formProps}>
+        <Field
+          label="Email"
+          type="email"
+          required
+          maxLength={320}
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          {...errors.props('email')}
+        />
+        <Field
+          label="Display name"
+          required
+          maxLength={200}
+          value={displayName}
+          onChange={(e) => setDisplayName(e.target.value)}
+          {...errors.props('displayName')}
+        />
         <Field
           label="Initial password"
           type="password"
           autoComplete="new-password"
+          minLength={12}
+          maxLength={200}
+          {...errors.props('password')}
           value={password}
           hint="At least 12 characters; leave empty to create an invite instead."
           onChange={(e) => setPassword(e.target.value)}
         />
         <SelectField
           label="Platform role"
+          {...errors.props('platformRole')}
           value={platformRole}
           options={PLATFORM_ROLES}
           onChange={(e) => isPlatformRole(e.target.value) && setPlatformRole(e.target.value)}
@@ -126,7 +156,7 @@ function CreateUser({ onIssued }: { onIssued: (invite: IssuedInvite) => void }) 
           Create user
         </Button>
       </form>
-      {create.error ? <ErrorState error={create.error} title="User not created." /> : null}
+      <ErrorState error={errors.rest(CREATE_FIELDS)} title="User not created." />
     </Card>
   );
 }

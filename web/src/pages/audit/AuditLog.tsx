@@ -1,6 +1,6 @@
 // The audit log's filters, entries table and "Load more", shared by the platform admin's log and an org's own.
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { isForbidden } from '../../api/client';
 import type { AuditQuery } from '../../api/endpoints';
 import type { AuditEntry, AuditPage } from '../../api/types';
@@ -9,6 +9,7 @@ import { Card } from '../../components/Card';
 import { Field, type Option, SelectField } from '../../components/Field';
 import { LoadMore } from '../../components/LoadMore';
 import { type Column, Table } from '../../components/Table';
+import { useFormErrors } from '../../hooks/useFormErrors';
 import { formatCount, formatDateTime } from '../../metrics/format';
 import { Forbidden } from '../Errors';
 import {
@@ -84,15 +85,21 @@ function FiltersForm({
 }) {
   const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS);
   const set = (changes: Partial<AuditFilters>) => setDraft({ ...draft, ...changes });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    onApply(draft);
-  };
+  const errors = useFormErrors(null);
   return (
     <Card title="Filters">
-      <form className="form-grid" onSubmit={submit} aria-label="Audit filters">
+      <form
+        className="form-grid"
+        onSubmit={errors.submit(() => onApply(draft))}
+        aria-label="Audit filters"
+        {...errors.formProps}
+      >
         <Field
           label="Action"
+          {...errors.props('action')}
+          maxLength={100}
+          pattern="[a-z_]+(\.[a-z_]+)*\.?"
+          title="an action such as member.add, or a prefix such as member."
           hint="Exact (member.add) or a prefix ending in a dot (api_key.)"
           placeholder="e.g. org.settings"
           value={draft.action}

@@ -1,6 +1,6 @@
 // Call log: range and filters in the URL, keyset paging through every call ("Load more"), CSV of the filtered set.
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { type CallFilters, calls, orgs } from '../../api/endpoints';
 import { Button, ButtonAnchor } from '../../components/Button';
@@ -10,6 +10,7 @@ import { LoadMore } from '../../components/LoadMore';
 import { Table } from '../../components/Table';
 import { useAgentStats } from '../../hooks/metrics';
 import { useCurrentOrg } from '../../hooks/org';
+import { useFormErrors } from '../../hooks/useFormErrors';
 import { useRange } from '../../hooks/useRange';
 import { formatCount } from '../../metrics/format';
 import { callColumns } from '../dashboard/RecentActivity';
@@ -29,6 +30,13 @@ const STATUSES = [
   { value: 'missed', label: 'Missed' },
   { value: 'voicemail', label: 'Voicemail' },
 ];
+
+/** "1,284 calls · 100 shown": every call matching the filters, and how many of them the pages so far hold. */
+function callCount(shown: number, total: number | null): string {
+  if (total === null) return `${formatCount(shown)} calls shown`;
+  const all = `${formatCount(total)} ${total === 1 ? 'call' : 'calls'}`;
+  return shown < total ? `${all} · ${formatCount(shown)} shown` : all;
+}
 
 export default function Calls() {
   const { org } = useCurrentOrg();
@@ -68,11 +76,10 @@ export default function Calls() {
     placeholderData: keepPreviousData,
   });
   const rows = log.data?.pages.flatMap((p) => p.items);
-
-  const submitSearch = (e: FormEvent) => {
-    e.preventDefault();
-    setFilter('q', search.trim());
-  };
+  const total = log.data?.pages[0]?.total ?? null;
+  // A search the server refused is named under the search field; the table says anything else.
+  const errors = useFormErrors(log.error);
+  const tableError = log.isError && !rows ? errors.rest(['q']) : null;
   const numberOptions = [
     { value: '', label: 'Any number' },
     ...(numbers.data?.phoneNumbers ?? []).map((n) => ({
@@ -133,12 +140,21 @@ export default function Calls() {
             options={agentOptions}
             onChange={(e) => setFilter('agent', e.target.value)}
           />
-          <form onSubmit={submitSearch} className="row row-bottom">
+          <form
+            onSubmit={errors.submit(() => setFilter('q', search.trim()))}
+            className="row row-bottom"
+            {...errors.formProps}
+          >
             <Field
               label="Search numbers"
+              name="q"
               type="search"
               value={search}
               placeholder="e.g. 555 0142"
+              maxLength={40}
+              pattern=".*[0-9].*"
+              title="digits of a phone number, such as 555 0142"
+              error={errors.field('q')}
               onChange={(e) => setSearch(e.target.value)}
             />
             <Button type="submit">Search</Button>
@@ -148,11 +164,7 @@ export default function Calls() {
       <Card
         title="Call log"
         subtitle={
-          log.isPlaceholderData
-            ? 'Updating for the new filters…'
-            : rows
-              ? `${formatCount(rows.length)} calls shown${log.hasNextPage ? ' — more available' : ' — that is all of them'}`
-              : undefined
+          log.isPlaceholderData ? 'Updating for the new filters…' : rows ? callCount(rows.length, total) : undefined
         }
       >
         <Table
@@ -162,9 +174,9 @@ export default function Calls() {
           rows={rows}
           rowKey={(r) => r.id}
           isLoading={log.isLoading}
-          error={log.isError && !rows ? log.error : null}
+          error={tableError}
           onRetry={() => log.refetch()}
-          empty="No calls match these filters."
+          empty={log.isError ? 'Correct the search above to see calls.' : 'No calls match these filters.'}
         />
         <LoadMore pages={log} />
       </Card>

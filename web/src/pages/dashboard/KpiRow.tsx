@@ -4,7 +4,7 @@ import { Kpi } from '../../components/Kpi';
 import { Pill } from '../../components/Pill';
 import { ErrorState } from '../../components/States';
 import { DASHBOARD_KPIS, METRIC_DEFINITIONS } from '../../metrics/definitions';
-import { formatPct } from '../../metrics/format';
+import { answerRateBasis, formatPct } from '../../metrics/format';
 
 function ServiceLevelTarget({ data }: { data: Kpis }) {
   const m = data.metrics;
@@ -36,7 +36,13 @@ export function KpiRow({ data, error, onRetry }: { data: Kpis | undefined; error
             definition={def.definition}
             change={data.change?.[field] ?? null}
             compare={data.previous !== null}
-            sub={field === 'serviceLevelPct' ? <ServiceLevelTarget data={data} /> : undefined}
+            sub={
+              field === 'serviceLevelPct' ? (
+                <ServiceLevelTarget data={data} />
+              ) : field === 'answerRatePct' ? (
+                <span data-testid="answer-rate-basis">{answerRateBasis(data.metrics)}</span>
+              ) : undefined
+            }
           />
         );
       })}

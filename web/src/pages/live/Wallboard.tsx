@@ -12,7 +12,7 @@ import { useLive, useNow } from '../../hooks/live';
 import { REFRESH_SECONDS, useKpis } from '../../hooks/metrics';
 import { useCurrentOrg } from '../../hooks/org';
 import { METRIC_DEFINITIONS } from '../../metrics/definitions';
-import { formatTime, formatTimer } from '../../metrics/format';
+import { answerRateBasis, formatTime, formatTimer } from '../../metrics/format';
 
 const STREAM_TEXT = {
   connecting: { tone: 'neutral', text: 'Connecting to the live feed…' },
@@ -56,6 +56,7 @@ function TodayFigures({ orgId }: { orgId: string }) {
             lowerIsBetter={def.lowerIsBetter}
             definition={def.definition}
             compare={false}
+            sub={field === 'answerRatePct' && today.data ? answerRateBasis(today.data.metrics) : undefined}
           />
         );
       })}

@@ -1,6 +1,6 @@
 // API keys panel (org keys and platform keys): create → the key shown once with Copy, list, revoke with confirmation.
 import { type QueryKey, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import type { ApiKey, ApiKeyScope, CreatedKey, NewApiKey } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -10,7 +10,10 @@ import { Pill } from '../../components/Pill';
 import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
+import { useFormErrors } from '../../hooks/useFormErrors';
 import { formatDateTime } from '../../metrics/format';
+
+const KEY_FIELDS = ['name', 'expiresAt', 'scopes'];
 
 export interface ApiKeysPanelProps {
   title: string;
@@ -110,10 +113,7 @@ export function ApiKeysPanel({ title, queryKey, list, create, revoke, scopes, ti
     },
   });
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    createKey.mutate();
-  };
+  const errors = useFormErrors(createKey.error);
   const columns: Column<ApiKey>[] = [
     { key: 'name', header: 'Name', cell: (k) => k.name, sortValue: (k) => k.name },
     { key: 'key', header: 'Key', cell: (k) => <span className="mono">{k.display}</span> },
@@ -175,17 +175,25 @@ export function ApiKeysPanel({ title, queryKey, list, create, revoke, scopes, ti
   return (
     <Card title={title} subtitle="Use a key as Authorization: Bearer <key> or x-api-key: <key>">
       <div className="stack">
-        <form className="form-grid" onSubmit={submit} aria-label="Create an API key">
+        <form
+          className="form-grid"
+          onSubmit={errors.submit(() => createKey.mutate())}
+          aria-label="Create an API key"
+          {...errors.formProps}
+        >
           <Field
             label="Name"
             value={name}
             required
+            maxLength={100}
+            {...errors.props('name')}
             placeholder="e.g. Reporting export"
             onChange={(e) => setName(e.target.value)}
           />
           <Field
             label="Expires (optional)"
             type="date"
+            {...errors.props('expiresAt')}
             value={expiresAt}
             onChange={(e) => setExpiresAt(e.target.value)}
           />
@@ -209,7 +217,7 @@ export function ApiKeysPanel({ title, queryKey, list, create, revoke, scopes, ti
             Create key
           </Button>
         </form>
-        {createKey.error ? <ErrorState error={createKey.error} title="The key was not created." /> : null}
+        <ErrorState error={errors.rest(KEY_FIELDS)} title="The key was not created." />
         <Table
           caption={title}
           testId="api-keys-table"

@@ -1,17 +1,19 @@
 // Members panel: who is in the org, their role and MightyCall extension; add, change role/extension, remove.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useId, useState } from 'react';
 import { orgs } from '../../api/endpoints';
 import type { AddedMember, Member, MemberChanges, NewMember, OrgRole } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
+import { ExtensionField } from '../../components/ExtensionField';
 import { Field, SelectField } from '../../components/Field';
 import { Pill } from '../../components/Pill';
 import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
 import { isOrgRole, ROLE_LABEL } from '../../hooks/session';
+import { useFormErrors } from '../../hooks/useFormErrors';
 import { InvitationsTable, IssuedLink, invitationsKey } from './Invitations';
 
 export interface MemberApi {
@@ -21,12 +23,14 @@ export interface MemberApi {
 }
 
 const ROLE_OPTIONS = (Object.keys(ROLE_LABEL) as OrgRole[]).map((r) => ({ value: r, label: ROLE_LABEL[r] }));
+const FIELDS = ['email', 'role', 'mightycallExtension'];
 
 /** The role picker of the add form and of the edit dialog. */
 function RoleSelect({ value, onChange }: { value: OrgRole; onChange: (role: OrgRole) => void }) {
   return (
     <SelectField
       label="Role"
+      name="role"
       value={value}
       options={ROLE_OPTIONS}
       onChange={(e) => isOrgRole(e.target.value) && onChange(e.target.value)}
@@ -48,6 +52,7 @@ function EditMember({
   const queryClient = useQueryClient();
   const [role, setRole] = useState<OrgRole>(member.role);
   const [extension, setExtension] = useState(member.mightycallExtension ?? '');
+  const formId = useId();
   const save = useMutation({
     mutationFn: () => api.update(orgId, member.userId, { role, mightycallExtension: extension.trim() || null }),
     onSuccess: () => {
@@ -55,6 +60,7 @@ function EditMember({
       onClose();
     },
   });
+  const errors = useFormErrors(save.error);
   return (
     <Dialog
       open
@@ -63,20 +69,22 @@ function EditMember({
       actions={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" busy={save.isPending} onClick={() => save.mutate()}>
+          <Button type="submit" form={formId} variant="primary" busy={save.isPending}>
             Save
           </Button>
         </>
       }
     >
-      <RoleSelect value={role} onChange={setRole} />
-      <Field
-        label="MightyCall extension"
-        value={extension}
-        hint="Links this person to the agent's calls."
-        onChange={(e) => setExtension(e.target.value)}
-      />
-      {save.error ? <ErrorState error={save.error} title="Not saved." /> : null}
+      <form id={formId} className="stack" onSubmit={errors.submit(() => save.mutate())} {...errors.formProps}>
+        <RoleSelect value={role} onChange={setRole} />
+        <ExtensionField
+          value={extension}
+          hint="Links this person to the agent's calls."
+          error={errors.field('mightycallExtension')}
+          onChange={setExtension}
+        />
+      </form>
+      <ErrorState error={errors.rest(FIELDS)} title="Not saved." />
     </Dialog>
   );
 }
@@ -115,10 +123,7 @@ export function MembersPanel({ orgId, api, canEdit }: { orgId: string; api: Memb
       void invalidate();
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    add.mutate();
-  };
+  const errors = useFormErrors(add.error);
 
   const columns: Column<Member>[] = [
     { key: 'name', header: 'Name', cell: (m) => m.displayName, sortValue: (m) => m.displayName },
@@ -167,31 +172,31 @@ export function MembersPanel({ orgId, api, canEdit }: { orgId: string; api: Memb
     <Card title="Members" subtitle="People who can sign in to this org">
       <div className="stack">
         {canEdit ? (
-          <form className="form-grid" onSubmit={submit} aria-label="Add a member">
+          <form
+            className="form-grid"
+            onSubmit={errors.submit(() => add.mutate())}
+            aria-label="Add a member"
+            {...errors.formProps}
+          >
             <Field
               label="Email"
+              name="email"
               type="email"
               required
               maxLength={320}
               hint="People outside your orgs get an invitation and join when they accept it."
               value={email}
+              error={errors.field('email')}
               onChange={(e) => setEmail(e.target.value)}
             />
             <RoleSelect value={role} onChange={setRole} />
-            <Field
-              label="MightyCall extension"
-              value={extension}
-              inputMode="numeric"
-              pattern="[0-9]{1,10}"
-              maxLength={10}
-              onChange={(e) => setExtension(e.target.value)}
-            />
+            <ExtensionField value={extension} error={errors.field('mightycallExtension')} onChange={setExtension} />
             <Button type="submit" variant="primary" busy={add.isPending} disabled={!email.trim()}>
               Invite
             </Button>
           </form>
         ) : null}
-        {add.error ? <ErrorState error={add.error} title="Not invited." /> : null}
+        <ErrorState error={errors.rest(FIELDS)} title="Not invited." />
         {issued ? <IssuedLink email={issued.email} url={issued.url} onDismiss={() => setIssued(null)} /> : null}
         <Table
           caption="Members"

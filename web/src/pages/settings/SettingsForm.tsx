@@ -1,7 +1,6 @@
 // Org settings form: time zone, service-level threshold and target, short-abandon threshold (PATCH /settings).
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
-import { ApiError } from '../../api/client';
+import { useEffect, useMemo, useState } from 'react';
 import { orgs } from '../../api/endpoints';
 import type { Org } from '../../api/types';
 import { Button } from '../../components/Button';
@@ -10,21 +9,15 @@ import { Field, SelectField } from '../../components/Field';
 import { ErrorState } from '../../components/States';
 import { useToast } from '../../components/Toast';
 import { orgKey } from '../../hooks/org';
+import { useFormErrors } from '../../hooks/useFormErrors';
+
+const FIELDS = ['timezone', 'slThresholdSeconds', 'slTargetPct', 'shortAbandonSeconds'] as const;
 
 export function timeZoneOptions(current: string) {
   const zones = Intl.supportedValuesOf('timeZone');
   const all = zones.includes(current) ? zones : [current, ...zones];
   if (!all.includes('UTC')) all.unshift('UTC');
   return all.map((z) => ({ value: z, label: z.replace(/_/g, ' ') }));
-}
-
-/** The field the server named in its error, so the message sits under that input. */
-function fieldError(error: unknown, field: string): string | undefined {
-  if (!(error instanceof ApiError)) return undefined;
-  const details = error.details;
-  if (typeof details === 'object' && details !== null && 'field' in details && details.field === field)
-    return error.message;
-  return error.message.includes(field) ? error.message : undefined;
 }
 
 export function SettingsForm({ org, canEdit }: { org: Org; canEdit: boolean }) {
@@ -57,14 +50,11 @@ export function SettingsForm({ org, canEdit }: { org: Org; canEdit: boolean }) {
       toast.success('Settings saved. Figures are recomputed with them.');
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate();
-  };
+  const errors = useFormErrors(save.error);
 
   return (
     <Card title="Time zone and service level" subtitle="Days, hours and every rate of this org are computed with these">
-      <form className="stack" onSubmit={submit}>
+      <form className="stack" onSubmit={errors.submit(() => save.mutate())} {...errors.formProps}>
         <div className="form-grid">
           <SelectField
             label="Time zone"
@@ -72,43 +62,50 @@ export function SettingsForm({ org, canEdit }: { org: Org; canEdit: boolean }) {
             options={zones}
             disabled={!canEdit}
             onChange={(e) => setTimezone(e.target.value)}
-            error={fieldError(save.error, 'timezone')}
+            name="timezone"
+            error={errors.field('timezone')}
           />
           <Field
             label="Service-level threshold (seconds)"
             type="number"
+            required
             min={1}
             max={3600}
             value={threshold}
             disabled={!canEdit}
             onChange={(e) => setThreshold(e.target.value)}
             hint="Answered within this many seconds counts toward the service level."
-            error={fieldError(save.error, 'slThresholdSeconds')}
+            name="slThresholdSeconds"
+            error={errors.field('slThresholdSeconds')}
           />
           <Field
             label="Service-level target (%)"
             type="number"
+            required
             min={1}
             max={100}
             step={0.1}
             value={target}
             disabled={!canEdit}
             onChange={(e) => setTarget(e.target.value)}
-            error={fieldError(save.error, 'slTargetPct')}
+            name="slTargetPct"
+            error={errors.field('slTargetPct')}
           />
           <Field
             label="Short-abandon threshold (seconds)"
             type="number"
+            required
             min={0}
             max={600}
             value={shortAbandon}
             disabled={!canEdit}
             onChange={(e) => setShortAbandon(e.target.value)}
             hint="Callers hanging up sooner are not held against the team; 0 turns this off."
-            error={fieldError(save.error, 'shortAbandonSeconds')}
+            name="shortAbandonSeconds"
+            error={errors.field('shortAbandonSeconds')}
           />
         </div>
-        {save.error ? <ErrorState error={save.error} title="Settings not saved." /> : null}
+        <ErrorState error={errors.rest(FIELDS)} title="Settings not saved." />
         {canEdit ? (
           <div>
             <Button type="submit" variant="primary" busy={save.isPending}>
