@@ -105,7 +105,7 @@ describe.each(testTargets())('metrics API on %s', (target) => {
     const csv = await (await c.request(`/api/calls?${q}&format=csv`)).text();
     const lines = csv.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'id,direction,status,fromNumber,toNumber,businessNumber,queueName,startedAt,answeredAt,endedAt,waitSeconds,talkSeconds,agentExtension,agentName',
+      'id,direction,status,fromNumber,toNumber,businessNumber,queueName,startedAt,startedAtLocal,answeredAt,answeredAtLocal,endedAt,endedAtLocal,waitSeconds,talkSeconds,agentExtension,agentName',
     );
     expect(lines.length - 1).toBe(m.totalCalls);
     expect(lines.filter((l) => l.split(',')[1] === 'inbound' && l.split(',')[2] === 'answered')).toHaveLength(
