@@ -1,4 +1,4 @@
-// Dialog: a native modal <dialog> (focus trapped, Escape closes) and a ConfirmDialog built on it.
+// Dialog: a native modal <dialog> (focus trapped, Escape closes, focus returns to its opener) and a ConfirmDialog.
 import { type ReactNode, useEffect, useId, useRef } from 'react';
 import { Button } from './Button';
 import { ErrorState } from './States';
@@ -12,14 +12,26 @@ export interface DialogProps {
   testId?: string;
 }
 
+/** Focus back on what opened a dialog, once it closes or is unmounted (a removed <dialog> leaves focus on <body>). */
+function returnFocus(opener: HTMLElement | null, dialog: HTMLDialogElement): void {
+  const active = document.activeElement;
+  const lost = active === null || active === document.body || dialog.contains(active) || !active.isConnected;
+  if (opener?.isConnected && lost) opener.focus();
+}
+
 export function Dialog({ open, title, onClose, children, actions, testId }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
+    if (!dialog || !open) return;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    if (!dialog.open) dialog.showModal();
+    // Runs when `open` turns false and when the dialog is unmounted while open (Escape, Cancel, done).
+    return () => {
+      if (dialog.open) dialog.close();
+      returnFocus(opener, dialog);
+    };
   }, [open]);
   return (
     <dialog

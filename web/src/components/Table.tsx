@@ -1,5 +1,6 @@
 // Table: columns described as data, optional client-side sorting, and the loading / empty / error states built in.
 import { type ReactNode, useMemo, useState } from 'react';
+import { useKeyboardScrollable } from '../hooks/scrollable';
 import { EmptyState, ErrorState, LoadingRows } from './States';
 
 export interface Column<Row> {
@@ -36,6 +37,7 @@ function compare(a: string | number | null, b: string | number | null): number {
 export function Table<Row>(props: TableProps<Row>) {
   const { caption, columns, rows, rowKey, isLoading, error, onRetry, empty, initialSort, testId } = props;
   const [sort, setSort] = useState(initialSort ?? null);
+  const scrollable = useKeyboardScrollable(caption);
   const sorted = useMemo(() => {
     const column = sort ? columns.find((c) => c.key === sort.key) : undefined;
     if (!rows || !column?.sortValue || !sort) return rows;
@@ -54,7 +56,7 @@ export function Table<Row>(props: TableProps<Row>) {
     setSort((s) => (s?.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'desc' }));
 
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" {...scrollable}>
       <table className="table" data-testid={testId}>
         <caption className="visually-hidden">{caption}</caption>
         <thead>

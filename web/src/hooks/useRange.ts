@@ -35,6 +35,21 @@ export function isInterval(value: string): value is Interval {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** The query parameters that make up a range choice (not the screen's filters, which belong to one org). */
+const RANGE_PARAMS = ['range', 'from', 'to', 'interval', 'compare'] as const;
+
+/** The range part of a location's search ("?range=week&compare=0"), to carry to another org's screen. */
+export function rangeSearch(search: string): string {
+  const current = new URLSearchParams(search);
+  const kept = new URLSearchParams();
+  for (const name of RANGE_PARAMS) {
+    const value = current.get(name);
+    if (value !== null) kept.set(name, value);
+  }
+  const text = kept.toString();
+  return text ? `?${text}` : '';
+}
+
 /** Today's date (YYYY-MM-DD) in a time zone, used as the default end of a custom range. */
 export function localDate(timeZone: string | undefined, at = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);

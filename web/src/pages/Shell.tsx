@@ -1,55 +1,13 @@
 // The signed-in frame: navigation, org switcher, sign-out and the API docs link; collapses to a menu on phones.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router-dom';
-import { admin, auth } from '../api/endpoints';
+import { auth } from '../api/endpoints';
 import { Button } from '../components/Button';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useToast } from '../components/Toast';
 import { can, canAdministerOrg, isPlatformAdmin, ME_KEY, useMe } from '../hooks/session';
-
-function useSwitchableOrgs() {
-  const { data: me } = useMe();
-  const platform = isPlatformAdmin(me);
-  const all = useQuery({ queryKey: ['admin', 'orgs'], queryFn: admin.orgs, enabled: platform, staleTime: 60_000 });
-  const byId = new Map<string, string>();
-  for (const m of me?.memberships ?? []) byId.set(m.orgId, m.orgName);
-  for (const o of all.data?.orgs ?? []) if (!byId.has(o.id)) byId.set(o.id, o.name);
-  return { orgs: [...byId].map(([id, name]) => ({ id, name })), error: all.error };
-}
-
-function OrgSwitcher({ orgId }: { orgId: string | undefined }) {
-  const { orgs, error } = useSwitchableOrgs();
-  const navigate = useNavigate();
-  const location = useLocation();
-  if (orgs.length === 0) return error ? <p className="small">Org list unavailable</p> : null;
-  const onChange = (next: string) => {
-    // Keep the same screen (calls, settings…) in the other org; a call detail belongs to one org, so drop it.
-    const rest = orgId ? location.pathname.split('/').slice(3, 4).join('/') : '';
-    navigate(`/orgs/${next}${rest ? `/${rest}` : ''}`);
-  };
-  return (
-    <div className="field">
-      <label className="field-label" htmlFor="org-switcher">
-        Organization
-      </label>
-      <select
-        id="org-switcher"
-        className="select"
-        value={orgId ?? ''}
-        onChange={(e) => onChange(e.target.value)}
-        data-testid="org-switcher"
-      >
-        {orgId ? null : <option value="">Choose an organization…</option>}
-        {orgs.map((o) => (
-          <option key={o.id} value={o.id}>
-            {o.name}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
+import { OrgSwitcher } from './OrgSwitcher';
 
 function Link({ to, children, end }: { to: string; children: string; end?: boolean }) {
   return (
