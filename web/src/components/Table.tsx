@@ -1,4 +1,5 @@
 // Table: columns described as data, optional client-side sorting, and the loading / empty / error states built in.
+// It fits its card: cells wrap on desktop, and a narrow card (a phone) shows each row as a list of label: value lines.
 import { type ReactNode, useMemo, useState } from 'react';
 import { EmptyState, ErrorState, LoadingRows } from './States';
 
@@ -9,8 +10,16 @@ export interface Column<Row> {
   /** a value to sort by; columns without one are not sortable */
   sortValue?: (row: Row) => string | number | null;
   numeric?: boolean;
-  /** let long content (lists of pills) wrap instead of widening the table */
+  /** long content (lists of pills, memberships): given room to wrap over a few lines rather than many */
   wrap?: boolean;
+  /** the header as plain text, for the label of each value in the phone layout, where the header is not a string */
+  label?: string;
+}
+
+/** The label a cell carries in the stacked (phone) layout; none for columns without a text header (actions). */
+function cellLabel<Row>(column: Column<Row>): string | undefined {
+  if (column.label !== undefined) return column.label || undefined;
+  return typeof column.header === 'string' ? column.header : undefined;
 }
 
 export interface TableProps<Row> {
@@ -84,6 +93,7 @@ export function Table<Row>(props: TableProps<Row>) {
                 <td
                   key={c.key}
                   className={[c.numeric ? 'num' : '', c.wrap ? 'wrap' : ''].join(' ').trim() || undefined}
+                  data-label={cellLabel(c)}
                 >
                   {c.cell(row)}
                 </td>

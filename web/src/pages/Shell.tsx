@@ -40,7 +40,7 @@ function OrgSwitcher({ orgId }: { orgId: string | undefined }) {
         onChange={(e) => onChange(e.target.value)}
         data-testid="org-switcher"
       >
-        {orgId ? null : <option value="">Choose an organization…</option>}
+        {orgId ? null : <option value="">Choose an org…</option>}
         {orgs.map((o) => (
           <option key={o.id} value={o.id}>
             {o.name}
