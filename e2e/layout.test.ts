@@ -76,6 +76,8 @@ const TABLES = () => [
   { testId: 'api-keys-table', path: `/orgs/${org.id}/settings`, actions: true },
   // 30 days: the demo's agents have calls in it whatever the time of day.
   { testId: 'agent-table', path: `/orgs/${org.id}?range=month`, actions: false },
+  // Eight columns in a half-width card: it must fit too, as a table or as a list.
+  { testId: 'queue-table', path: `/orgs/${org.id}?range=month`, actions: false, anyLayout: true },
 ];
 
 describe('tables, top bar and org picker at 1440×900 and 390×844', () => {
@@ -105,6 +107,7 @@ describe('tables, top bar and org picker at 1440×900 and 390×844', () => {
         expect(report.overflowing, `${t.testId} at ${size.width}px`).toEqual([]);
         expect(report.hiddenButtons, `${t.testId} at ${size.width}px`).toEqual([]);
         if (t.actions) expect(report.buttons).toBeGreaterThan(0);
+        if (t.anyLayout) continue;
         if (size === DESKTOP) {
           // Still a table on a desktop…
           expect(report.rowDisplay).toBe('table-row');

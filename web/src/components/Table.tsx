@@ -1,6 +1,7 @@
 // Table: columns described as data, optional client-side sorting, and the loading / empty / error states built in.
-// It fits its card: cells wrap on desktop, and a narrow card (a phone) shows each row as a list of label: value lines.
-import { type ReactNode, useMemo, useState } from 'react';
+// It fits its card: cells wrap, and where even so the table would be wider than its card (a phone, a half-width card)
+// each row is shown as a list of label: value lines.
+import { type ReactNode, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { EmptyState, ErrorState, LoadingRows } from './States';
 
 export interface Column<Row> {
@@ -42,8 +43,49 @@ function compare(a: string | number | null, b: string | number | null): number {
   return a < b ? -1 : 1;
 }
 
+/**
+ * 'table' while the table, at its narrowest, fits its wrapper; else 'list'. Measured as a table whenever the rows
+ * change (before the browser paints), and again when the wrapper is resized.
+ */
+function useLayoutThatFits(rows: unknown) {
+  const wrap = useRef<HTMLDivElement>(null);
+  const [layout, setLayout] = useState<'table' | 'list'>('table');
+  // The width the table needed when it last did not fit: the list turns back into a table once that is there.
+  const needed = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new rows are measured as a table again
+  useLayoutEffect(() => setLayout('table'), [rows]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-measured after each switch and with new rows
+  useLayoutEffect(() => {
+    const el = wrap.current;
+    if (!el) return;
+    const fit = () => {
+      const table = el.firstElementChild;
+      if (!(table instanceof HTMLElement)) return;
+      if (el.dataset.layout !== 'list') {
+        if (table.offsetWidth <= el.clientWidth + 1) return;
+        needed.current = table.offsetWidth;
+        setLayout('list');
+      } else if (el.clientWidth >= needed.current) setLayout('table');
+    };
+    fit();
+    let frame = 0;
+    // On the next frame, outside the observer's callback, so a switch never loops the observer.
+    const observer = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(fit);
+    });
+    observer.observe(el);
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+    };
+  }, [layout, rows]);
+  return { wrap, layout };
+}
+
 export function Table<Row>(props: TableProps<Row>) {
   const { caption, columns, rows, rowKey, isLoading, error, onRetry, empty, initialSort, testId } = props;
+  const { wrap, layout } = useLayoutThatFits(rows);
   const [sort, setSort] = useState(initialSort ?? null);
   const sorted = useMemo(() => {
     const column = sort ? columns.find((c) => c.key === sort.key) : undefined;
@@ -63,7 +105,7 @@ export function Table<Row>(props: TableProps<Row>) {
     setSort((s) => (s?.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'desc' }));
 
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" ref={wrap} data-layout={layout}>
       <table className="table" data-testid={testId}>
         <caption className="visually-hidden">{caption}</caption>
         <thead>
