@@ -12,6 +12,7 @@ import { useAgentStats } from '../../hooks/metrics';
 import { useCurrentOrg } from '../../hooks/org';
 import { useRange } from '../../hooks/useRange';
 import { formatCount } from '../../metrics/format';
+import { formatPhone } from '../../metrics/phone';
 import { callColumns } from '../dashboard/RecentActivity';
 import { RangePicker } from '../RangePicker';
 
@@ -77,7 +78,7 @@ export default function Calls() {
     { value: '', label: 'Any number' },
     ...(numbers.data?.phoneNumbers ?? []).map((n) => ({
       value: n.e164,
-      label: n.label ? `${n.e164} · ${n.label}` : n.e164,
+      label: n.label ? `${formatPhone(n.e164)} · ${n.label}` : formatPhone(n.e164),
     })),
   ];
   const agentOptions = [
