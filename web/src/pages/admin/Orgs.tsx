@@ -11,7 +11,7 @@ import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
 import { formatCount, formatPct, NO_DATA } from '../../metrics/format';
-import { timeZoneOptions } from '../settings/SettingsForm';
+import { timeZoneOptions } from '../../metrics/timezones';
 
 function TodayFigures({ org }: { org: Org }) {
   const today = useQuery({

@@ -10,13 +10,7 @@ import { Field, SelectField } from '../../components/Field';
 import { ErrorState } from '../../components/States';
 import { useToast } from '../../components/Toast';
 import { orgKey } from '../../hooks/org';
-
-export function timeZoneOptions(current: string) {
-  const zones = Intl.supportedValuesOf('timeZone');
-  const all = zones.includes(current) ? zones : [current, ...zones];
-  if (!all.includes('UTC')) all.unshift('UTC');
-  return all.map((z) => ({ value: z, label: z.replace(/_/g, ' ') }));
-}
+import { timeZoneOptions } from '../../metrics/timezones';
 
 /** The field the server named in its error, so the message sits under that input. */
 function fieldError(error: unknown, field: string): string | undefined {
