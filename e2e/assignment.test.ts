@@ -2,6 +2,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallPage, NumberStats, Org, PhoneNumber } from '../web/src/api/types.js';
+import { formatPhone } from '../web/src/metrics/phone.js';
 import { eventually } from './support/api.js';
 import { screenshots } from './support/browser.js';
 import { createWorld, type World } from './support/world.js';
@@ -58,7 +59,7 @@ describe('number assignment', () => {
     await screenshots(page, 'assignment-dialog');
     await row.getByRole('checkbox').check();
     await dialog.getByRole('button', { name: /^Assign/ }).click();
-    await expect.poll(() => page.getByTestId('org-numbers-table').textContent()).toContain(number.e164);
+    await expect.poll(() => page.getByTestId('org-numbers-table').textContent()).toContain(formatPhone(number.e164));
 
     // Both orgs now count the number's whole history: the same calls, in each.
     const shared = await numberStats(other.id);
@@ -72,16 +73,18 @@ describe('number assignment', () => {
 
     // The second org's dashboard shows the number's calls.
     await page.goto(`/orgs/${other.id}?range=month`);
-    await expect.poll(() => page.getByTestId('number-table').textContent(), { timeout: 15_000 }).toContain(number.e164);
+    await expect
+      .poll(() => page.getByTestId('number-table').textContent(), { timeout: 15_000 })
+      .toContain(formatPhone(number.e164));
     expect(pageErrors).toEqual([]);
   });
 
   it('unassigns it in the UI: calls after that stop counting there, calls before stay', async () => {
     const before = await numberStats(other.id);
     await page.goto(`/admin/orgs/${other.id}`);
-    await page.getByRole('button', { name: `Unassign ${number.e164}` }).click();
+    await page.getByRole('button', { name: `Unassign ${formatPhone(number.e164)}` }).click();
     await page.getByRole('button', { name: 'Unassign', exact: true }).click();
-    await expect.poll(() => page.getByText(`${number.e164} unassigned`).count()).toBe(1);
+    await expect.poll(() => page.getByText(`${formatPhone(number.e164)} unassigned`).count()).toBe(1);
 
     // A call that starts after the unassignment.
     await new Promise((r) => setTimeout(r, 1500));

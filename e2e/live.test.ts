@@ -4,6 +4,7 @@ import { DEMO_API_KEY } from '@victorysync/mightycall-sim';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Org, PhoneNumber } from '../web/src/api/types.js';
+import { formatPhone } from '../web/src/metrics/phone.js';
 import { screenshots } from './support/browser.js';
 import { createWorld, type World } from './support/world.js';
 
@@ -53,10 +54,13 @@ describe('live wallboard', () => {
     });
     const ringing = page.getByTestId('live-ringing');
     const connected = page.getByTestId('live-connected-table');
-    await expect.poll(() => ringing.textContent(), { timeout: 15_000 }).toContain(caller);
+    // Shown as people write it, E.164 on hover.
+    const shown = formatPhone(caller);
+    await expect.poll(() => ringing.textContent(), { timeout: 15_000 }).toContain(shown);
+    expect(await ringing.getByTitle(caller).first().textContent()).toBe(shown);
     expect(await page.getByTestId('live-waiting').textContent()).not.toBe('0');
-    await expect.poll(() => connected.textContent(), { timeout: 20_000 }).toContain(caller);
-    expect(await ringing.textContent()).not.toContain(caller);
+    await expect.poll(() => connected.textContent(), { timeout: 20_000 }).toContain(shown);
+    expect(await ringing.textContent()).not.toContain(shown);
     await screenshots(page, 'wallboard');
     // Still the same document: the stream, not a reload, changed the screen.
     expect(await page.evaluate(() => document.body.dataset.sameDocument)).toBe('yes');

@@ -68,7 +68,8 @@ describe("an org's audit log", () => {
     // Then the change is listed with its action, actor, target, time (in the org's zone) and details.
     const row = rows().filter({ hasText: 'org.settings' }).filter({ hasText: owner.email });
     await expect.poll(() => row.count()).toBe(1);
-    expect(await row.locator('td').nth(3).textContent()).toBe(`org ${org.id}`);
+    // The target by its name, not its id.
+    expect(await row.locator('td').nth(3).textContent()).toBe(`org ${org.name}`);
     expect(await auditTable().locator('thead th').first().textContent()).toBe(`When (${org.timezone})`);
     expect(await row.locator('td').first().textContent()).toBe(formatDateTime(change.at, org.timezone, true));
     const summary = row.locator('summary');

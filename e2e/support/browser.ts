@@ -58,7 +58,7 @@ export async function screenshots(page: Page, name: string, ready?: () => Promis
     await ready?.();
     // Let the chart and layout settle after the resize.
     await page.waitForTimeout(400);
-    // Responsive means no sideways scrolling of the page itself (wide tables scroll inside their card).
+    // Responsive means no sideways scrolling of the page itself (tables fit their card: e2e/layout.test.ts).
     const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     if (pageWidth > size.width) throw new Error(`${name} is ${pageWidth}px wide at a ${size.width}px viewport`);
     const path = join(ARTIFACTS, `${name}-${size.width}x${size.height}.png`);

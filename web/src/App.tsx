@@ -10,6 +10,7 @@ import { Home } from './pages/Home';
 import { OrgLayout } from './pages/OrgLayout';
 import { Shell } from './pages/Shell';
 import { SignIn } from './pages/SignIn';
+import { useDocumentTitle } from './pages/titles';
 
 const Dashboard = lazy(() => import('./pages/dashboard/Dashboard'));
 const Calls = lazy(() => import('./pages/calls/Calls'));
@@ -67,6 +68,7 @@ function RequirePlatformAdmin() {
 
 export function App() {
   useGlobalErrorToasts();
+  useDocumentTitle();
   return (
     <Suspense fallback={<Loading />}>
       <Routes>

@@ -8,6 +8,7 @@ import './styles/tokens.css';
 import './styles/base.css';
 import './styles/components.css';
 import './styles/content.css';
+import './styles/table.css';
 import { App } from './App';
 import { ApiError, onUnauthorized } from './api/client';
 import { ToastProvider } from './components/Toast';

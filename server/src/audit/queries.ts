@@ -1,8 +1,9 @@
-// Reading the audit log: filters and keyset paging (newest first, by id), actors' emails where visible.
+// Reading the audit log: filters and keyset paging (newest first, by id), actors' emails and targets' names where visible.
 import { z } from '@hono/zod-openapi';
 import type { Tx } from '../db/tenant.js';
 import { InstantSchema } from '../http/instant.js';
 import { UuidSchema } from '../http/route.js';
+import { targetNames } from './targets.js';
 
 export const AuditQuery = z
   .object({
@@ -41,6 +42,10 @@ export const AuditEntrySchema = z
     }),
     targetType: z.string().nullable(),
     targetId: z.string().nullable(),
+    targetName: z.string().nullable().openapi({
+      description:
+        "the target's name as the reader may see it: a user's name and email, an org's or key's name, a number (E.164), an invitation's address",
+    }),
     before: z.unknown(),
     after: z.unknown(),
     ip: z.string().nullable(),
@@ -92,8 +97,15 @@ export async function listAudit(
   if (f.cursor) q = q.where('a.id', '<', f.cursor);
   const rows = await q.execute();
   const page = rows.slice(0, f.limit);
+  const refs = page.map((r) => ({
+    targetType: r.target_type,
+    targetId: r.target_id,
+    before: r.before,
+    after: r.after,
+  }));
+  const names = await targetNames(tx, refs);
   return {
-    entries: page.map((r) => ({
+    entries: page.map((r, i) => ({
       id: String(r.id),
       at: r.at.toISOString(),
       orgId: r.org_id,
@@ -101,6 +113,7 @@ export async function listAudit(
       actor: { userId: r.actor_user_id, email: r.email, keyId: r.actor_key_id, actAsUserId: r.act_as_user_id },
       targetType: r.target_type,
       targetId: r.target_id,
+      targetName: names[i] ?? null,
       before: r.before,
       after: r.after,
       ip: r.ip,

@@ -5619,6 +5619,8 @@ export interface components {
             orgId: string | null;
             requestId: string | null;
             targetId: string | null;
+            /** @description the target's name as the reader may see it: a user's name and email, an org's or key's name, a number (E.164), an invitation's address */
+            targetName: string | null;
             targetType: string | null;
         };
         CallItem: {

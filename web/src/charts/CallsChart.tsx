@@ -1,7 +1,9 @@
-// Calls over time: answered / missed / voicemail stacked bars drawn with uPlot, one bar per local bucket.
-import { useEffect, useMemo, useRef } from 'react';
+// Calls over time: answered / missed / voicemail stacked bars drawn with uPlot, one bar per local bucket, with a
+// legend that reads the range's totals, or the hovered bucket's figures.
+import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import type { Interval, SeriesPoint } from '../api/types';
+import { type Column, Table } from '../components/Table';
 import { formatCount } from '../metrics/format';
 
 const STACK = [
@@ -26,15 +28,17 @@ function token(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 }
 
-function buildOptions(width: number, labels: string[], raw: number[][]): uPlot.Options {
+function buildOptions(width: number, labels: string[], onHover: (index: number | null) => void): uPlot.Options {
   const bars = uPlot.paths.bars?.({ size: [0.8, 64], align: 0 });
   const muted = token('--color-text-muted');
   const grid = token('--color-border');
   return {
     width,
     height: 280,
-    legend: { show: true, live: true },
+    // The legend is drawn by React below the chart (uPlot's own shows empty values until hovered).
+    legend: { show: false },
     cursor: { drag: { x: false, y: false }, points: { show: false } },
+    hooks: { setCursor: [(u) => onHover(u.cursor.idx ?? null)] },
     scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] } },
     axes: [
       {
@@ -56,19 +60,34 @@ function buildOptions(width: number, labels: string[], raw: number[][]): uPlot.O
     ],
     // Drawn tallest first so each shorter cumulative bar sits on top: a stack without a stacking plugin.
     series: [
-      { label: 'Bucket', value: (_u: uPlot, v: number | null) => (v === null ? '' : (labels[v] ?? '')) },
-      ...[...STACK].reverse().map((s, i) => ({
+      { label: 'Bucket' },
+      ...[...STACK].reverse().map((s) => ({
         label: s.label,
         fill: token(s.token),
         stroke: token(s.token),
         width: 0,
         paths: bars,
         points: { show: false },
-        value: (_u: uPlot, _v: number | null, _s: number, idx: number | null) =>
-          idx === null ? '' : formatCount(raw[STACK.length - 1 - i]?.[idx] ?? null),
       })),
     ],
   };
+}
+
+/** The range's totals, or one bucket's figures while the pointer is over its bar. */
+function Legend({ points, labels, index }: { points: SeriesPoint[]; labels: string[]; index: number | null }) {
+  const at = index === null ? undefined : points[index];
+  const value = (key: (typeof STACK)[number]['key']) => (at ? at[key] : points.reduce((sum, p) => sum + p[key], 0));
+  return (
+    <p className="chart-legend small" data-testid="calls-chart-legend" data-bucket={at ? index : 'total'}>
+      <span className="chart-legend-when">{at && index !== null ? labels[index] : 'Range total'}</span>
+      {STACK.map((s) => (
+        <span key={s.key} className="chart-legend-item" data-testid={`legend-${s.key}`}>
+          <span className="chart-swatch" data-series={s.key} aria-hidden="true" />
+          {s.label} <strong>{formatCount(value(s.key))}</strong>
+        </span>
+      ))}
+    </p>
+  );
 }
 
 export interface CallsChartProps {
@@ -79,27 +98,37 @@ export interface CallsChartProps {
 
 export function CallsChart({ points, interval, timeZone }: CallsChartProps) {
   const box = useRef<HTMLDivElement>(null);
+  const [hovered, setHovered] = useState<number | null>(null);
   const labels = useMemo(
     () => points.map((p) => bucketLabel(p.bucketStart, interval, timeZone)),
     [points, interval, timeZone],
   );
   const data = useMemo(() => {
-    const raw = STACK.map((s) => points.map((p) => p[s.key]));
     const x = points.map((_, i) => i);
-    const answered = raw[0] ?? [];
-    const missed = raw[1] ?? [];
-    const voicemail = raw[2] ?? [];
-    const top = x.map((i) => (answered[i] ?? 0) + (missed[i] ?? 0) + (voicemail[i] ?? 0));
-    const middle = x.map((i) => (answered[i] ?? 0) + (missed[i] ?? 0));
+    const answered = points.map((p) => p.answered);
+    const middle = points.map((p) => p.answered + p.missed);
+    const top = points.map((p) => p.answered + p.missed + p.voicemail);
     const aligned: uPlot.AlignedData = [x, top, middle, answered];
-    return { raw, aligned };
+    return aligned;
   }, [points]);
+  const columns = useMemo<Column<number>[]>(
+    () => [
+      { key: 'bucket', header: `Bucket (${timeZone})`, label: 'Bucket', cell: (i) => labels[i] },
+      ...STACK.map((s) => ({
+        key: s.key,
+        header: s.label,
+        numeric: true,
+        cell: (i: number) => formatCount(points[i]?.[s.key]),
+      })),
+    ],
+    [points, labels, timeZone],
+  );
 
   useEffect(() => {
     const el = box.current;
     if (!el) return;
     const width = Math.max(280, el.clientWidth);
-    const plot = new uPlot(buildOptions(width, labels, data.raw), data.aligned, el);
+    const plot = new uPlot(buildOptions(width, labels, setHovered), data, el);
     let frame = 0;
     // Resize on the next frame, outside the observer callback, so the observer never loops.
     const observer = new ResizeObserver(() => {
@@ -120,35 +149,16 @@ export function CallsChart({ points, interval, timeZone }: CallsChartProps) {
   return (
     <figure className="stack" aria-label="Calls over time">
       <div ref={box} className="chart" data-testid="calls-chart" data-buckets={points.length} aria-hidden="true" />
+      <Legend points={points} labels={labels} index={hovered} />
       <details>
         <summary className="small">Show the numbers behind the chart</summary>
-        <div className="table-wrap">
-          <table className="table" data-testid="calls-chart-table">
-            <caption className="visually-hidden">Calls per bucket in {timeZone}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Bucket ({timeZone})</th>
-                {STACK.map((s) => (
-                  <th key={s.key} scope="col" className="num">
-                    {s.label}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {points.map((p, i) => (
-                <tr key={p.bucketStart}>
-                  <td>{labels[i]}</td>
-                  {STACK.map((s) => (
-                    <td key={s.key} className="num">
-                      {formatCount(p[s.key])}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption={`Calls per bucket in ${timeZone}`}
+          testId="calls-chart-table"
+          columns={columns}
+          rows={points.map((_, i) => i)}
+          rowKey={(i) => points[i]?.bucketStart ?? String(i)}
+        />
       </details>
     </figure>
   );

@@ -1,5 +1,7 @@
 // Table: columns described as data, optional client-side sorting, and the loading / empty / error states built in.
-import { type ReactNode, useMemo, useState } from 'react';
+// It fits its card: cells wrap, and where even so the table would be wider than its card (a phone, a half-width card)
+// each row is shown as a list of label: value lines.
+import { type ReactNode, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useKeyboardScrollable } from '../hooks/scrollable';
 import { EmptyState, ErrorState, LoadingRows } from './States';
 
@@ -10,8 +12,16 @@ export interface Column<Row> {
   /** a value to sort by; columns without one are not sortable */
   sortValue?: (row: Row) => string | number | null;
   numeric?: boolean;
-  /** let long content (lists of pills) wrap instead of widening the table */
+  /** long content (lists of pills, memberships): given room to wrap over a few lines rather than many */
   wrap?: boolean;
+  /** the header as plain text, for the label of each value in the phone layout, where the header is not a string */
+  label?: string;
+}
+
+/** The label a cell carries in the stacked (phone) layout; none for columns without a text header (actions). */
+function cellLabel<Row>(column: Column<Row>): string | undefined {
+  if (column.label !== undefined) return column.label || undefined;
+  return typeof column.header === 'string' ? column.header : undefined;
 }
 
 export interface TableProps<Row> {
@@ -34,10 +44,59 @@ function compare(a: string | number | null, b: string | number | null): number {
   return a < b ? -1 : 1;
 }
 
+/**
+ * 'table' while the table, at its narrowest, fits its wrapper; else 'list'. Measured as a table whenever the rows
+ * change (before the browser paints), and again when the wrapper is resized.
+ */
+function useLayoutThatFits(rows: unknown) {
+  const wrap = useRef<HTMLDivElement | null>(null);
+  const [layout, setLayout] = useState<'table' | 'list'>('table');
+  // The width the table needed when it last did not fit: the list turns back into a table once that is there.
+  const needed = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new rows are measured as a table again
+  useLayoutEffect(() => setLayout('table'), [rows]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-measured after each switch and with new rows
+  useLayoutEffect(() => {
+    const el = wrap.current;
+    if (!el) return;
+    const fit = () => {
+      const table = el.firstElementChild;
+      if (!(table instanceof HTMLElement)) return;
+      if (el.dataset.layout !== 'list') {
+        if (table.offsetWidth <= el.clientWidth + 1) return;
+        needed.current = table.offsetWidth;
+        setLayout('list');
+      } else if (el.clientWidth >= needed.current) setLayout('table');
+    };
+    fit();
+    let frame = 0;
+    // On the next frame, outside the observer's callback, so a switch never loops the observer.
+    const observer = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(fit);
+    });
+    observer.observe(el);
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+    };
+  }, [layout, rows]);
+  return { wrap, layout };
+}
+
 export function Table<Row>(props: TableProps<Row>) {
   const { caption, columns, rows, rowKey, isLoading, error, onRetry, empty, initialSort, testId } = props;
+  const { wrap, layout } = useLayoutThatFits(rows);
   const [sort, setSort] = useState(initialSort ?? null);
-  const scrollable = useKeyboardScrollable(caption);
+  const { ref: scrollRef, ...scrollProps } = useKeyboardScrollable(caption);
+  // One element, two observers: the layout measure and the keyboard scroll region.
+  const wrapRef = useCallback(
+    (el: HTMLDivElement | null) => {
+      wrap.current = el;
+      scrollRef(el);
+    },
+    [wrap, scrollRef],
+  );
   const sorted = useMemo(() => {
     const column = sort ? columns.find((c) => c.key === sort.key) : undefined;
     if (!rows || !column?.sortValue || !sort) return rows;
@@ -56,7 +115,7 @@ export function Table<Row>(props: TableProps<Row>) {
     setSort((s) => (s?.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'desc' }));
 
   return (
-    <div className="table-wrap" {...scrollable}>
+    <div className="table-wrap" ref={wrapRef} data-layout={layout} {...scrollProps}>
       <table className="table" data-testid={testId}>
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -86,6 +145,7 @@ export function Table<Row>(props: TableProps<Row>) {
                 <td
                   key={c.key}
                   className={[c.numeric ? 'num' : '', c.wrap ? 'wrap' : ''].join(' ').trim() || undefined}
+                  data-label={cellLabel(c)}
                 >
                   {c.cell(row)}
                 </td>

@@ -72,7 +72,7 @@ export function OrgSwitcher({ orgId }: { orgId: string | undefined }) {
         aria-describedby={pendingName ? HINT_ID : undefined}
         data-testid="org-switcher"
       >
-        {orgId ? null : <option value="">Choose an organization…</option>}
+        {orgId ? null : <option value="">Choose an org…</option>}
         {orgs.map((o) => (
           <option key={o.id} value={o.id}>
             {o.name}

@@ -6,10 +6,12 @@ import type { NumberAssignment, Org, PhoneNumber } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
 import { Checkbox, Field } from '../../components/Field';
+import { Phone } from '../../components/Phone';
 import { Pill } from '../../components/Pill';
 import { EmptyState, ErrorState, LoadingRows } from '../../components/States';
 import { useToast } from '../../components/Toast';
 import { formatDate, localMidnight } from '../../metrics/format';
+import { phoneMatches } from '../../metrics/phone';
 
 export function isActive(a: NumberAssignment, at = new Date()): boolean {
   return (
@@ -49,7 +51,7 @@ export function AssignNumbersDialog({ org, open, onClose }: { org: Org; open: bo
     const q = filter.replace(/\s/g, '').toLowerCase();
     return (inventory.data?.phoneNumbers ?? [])
       .filter((n) => !n.assignments.some((a) => a.orgId === org.id && isActive(a)))
-      .filter((n) => !q || n.e164.includes(q) || (n.label ?? '').toLowerCase().includes(q));
+      .filter((n) => !q || phoneMatches(n.e164, q) || (n.label ?? '').toLowerCase().includes(q));
   }, [inventory.data, filter, org.id]);
 
   const close = () => {
@@ -114,7 +116,7 @@ export function AssignNumbersDialog({ org, open, onClose }: { org: Org; open: bo
             <Checkbox
               label={
                 <span>
-                  <span className="mono">{n.e164}</span>
+                  <Phone e164={n.e164} />
                   {n.label ? <span className="muted"> · {n.label}</span> : null}
                 </span>
               }

@@ -7,16 +7,18 @@ import type { PhoneNumber } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { Field } from '../../components/Field';
+import { Phone } from '../../components/Phone';
 import { Pill } from '../../components/Pill';
 import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
 import { useFormErrors } from '../../hooks/useFormErrors';
 import { formatDateTime } from '../../metrics/format';
+import { phoneMatches } from '../../metrics/phone';
 import { assignmentWindow, isActive } from './AssignNumbers';
 
 const columns: Column<PhoneNumber>[] = [
-  { key: 'e164', header: 'Number', cell: (n) => <span className="mono">{n.e164}</span>, sortValue: (n) => n.e164 },
+  { key: 'e164', header: 'Number', cell: (n) => <Phone e164={n.e164} />, sortValue: (n) => n.e164 },
   { key: 'label', header: 'Label', cell: (n) => n.label ?? '—', sortValue: (n) => n.label ?? '' },
   {
     key: 'state',
@@ -88,7 +90,7 @@ export default function AdminNumbers() {
     if (!all || !q) return all;
     return all.filter(
       (n) =>
-        n.e164.includes(q) ||
+        phoneMatches(n.e164, q) ||
         (n.label ?? '').toLowerCase().includes(q) ||
         n.assignments.some((a) => a.orgName.toLowerCase().includes(q)),
     );

@@ -7,11 +7,13 @@ import type { Org, PhoneNumber } from '../../api/types';
 import { Button, ButtonLink } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog } from '../../components/Dialog';
+import { Phone } from '../../components/Phone';
 import { Pill } from '../../components/Pill';
 import { ErrorState, Loading } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
 import { useOrgQuery } from '../../hooks/org';
+import { formatPhone } from '../../metrics/phone';
 import { MembersPanel } from '../settings/Members';
 import { SettingsForm } from '../settings/SettingsForm';
 import { AssignNumbersDialog, assignmentWindow } from './AssignNumbers';
@@ -27,7 +29,7 @@ function OrgNumbers({ org }: { org: Org }) {
   const unassign = useMutation({
     mutationFn: (n: PhoneNumber) => admin.unassignNumber(org.id, n.id),
     onSuccess: (_r, n) => {
-      toast.success(`${n.e164} unassigned from ${org.name}; its past calls stay in this org's reports.`);
+      toast.success(`${formatPhone(n.e164)} unassigned from ${org.name}; its past calls stay in this org's reports.`);
       setRemoving(null);
       void queryClient.invalidateQueries({ queryKey: ['admin', 'phone-numbers'] });
       void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[1] === org.id });
@@ -35,7 +37,7 @@ function OrgNumbers({ org }: { org: Org }) {
   });
   const own = (n: PhoneNumber) => n.assignments.find((a) => a.orgId === org.id);
   const columns: Column<PhoneNumber>[] = [
-    { key: 'e164', header: 'Number', cell: (n) => <span className="mono">{n.e164}</span>, sortValue: (n) => n.e164 },
+    { key: 'e164', header: 'Number', cell: (n) => <Phone e164={n.e164} />, sortValue: (n) => n.e164 },
     { key: 'label', header: 'Label', cell: (n) => n.label ?? '—' },
     {
       key: 'window',
@@ -74,7 +76,7 @@ function OrgNumbers({ org }: { org: Org }) {
             unassign.reset();
             setRemoving(n);
           }}
-          aria-label={`Unassign ${n.e164}`}
+          aria-label={`Unassign ${formatPhone(n.e164)}`}
         >
           Unassign
         </Button>
@@ -105,7 +107,7 @@ function OrgNumbers({ org }: { org: Org }) {
       <ConfirmDialog
         open={removing !== null}
         title="Unassign this number?"
-        message={`Calls to ${removing?.e164} from now on stop counting for ${org.name}. Calls before now stay in its reports.`}
+        message={`Calls to ${removing ? formatPhone(removing.e164) : ''} from now on stop counting for ${org.name}. Calls before now stay in its reports.`}
         confirmLabel="Unassign"
         busy={unassign.isPending}
         error={unassign.error}

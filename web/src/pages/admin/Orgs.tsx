@@ -12,7 +12,7 @@ import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
 import { useFormErrors } from '../../hooks/useFormErrors';
 import { formatCount, formatPct, NO_DATA } from '../../metrics/format';
-import { timeZoneOptions } from '../settings/SettingsForm';
+import { timeZoneOptions } from '../../metrics/timezones';
 
 function TodayFigures({ org }: { org: Org }) {
   const today = useQuery({

@@ -41,7 +41,7 @@ export interface AuditLogProps {
   /** times (and the From/To days) in this zone, e.g. the org's; the viewer's own without one */
   timeZone?: string;
   choice?: AuditChoice;
-  /** user ids the page can name (an org's members), for targets and acted-as users */
+  /** user ids the page can name (an org's members), for acted-as users */
   names?: ReadonlyMap<string, string>;
 }
 
@@ -52,7 +52,7 @@ function auditColumns(timeZone: string | undefined, names: ReadonlyMap<string, s
     { key: 'at', header: `When (${zoneLabel(timeZone)})`, cell: (e) => formatDateTime(e.at, timeZone, true) },
     { key: 'action', header: 'Action', cell: (e) => <span className="mono">{e.action}</span> },
     { key: 'actor', header: 'Who', cell: (e) => describeActor(e, names) },
-    { key: 'target', header: 'Target', cell: (e) => describeTarget(e, names), wrap: true },
+    { key: 'target', header: 'Target', cell: (e) => describeTarget(e), wrap: true },
     { key: 'ip', header: 'Address', cell: (e) => e.ip ?? '—' },
     {
       key: 'details',

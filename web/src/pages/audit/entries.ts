@@ -1,6 +1,7 @@
 // The audit log's filters as the form holds them and as the API takes them, and how an entry reads on screen.
 import type { AuditQuery } from '../../api/endpoints';
 import type { AuditEntry } from '../../api/types';
+import { formatPhone } from '../../metrics/phone';
 
 /** Entries per request; "Load more" asks for the next page, so nothing is ever cut off silently. */
 export const AUDIT_PAGE_SIZE = 50;
@@ -83,12 +84,10 @@ export function describeActor(e: AuditEntry, names: ReadonlyMap<string, string>)
   return `${who} (acting as ${names.get(e.actor.actAsUserId) ?? e.actor.actAsUserId})`;
 }
 
-/** What it was done to; a user the page knows by name is shown by name, an invitation by its address. */
-export function describeTarget(e: AuditEntry, names: ReadonlyMap<string, string>): string {
+/** What it was done to, named as the server resolved it for this reader (a number as people write it), else its id. */
+export function describeTarget(e: AuditEntry): string {
   if (!e.targetType) return '—';
-  const invited = e.targetType === 'invitation' && isRecord(e.after) ? e.after.email : undefined;
-  const name =
-    typeof invited === 'string' ? invited : e.targetType === 'user' && e.targetId ? names.get(e.targetId) : undefined;
+  const name = e.targetName && e.targetType === 'phone_number' ? formatPhone(e.targetName) : e.targetName;
   return `${e.targetType} ${name ?? e.targetId ?? ''}`.trim();
 }
 

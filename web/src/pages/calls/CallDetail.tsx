@@ -5,6 +5,7 @@ import { calls } from '../../api/endpoints';
 import type { CallDetail } from '../../api/types';
 import { ButtonLink } from '../../components/Button';
 import { Card } from '../../components/Card';
+import { Phone } from '../../components/Phone';
 import { StatusPill } from '../../components/Pill';
 import { ErrorState, Loading } from '../../components/States';
 import { useCurrentOrg } from '../../hooks/org';
@@ -88,9 +89,13 @@ export default function CallDetailPage() {
         <Card title="Details">
           <dl className="definition-list">
             <dt>From</dt>
-            <dd className="mono">{call.fromNumber ?? '—'}</dd>
+            <dd>
+              <Phone e164={call.fromNumber} />
+            </dd>
             <dt>To</dt>
-            <dd className="mono">{call.toNumber ?? '—'}</dd>
+            <dd>
+              <Phone e164={call.toNumber} />
+            </dd>
             <dt>Agent</dt>
             <dd>{agentLabel(call)}</dd>
             <dt>Queue</dt>

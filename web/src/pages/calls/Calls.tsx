@@ -13,6 +13,7 @@ import { useCurrentOrg } from '../../hooks/org';
 import { useFormErrors } from '../../hooks/useFormErrors';
 import { useRange } from '../../hooks/useRange';
 import { formatCount } from '../../metrics/format';
+import { formatPhone } from '../../metrics/phone';
 import { callColumns } from '../dashboard/RecentActivity';
 import { RangePicker } from '../RangePicker';
 
@@ -84,7 +85,7 @@ export default function Calls() {
     { value: '', label: 'Any number' },
     ...(numbers.data?.phoneNumbers ?? []).map((n) => ({
       value: n.e164,
-      label: n.label ? `${n.e164} · ${n.label}` : n.e164,
+      label: n.label ? `${formatPhone(n.e164)} · ${n.label}` : formatPhone(n.e164),
     })),
   ];
   const agentOptions = [

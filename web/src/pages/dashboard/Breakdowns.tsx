@@ -1,6 +1,7 @@
 // Queue, agent and number breakdown tables of the dashboard, each straight from its endpoint.
 import type { AgentStats, NumberStats, QueueSummaryItem } from '../../api/types';
 import { Card } from '../../components/Card';
+import { Phone } from '../../components/Phone';
 import { type Column, Table } from '../../components/Table';
 import { formatCount, formatPct, formatSeconds } from '../../metrics/format';
 
@@ -91,7 +92,7 @@ const numberColumns: Column<NumberStats>[] = [
     header: 'Number',
     cell: (r) => (
       <span>
-        <span className="mono">{r.e164}</span>
+        <Phone e164={r.e164} />
         {r.label ? <span className="muted small"> · {r.label}</span> : null}
       </span>
     ),

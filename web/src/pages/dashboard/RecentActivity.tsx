@@ -2,6 +2,7 @@
 import { Link } from 'react-router-dom';
 import type { CallItem } from '../../api/types';
 import { Card } from '../../components/Card';
+import { Phone } from '../../components/Phone';
 import { StatusPill } from '../../components/Pill';
 import { type Column, Table } from '../../components/Table';
 import { formatDateTime, formatSeconds } from '../../metrics/format';
@@ -20,8 +21,8 @@ export function callColumns(orgId: string, timeZone: string): Column<CallItem>[]
     },
     { key: 'dir', header: 'Direction', cell: (r) => (r.direction === 'inbound' ? 'In' : 'Out') },
     { key: 'status', header: 'Status', cell: (r) => <StatusPill status={r.status} /> },
-    { key: 'from', header: 'From', cell: (r) => <span className="mono">{r.fromNumber ?? '—'}</span> },
-    { key: 'to', header: 'To', cell: (r) => <span className="mono">{r.toNumber ?? '—'}</span> },
+    { key: 'from', header: 'From', cell: (r) => <Phone e164={r.fromNumber} /> },
+    { key: 'to', header: 'To', cell: (r) => <Phone e164={r.toNumber} /> },
     { key: 'agent', header: 'Agent', cell: (r) => <span data-testid="agent-name">{agentLabel(r)}</span> },
     { key: 'queue', header: 'Queue', cell: (r) => r.queueName ?? '—' },
     { key: 'wait', header: 'Wait', numeric: true, cell: (r) => formatSeconds(r.waitSeconds) },

@@ -5,6 +5,7 @@ import type { LiveAgent, LiveCall, LiveSnapshot } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { Kpi } from '../../components/Kpi';
+import { Phone } from '../../components/Phone';
 import { Pill, StatusPill } from '../../components/Pill';
 import { ErrorState, Loading, Notice } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
@@ -71,8 +72,8 @@ function LiveState({ data, children }: { data: LiveSnapshot | undefined; childre
   const connected = data?.calls.filter((c) => c.state === 'connected') ?? [];
   const oldest = ringing.reduce<LiveCall | null>((a, b) => (a === null || b.startedAt < a.startedAt ? b : a), null);
   const callColumns = (timer: (c: LiveCall) => string | null, label: string): Column<LiveCall>[] => [
-    { key: 'from', header: 'Caller', cell: (c) => <span className="mono">{c.from ?? 'Unknown'}</span> },
-    { key: 'to', header: 'Number', cell: (c) => <span className="mono">{c.to ?? '—'}</span> },
+    { key: 'from', header: 'Caller', cell: (c) => <Phone e164={c.from} fallback="Unknown" /> },
+    { key: 'to', header: 'Number', cell: (c) => <Phone e164={c.to} /> },
     { key: 'agent', header: 'Agent', cell: (c) => c.agentName ?? (c.extension ? `Ext. ${c.extension}` : '—') },
     { key: 'state', header: 'State', cell: (c) => <StatusPill status={c.state} /> },
     { key: 'timer', header: label, numeric: true, cell: (c) => <span className="wall-timer">{since(timer(c))}</span> },

@@ -10,15 +10,9 @@ import { ErrorState } from '../../components/States';
 import { useToast } from '../../components/Toast';
 import { orgKey } from '../../hooks/org';
 import { useFormErrors } from '../../hooks/useFormErrors';
+import { timeZoneOptions } from '../../metrics/timezones';
 
 const FIELDS = ['timezone', 'slThresholdSeconds', 'slTargetPct', 'shortAbandonSeconds'] as const;
-
-export function timeZoneOptions(current: string) {
-  const zones = Intl.supportedValuesOf('timeZone');
-  const all = zones.includes(current) ? zones : [current, ...zones];
-  if (!all.includes('UTC')) all.unshift('UTC');
-  return all.map((z) => ({ value: z, label: z.replace(/_/g, ' ') }));
-}
 
 export function SettingsForm({ org, canEdit }: { org: Org; canEdit: boolean }) {
   const queryClient = useQueryClient();
