@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallPage, Org } from '../web/src/api/types.js';
 import { screenshots } from './support/browser.js';
-import { createWorld, type World } from './support/world.js';
+import { openAdminSession, type World } from './support/world.js';
 
 let world: World;
 let page: Page;
@@ -28,13 +28,11 @@ async function allCalls(query: string): Promise<CallPage['items']> {
 
 describe('call log', () => {
   beforeAll(async () => {
-    world = await createWorld();
-    org = world.demoMember('org_admin of ').org;
-    ({ page, pageErrors } = await world.signedInPage(world.server.admin));
+    const session = await openAdminSession();
+    ({ world, org } = session);
+    ({ page, pageErrors } = session.tab);
   });
-  afterAll(async () => {
-    await world?.close();
-  });
+  afterAll(() => world?.close());
 
   it('pages through every call of the range with "Load more", in the API order', async () => {
     const expected = await allCalls('range=week');

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kpis, Org } from '../web/src/api/types.js';
 import type { TrackedPage } from './support/browser.js';
-import { createWorld, type World } from './support/world.js';
+import { openAdminSession, type World } from './support/world.js';
 
 let world: World;
 let tab: TrackedPage;
@@ -27,15 +27,11 @@ async function chooseRange(label: string) {
 
 describe('dashboard range that cannot load', () => {
   beforeAll(async () => {
-    world = await createWorld();
-    org = world.demoMember('org_admin of ').org;
-    tab = await world.signedInPage(world.server.admin);
+    ({ world, org, tab } = await openAdminSession());
     page = tab.page;
     await page.goto(`/orgs/${org.id}`);
   });
-  afterAll(async () => {
-    await world?.close();
-  });
+  afterAll(() => world?.close());
 
   it('offline: the figures on screen are dimmed and named as the old range, and the new range loads once back online', async () => {
     const today = await offeredFor('day');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallItem, ClientMetrics, Kpis, Org, Series } from '../web/src/api/types.js';
 import { DASHBOARD_KPIS } from '../web/src/metrics/definitions.js';
 import { screenshots, type TrackedPage } from './support/browser.js';
-import { createWorld, type World } from './support/world.js';
+import { openAdminSession, type World } from './support/world.js';
 
 /** A KPI's name in /api/client-metrics, the first release's snake_case form the integrations read. */
 const v1Name = (field: string) =>
@@ -30,15 +30,11 @@ async function chooseRange(label: string) {
 
 describe('org dashboard', () => {
   beforeAll(async () => {
-    world = await createWorld();
-    org = world.demoMember('org_admin of ').org;
-    tab = await world.signedInPage(world.server.admin);
+    ({ world, org, tab } = await openAdminSession());
     page = tab.page;
     await page.goto(`/orgs/${org.id}`);
   });
-  afterAll(async () => {
-    await world?.close();
-  });
+  afterAll(() => world?.close());
 
   it('shows each KPI exactly as the API computes it, for every range, and the chart has one bar per local bucket', async () => {
     const seen: Record<string, string> = {};

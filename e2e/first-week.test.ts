@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallPage, Kpis, Member, Org, Series } from '../web/src/api/types.js';
 import { formatDateTime } from '../web/src/metrics/format.js';
 import { openPage } from './support/browser.js';
-import { createWorld, type World } from './support/world.js';
+import { openAdminSession, type World } from './support/world.js';
 
 let world: World;
 let page: Page;
@@ -49,13 +49,11 @@ function localDate(timeZone: string, years: number, days: number): string {
 
 describe('a supervisor’s first week', () => {
   beforeAll(async () => {
-    world = await createWorld();
-    org = world.demoMember('org_admin of ').org;
-    ({ page, pageErrors } = await world.signedInPage(world.server.admin));
+    const session = await openAdminSession();
+    ({ world, org } = session);
+    ({ page, pageErrors } = session.tab);
   });
-  afterAll(async () => {
-    await world?.close();
-  });
+  afterAll(() => world?.close());
 
   it('refuses empty or zero service-level settings inline and saves nothing; the API refuses 0 naming the field', async () => {
     const before = (await world.admin.get<{ org: Org }>(`/api/orgs/${org.id}`)).body.org;

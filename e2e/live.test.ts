@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Org, PhoneNumber } from '../web/src/api/types.js';
 import { formatPhone } from '../web/src/metrics/phone.js';
 import { screenshots } from './support/browser.js';
-import { createWorld, type World } from './support/world.js';
+import { openAdminSession, type World } from './support/world.js';
 
 let world: World;
 let page: Page;
@@ -25,13 +25,11 @@ async function playCall(script: Record<string, unknown>): Promise<void> {
 
 describe('live wallboard', () => {
   beforeAll(async () => {
-    world = await createWorld();
-    org = world.demoMember('org_admin of ').org;
-    ({ page, pageErrors } = await world.signedInPage(world.server.admin));
+    const session = await openAdminSession();
+    ({ world, org } = session);
+    ({ page, pageErrors } = session.tab);
   });
-  afterAll(async () => {
-    await world?.close();
-  });
+  afterAll(() => world?.close());
 
   it('shows a call ringing and then connected, from the stream, without reloading', async () => {
     const numbers = await world.admin.get<{ phoneNumbers: PhoneNumber[] }>(`/api/orgs/${org.id}/phone-numbers`);

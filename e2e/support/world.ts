@@ -75,3 +75,14 @@ export async function createWorld(): Promise<World> {
     throw error;
   }
 }
+
+/** The usual start of a test file: a world, the demo org admin's org, and a page signed in as the platform admin. */
+export async function openAdminSession(): Promise<{ world: World; org: Org; tab: TrackedPage }> {
+  const world = await createWorld();
+  try {
+    return { world, org: world.demoMember('org_admin of ').org, tab: await world.signedInPage(world.server.admin) };
+  } catch (error) {
+    await world.close();
+    throw error;
+  }
+}
