@@ -35,7 +35,7 @@ async function createKey(page: Page): Promise<void> {
 /** Every dialog of the app, in an order where each one's trigger exists (a key is created before one is revoked). */
 const DIALOGS: DialogCheck[] = [
   { name: 'Assign numbers', on: ORG_DETAIL, open: button('Assign numbers…') },
-  { name: 'Unassign a number', on: ORG_DETAIL, open: button(/^Unassign \+/) },
+  { name: 'Unassign a number', on: ORG_DETAIL, open: button(/^Unassign /) },
   { name: 'Delete an org', on: ORG_DETAIL, open: button('Delete…') },
   { name: 'Edit member', on: MEMBERS, open: button(/^Edit /) },
   { name: 'Remove member', on: MEMBERS, open: button(/^Remove /) },

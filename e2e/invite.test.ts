@@ -223,7 +223,7 @@ describe('accepting an invite', () => {
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(first);
 
     // A new link replaces it, and the first one no longer works.
-    await page.getByRole('button', { name: `New invite link for ${email}` }).click();
+    await page.getByRole('button', { name: `New link for ${email}` }).click();
     await expect.poll(() => field.inputValue()).not.toBe(first);
     const second = await field.inputValue();
     expect(second).toMatch(new RegExp(`^${world.server.baseUrl}/accept-invite#token=`));
@@ -237,7 +237,7 @@ describe('accepting an invite', () => {
     await spent(first);
 
     // Revoked, the second one stops working too; nobody set a password.
-    await page.getByRole('button', { name: `Revoke the invite of ${email}` }).click();
+    await page.getByRole('button', { name: `Revoke invite of ${email}` }).click();
     await page.getByText(`The invite link for ${email} no longer works.`).waitFor();
     await spent(second);
     expect(await loginStatus(email, PASSWORD)).toBe(401);

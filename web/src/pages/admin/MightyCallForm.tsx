@@ -1,6 +1,7 @@
 // The "connect a MightyCall account" form and the per-connection status dialog (jobs, quota, webhooks).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { ApiError } from '../../api/client';
 import { mightycall } from '../../api/endpoints';
 import type { MightyCallJob as Job, MightyCallHost } from '../../api/types';
 import { Button } from '../../components/Button';
@@ -20,6 +21,9 @@ const HOSTS = [
   { value: 'custom', label: 'Custom URL (e.g. the simulator)' },
 ];
 const CONNECT_FIELDS = ['name', 'host', 'baseUrl', 'apiKey', 'userKey', 'initialSyncDays'];
+
+const refusedByMightyCall = (error: unknown) =>
+  error instanceof ApiError && error.code === 'mightycall_credentials_refused';
 const isHost = (v: string): v is MightyCallHost => v === 'classic' || v === 'contact-center' || v === 'custom';
 
 /** New keys for a connection MightyCall refused: saving them resumes its sync. */
@@ -164,7 +168,11 @@ export function ConnectForm() {
           Connect
         </Button>
       </form>
-      <ErrorState error={errors.rest(CONNECT_FIELDS)} title="Not connected." />
+      {/* MightyCall's own words for refused keys stay in view beside the marks under both key fields. */}
+      <ErrorState
+        error={refusedByMightyCall(create.error) ? new Error(create.error?.message) : errors.rest(CONNECT_FIELDS)}
+        title="Not connected."
+      />
     </Card>
   );
 }

@@ -52,10 +52,10 @@ export function useInviteActions(onIssued: (invite: IssuedInvite) => void) {
   const buttons = (u: UserListItem) =>
     u.status === 'invited' ? (
       <>
-        <Button small onClick={() => reissue.mutate(u)} aria-label={`New invite link for ${u.email}`}>
+        <Button small onClick={() => reissue.mutate(u)} aria-label={`New link for ${u.email}`}>
           New link
         </Button>
-        <Button small variant="danger" onClick={() => revoke.mutate(u)} aria-label={`Revoke the invite of ${u.email}`}>
+        <Button small variant="danger" onClick={() => revoke.mutate(u)} aria-label={`Revoke invite of ${u.email}`}>
           Revoke invite
         </Button>
       </>
