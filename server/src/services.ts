@@ -6,6 +6,7 @@ import { type AuthRuntime, KnownOrgs } from './auth/runtime.js';
 import { SessionCache } from './auth/sessions.js';
 import { createSupabaseVerifier } from './auth/supabase.js';
 import type { CoreDeps } from './core-deps.js';
+import { ReadRouting } from './db/read-routing.js';
 import { Lifecycle } from './health/lifecycle.js';
 import { Telemetry } from './health/telemetry.js';
 import type { AppDeps } from './http/context.js';
@@ -41,6 +42,7 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     throttle: new LoginThrottle(),
     orgs: new KnownOrgs(config.auth.keyCacheMs),
   };
+  const reads = new ReadRouting({ primary: database.db, replica: database.readDb, logger });
   return {
     ...base,
     auth,
@@ -48,8 +50,9 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     dashboard: new DashboardCache(config.dashboardCacheMs),
     orgSettings: new OrgSettingsMemo(),
     routes: new RouteTable(),
+    reads,
     lifecycle: options.lifecycle ?? new Lifecycle(),
     // Node's process metrics only where /metrics is served (they run timers and observers of their own).
-    telemetry: new Telemetry(database, { defaults: config.metricsToken !== null }),
+    telemetry: new Telemetry(database, { defaults: config.metricsToken !== null, reads }),
   };
 }

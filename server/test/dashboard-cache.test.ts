@@ -31,6 +31,16 @@ describe('DashboardCache', () => {
     expect((await cache.json(() => 'k', compute)).body).toBe('{"runs":4}');
   });
 
+  it('computes a request with no key for itself alone (a caller waiting to see its own write)', async () => {
+    const cache = new DashboardCache(60_000);
+    let runs = 0;
+    const compute = async () => ++runs;
+    await cache.json(() => 'k', compute);
+    expect(await cache.json(() => null, compute)).toEqual({ body: '2', cached: false });
+    // The keyless answer was not stored in the place of the shared one.
+    expect(await cache.json(() => 'k', compute)).toEqual({ body: '1', cached: true });
+  });
+
   it('with a cache time of 0 computes every time', async () => {
     const cache = new DashboardCache(0);
     let runs = 0;

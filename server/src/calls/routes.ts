@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bodyChunks, limitedChunks, tooLarge, utf8Text } from '../http/body-stream.js';
 import type { App, AppDeps } from '../http/context.js';
-import { cachedJson, dashboardKey } from '../http/dashboard-cache.js';
+import { cachedJson, requestKey } from '../http/dashboard-cache.js';
 import { AppError } from '../http/errors.js';
 import { defineRoute, json, UuidSchema } from '../http/route.js';
 import { toMetricsQuery } from '../metrics/routes.js';
@@ -74,7 +74,7 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
       async (c, ctx) => {
         const { limit } = c.req.valid('query');
         const answer = await deps.dashboard.json(
-          () => dashboardKey(c.req.routePath, c.req.url, ctx.orgId),
+          () => requestKey(c, ctx),
           async () => ({
             items: await ctx.read((tx) => recentCalls(tx, ctx.orgId, limit)),
           }),

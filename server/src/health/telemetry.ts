@@ -4,6 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { systemPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
+import type { ReadRouting } from '../db/read-routing.js';
 import { withPrincipal } from '../db/tenant.js';
 import type { AppEnv } from '../http/context.js';
 
@@ -21,7 +22,7 @@ export class Telemetry {
   private readonly duration: Histogram<'method' | 'route' | 'status_class'>;
 
   /** `defaults`: Node's process metrics too (CPU, memory, event loop, GC); only where /metrics is served. */
-  constructor(database: Database, options: { defaults: boolean; now?: () => number }) {
+  constructor(database: Database, options: { defaults: boolean; now?: () => number; reads?: ReadRouting }) {
     const registers = [this.registry];
     const now = options.now ?? Date.now;
     if (options.defaults) collectDefaultMetrics({ register: this.registry });
@@ -61,6 +62,28 @@ export class Telemetry {
         this.inc(database.stats.queryErrors);
       },
     });
+    const reads = options.reads;
+    if (reads?.enabled) {
+      new Counter({
+        name: 'victorysync_db_reads_total',
+        help: 'Dashboard reads of this process, by where they ran (replica, or primary: own write not replayed yet, replica down)',
+        labelNames: ['on'],
+        registers,
+        collect() {
+          this.reset();
+          this.inc({ on: 'replica' }, reads.served.replica);
+          this.inc({ on: 'primary' }, reads.served.primary);
+        },
+      });
+      new Gauge({
+        name: 'victorysync_read_replica_up',
+        help: '1 while this process sends dashboard reads to the read replica, 0 while it found it unreachable',
+        registers,
+        collect() {
+          this.set(reads.replicaUp ? 1 : 0);
+        },
+      });
+    }
     // Figures of the shared database, read at scrape time: every process reports the same values.
     const inboxDepth = new Gauge({
       name: 'victorysync_webhook_inbox_depth',

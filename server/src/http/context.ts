@@ -7,6 +7,7 @@ import type { Permission } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import type { AuthRuntime } from '../auth/runtime.js';
 import type { CoreDeps } from '../core-deps.js';
+import type { ReadRouting } from '../db/read-routing.js';
 import type { Tx } from '../db/tenant.js';
 import type { Lifecycle } from '../health/lifecycle.js';
 import type { Telemetry } from '../health/telemetry.js';
@@ -22,6 +23,8 @@ export interface AppDeps extends CoreDeps {
   dashboard: DashboardCache;
   /** the settings each org had when this process last read them (metrics/service.ts) */
   orgSettings: OrgSettingsMemo;
+  /** where dashboard reads run: the read replica, or the primary for a caller who has just written (read-your-writes) */
+  reads: ReadRouting;
   /** every route defineRoute registers on the app built from these deps */
   routes: RouteTable;
   /** where the process is in its life (GET /ready) */
@@ -39,8 +42,13 @@ export interface RouteContext {
   orgId: string | null;
   /** runs work in one transaction as the caller: row-level security applies */
   tenant<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-  /** like tenant, READ ONLY, on the read replica when DATABASE_READ_URL is set: for dashboard reads */
+  /**
+   * like tenant, READ ONLY, on the read replica when DATABASE_READ_URL is set (db/read-routing.ts: the primary while
+   * the replica has not replayed the caller's own latest write, or is unreachable): for dashboard reads
+   */
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** the caller may not yet see its own latest write on the replica: share no cached answer with it */
+  awaitsOwnWrite: boolean;
   /** appends an audit entry in its own transaction (org defaults to the route's org) */
   audit(entry: AuditEntry): Promise<void>;
   /** appends an audit entry inside `tx`, so it commits with the change it records */

@@ -2,6 +2,7 @@
 // computed once. Only authorized requests reach it (route handlers call it after the wrapper's checks), and its
 // key holds the org the wrapper resolved, so an answer is only ever served for the org it was computed for.
 import type { Context, MiddlewareHandler } from 'hono';
+import type { RouteContext } from './context.js';
 
 interface Entry {
   /** when its computation started: an answer is never older than the cache time, counted from then */
@@ -20,11 +21,11 @@ export class DashboardCache {
 
   /**
    * The JSON text for the key: cached, joined to a computation already running, or computed now. The key is
-   * asked for only when the cache is on.
+   * asked for only when the cache is on; a null key computes an answer for this request alone.
    */
-  async json(keyOf: () => string, compute: () => Promise<unknown>): Promise<{ body: string; cached: boolean }> {
-    if (this.ttlMs <= 0) return { body: JSON.stringify(await compute()), cached: false };
-    const key = keyOf();
+  async json(keyOf: () => string | null, compute: () => Promise<unknown>): Promise<{ body: string; cached: boolean }> {
+    const key = this.ttlMs > 0 ? keyOf() : null;
+    if (key === null) return { body: JSON.stringify(await compute()), cached: false };
     const now = Date.now();
     const entry = this.entries.get(key);
     if (entry && now - entry.at < this.ttlMs) return { body: entry.body, cached: true };
@@ -71,6 +72,10 @@ export function dashboardKey(routePath: string, url: string, orgId: string | nul
   return `${routePath}?${new URLSearchParams(params).toString()}#${orgId ?? 'platform'}`;
 }
 
+/** A route's cache key; none (an answer for this request alone) while the caller waits to see its own write. */
+export function requestKey(c: Context, ctx: Pick<RouteContext, 'orgId' | 'awaitsOwnWrite'>): string | null {
+  return ctx.awaitsOwnWrite ? null : dashboardKey(c.req.routePath, c.req.url, ctx.orgId);
+}
 /** The JSON answer, marked as served from the cache or freshly computed. */
 export function cachedJson(c: Context, answer: { body: string; cached: boolean }): Response {
   return c.body(answer.body, 200, {

@@ -13,6 +13,7 @@ import { clientAddress } from './client-address.js';
 import type { App, AppDeps, AppEnv, RouteContext } from './context.js';
 import { AppError, orgNotFound } from './errors.js';
 import { queryCheck } from './input-guards.js';
+import { carriedPosition, forgetCarried, readerOf, rememberWrite } from './read-your-writes.js';
 import type { OrgSource } from './route-table.js';
 
 export type HandlerContext<R extends RouteConfig> = Parameters<RouteHandler<R, AppEnv>>[0];
@@ -130,7 +131,17 @@ async function admitAndRun(
   const ip = clientAddress(c, deps.config.auth.trustedProxies);
   const requestId = c.get('requestId');
   const origin = { caller, ip, requestId };
-  const tenant = <T>(work: (tx: Tx) => Promise<T>) => withPrincipal(deps.database.db, caller.principal, work);
+  const reads = deps.reads;
+  const reader = reads.enabled ? readerOf(caller.principal) : null;
+  const carried = reads.enabled ? carriedPosition(c) : null;
+  // A request that may change data and committed a transaction on the primary: its caller's reads must see it.
+  const writing = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
+  let wrote = false;
+  const tenant = async <T>(work: (tx: Tx) => Promise<T>) => {
+    const result = await withPrincipal(deps.database.db, caller.principal, work);
+    if (writing) wrote = true;
+    return result;
+  };
   const withOrg = (entry: AuditEntry): AuditEntry => ({
     ...entry,
     orgId: entry.orgId === undefined ? orgId : entry.orgId,
@@ -140,7 +151,8 @@ async function admitAndRun(
     caller,
     orgId,
     tenant,
-    read: (work) => withPrincipal(deps.database.readDb, caller.principal, work, { readOnly: true }),
+    read: (work) => reads.read(reader, carried, (db) => withPrincipal(db, caller.principal, work, { readOnly: true })),
+    awaitsOwnWrite: reads.awaitsOwnWrite(reader, carried),
     audit: (entry) => tenant((tx) => recordAudit(tx, origin, withOrg(entry))),
     auditIn: (tx, entry) => recordAudit(tx, origin, withOrg(entry)),
     can: (permission, other) => permissionsOf(caller, other === undefined ? orgId : other).has(permission),
@@ -149,6 +161,10 @@ async function admitAndRun(
     auth,
   });
   await next();
+  if (!reads.enabled) return;
+  const proxies = deps.config.auth.trustedProxies;
+  if (wrote && reader !== null) await rememberWrite(c, reads, reader, proxies);
+  else if (carried !== null && !reads.awaitsOwnWrite(null, carried)) forgetCarried(c, proxies);
 }
 
 function consumeRate(auth: AuthRuntime, keyId: string): Record<string, string> {

@@ -3,7 +3,7 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Tx } from '../db/tenant.js';
 import type { App, AppDeps } from '../http/context.js';
-import { cachedJson, dashboardKey } from '../http/dashboard-cache.js';
+import { cachedJson, requestKey } from '../http/dashboard-cache.js';
 import { AppError } from '../http/errors.js';
 import { defineRoute, json } from '../http/route.js';
 import { ClientMetricsV1Schema, clientMetricsV1 } from './client-metrics-v1.js';
@@ -146,7 +146,7 @@ export function registerMetricsRoutes(app: App, deps: AppDeps): void {
             throw new AppError(400, 'invalid_request', 'sort: this endpoint is not sortable', { field: 'sort' });
           }
           const metricsQuery = { ...toMetricsQuery(query, ctx.orgId), settings: deps.orgSettings };
-          const key = () => dashboardKey(c.req.routePath, c.req.url, ctx.orgId);
+          const key = () => requestKey(c, ctx);
           const answer = await deps.dashboard.json(key, async () => {
             const result = await ctx.read((tx) => endpoint.run(tx, metricsQuery));
             if (sort && fields && 'items' in result && Array.isArray(result.items)) {

@@ -4,7 +4,8 @@ import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 
-export type TestTarget = 'pglite' | 'postgres';
+/** PGlite, TEST_DATABASE_URL's server, or another PostgreSQL server by its URL (a test's own cluster) */
+export type TestTarget = 'pglite' | 'postgres' | { url: string };
 
 /** The targets every database test runs on. */
 export function testTargets(): TestTarget[] {
@@ -22,7 +23,7 @@ export async function openTestDatabase(target: TestTarget, options: { migrate?: 
     if (options.migrate !== false) await migrate(database.db, database.schema);
     return { ...database, cleanup: () => database.close() };
   }
-  const url = process.env.TEST_DATABASE_URL;
+  const url = typeof target === 'object' ? target.url : process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is not set');
   const schema = `vs_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
