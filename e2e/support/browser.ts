@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ROOT } from './server.js';
 
-export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
+/**
+ * Where screenshots go: e2e/artifacts (committed) when E2E_SCREENSHOTS=1 (`npm run screenshots`), otherwise
+ * e2e/artifacts/last-run (ignored by git), so an ordinary test run leaves the tree as it was.
+ */
+export const ARTIFACTS =
+  process.env.E2E_SCREENSHOTS === '1' ? join(ROOT, 'e2e', 'artifacts') : join(ROOT, 'e2e', 'artifacts', 'last-run');
 export const DESKTOP = { width: 1440, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 
@@ -48,7 +53,7 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
 }
 
-/** Writes <name>-1440x900.png and <name>-390x844.png into e2e/artifacts (not committed). */
+/** Writes <name>-1440x900.png and <name>-390x844.png into ARTIFACTS. */
 export async function screenshots(page: Page, name: string, ready?: () => Promise<void>): Promise<string[]> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const original = page.viewportSize() ?? DESKTOP;
