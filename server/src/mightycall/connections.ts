@@ -163,6 +163,22 @@ export async function getConnection(tx: Tx, id: string): Promise<ConnectionRow> 
   return row;
 }
 
+/**
+ * What a patch makes of a connection's address and keys. `rekeyed`: new keys or another address, which MightyCall
+ * must accept before they are saved, and after which a refusal of the old ones no longer stops the sync.
+ */
+export function patched(box: SecretBox, current: ConnectionRow, patch: ConnectionPatch) {
+  const secrets = loadSecrets(box, current);
+  const host = patch.host ?? current.host;
+  const baseUrl =
+    patch.host !== undefined || patch.baseUrl !== undefined
+      ? baseUrlOf(host, patch.baseUrl ?? current.base_url)
+      : current.base_url;
+  const next = { ...secrets, apiKey: patch.apiKey ?? secrets.apiKey, userKey: patch.userKey ?? secrets.userKey };
+  const rekeyed = patch.apiKey !== undefined || patch.userKey !== undefined || baseUrl !== current.base_url;
+  return { host, baseUrl, secrets: next, rekeyed };
+}
+
 export async function updateConnection(
   tx: Tx,
   box: SecretBox,
@@ -171,15 +187,7 @@ export async function updateConnection(
   webhookCache: ConnectionCache,
 ): Promise<ConnectionRow> {
   const current = await getConnection(tx, id);
-  const secrets = loadSecrets(box, current);
-  const host = patch.host ?? current.host;
-  const baseUrl =
-    patch.host !== undefined || patch.baseUrl !== undefined
-      ? baseUrlOf(host, patch.baseUrl ?? current.base_url)
-      : current.base_url;
-  const next = { ...secrets, apiKey: patch.apiKey ?? secrets.apiKey, userKey: patch.userKey ?? secrets.userKey };
-  // New keys or another address: a refusal of the old ones no longer stops the sync.
-  const rekeyed = patch.apiKey !== undefined || patch.userKey !== undefined || baseUrl !== current.base_url;
+  const { host, baseUrl, secrets: next, rekeyed } = patched(box, current, patch);
   const updated = await tx
     .updateTable('mightycall_connections')
     .set({

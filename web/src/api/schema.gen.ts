@@ -503,7 +503,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename, re-key, move or pause a connection
+         * Rename, re-key, move or pause a connection: new keys or another address are checked with MightyCall first (refused: 422, nothing saved)
          * @description Requires permission `platform:mightycall`.
          */
         patch: {
@@ -539,13 +539,14 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Updated */
+                /** @description Updated (with the check when keys or address changed; not ok only when MightyCall could not be reached) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            check?: components["schemas"]["MightyCallTestResult"];
                             connection: components["schemas"]["MightyCallConnection"];
                         };
                     };
@@ -575,6 +576,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description MightyCall refused the API key or user key */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
                     };
                 };
                 /** @description The API key exceeded its rate limit (see Retry-After) */

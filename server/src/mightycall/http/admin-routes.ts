@@ -13,6 +13,7 @@ import {
   deleteConnection,
   getConnection,
   listConnections,
+  patched,
   setCredentialsRefused,
   toView,
   updateConnection,
@@ -146,15 +147,36 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
         method: 'patch',
         path: `${BASE}/{id}`,
         tags,
-        summary: 'Rename, re-key, move or pause a connection',
+        summary:
+          'Rename, re-key, move or pause a connection: new keys or another address are checked with MightyCall first (refused: 422, nothing saved)',
         request: { params: ConnectionParams, body: jsonBody(ConnectionPatchSchema) },
-        responses: { 200: json(z.object({ connection: ConnectionSchema }), 'Updated') },
+        responses: {
+          200: json(
+            z.object({ connection: ConnectionSchema, check: TestResultSchema.optional() }),
+            'Updated (with the check when keys or address changed; not ok only when MightyCall could not be reached)',
+          ),
+          422: json(z.unknown(), 'MightyCall refused the API key or user key'),
+        },
       }),
     },
     async (c, ctx) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       const runtime = deps.mightycall;
+      const current = await ctx.tenant((tx) => getConnection(tx, id));
+      const next = patched(runtime.box(), current, body);
+      const check = next.rekeyed
+        ? await checkCredentials(
+            runtime.checkingClient({
+              baseUrl: next.baseUrl,
+              apiKey: next.secrets.apiKey,
+              userKey: next.secrets.userKey,
+              account: current.provider_account,
+            }),
+            next.baseUrl,
+          )
+        : undefined;
+      if (check?.token.refused) throw credentialsRefused(check);
       const row = await ctx.tenant(async (tx) => {
         const before = toView(await getConnection(tx, id));
         const updated = await updateConnection(tx, runtime.box(), id, body, runtime.webhookConnections);
@@ -169,7 +191,7 @@ export function registerMightyCallAdminRoutes(app: App, deps: AppDeps): void {
         return updated;
       });
       if (body.dailyQuota) await runtime.budget.setLimit(row.provider_account, body.dailyQuota);
-      return c.json({ connection: await summaryOf(c, ctx, row) }, 200);
+      return c.json({ connection: await summaryOf(c, ctx, row), ...(check ? { check } : {}) }, 200);
     },
   );
 

@@ -130,10 +130,27 @@ describe.each(testTargets())('MightyCall credentials on %s', (target) => {
     expect(test.token.refused).toBe(true);
     expect(test.message).toContain('refused the API key or user key: "invalid_client"');
 
-    // New keys lift the mark; the next pass syncs.
+    // New keys MightyCall refuses too are not saved: 422 in its words, the connection as it was.
+    const saved = await connection(id);
+    const wrong = await send('PATCH', `${BASE}/${id}`, { userKey: 'another-made-up-key', name: 'Renamed' });
+    expect(wrong.status).toBe(422);
+    expect((wrong.body as ErrorBody).error.code).toBe('mightycall_credentials_refused');
+    expect((wrong.body as ErrorBody).error.message).toContain('"invalid_client"');
+    const { quotaUsed: _spentOnTheCheck, ...unchanged } = saved;
+    expect(await connection(id)).toMatchObject(unchanged);
+
+    // New keys it accepts lift the mark; the next pass syncs.
     const patched = await send('PATCH', `${BASE}/${id}`, { userKey: DEMO_USER_KEY });
     expect(patched.status).toBe(200);
-    expect((patched.body as { connection: Connection }).connection.credentialsRefused).toBeNull();
+    const answer = patched.body as { connection: Connection; check: Check };
+    expect(answer.connection.credentialsRefused).toBeNull();
+    expect(answer.check.message).toMatch(/^Connected: /);
+    // A rename alone asks MightyCall nothing.
+    const asked = simRequests();
+    const renamed = await send('PATCH', `${BASE}/${id}`, { name: 'Fresh keys' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).not.toHaveProperty('check');
+    expect(simRequests()).toBe(asked);
     clock.advance(3_600_000);
     await server.runtime.scheduler.tick();
     const status = (await admin.json<{ jobs: Array<{ job: string; status: string }> }>(`${BASE}/${id}/status`)).body;
