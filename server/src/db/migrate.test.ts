@@ -78,6 +78,65 @@ describe.each(testTargets())('migrations on %s', (target) => {
     }
   });
 
+  it('0020 gives orgs saved with a service level of 0 s or a 0 % target the defaults back, audited, and refuses 0 after', async () => {
+    database = await openTestDatabase(target, { migrate: false });
+    const db = database.db;
+    const dir = await mkdtemp(join(tmpdir(), 'vs-migrations-'));
+    try {
+      // The schema as it was before 0020, with orgs an emptied settings form had saved.
+      await cp(MIGRATIONS_DIR, dir, { recursive: true, filter: (path) => !/00(2\d|[3-9]\d)_/.test(path) });
+      await migrate(db, database.schema, dir);
+      const org = (name: string, sl: number, target: number) =>
+        db
+          .insertInto('organizations')
+          .values({ name, slug: name.toLowerCase(), sl_threshold_seconds: sl, sl_target_pct: target })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+      const both = await org('Both', 0, 0);
+      const target0 = await org('Target', 45, 0);
+      const fine = await org('Fine', 30, 90);
+      await migrate(db, database.schema);
+
+      const settings = await db
+        .selectFrom('organizations')
+        .select(['name', 'sl_threshold_seconds', 'sl_target_pct'])
+        .orderBy('name')
+        .execute();
+      expect(settings.map((o) => [o.name, o.sl_threshold_seconds, Number(o.sl_target_pct)])).toEqual([
+        ['Both', 20, 80],
+        ['Fine', 30, 90],
+        ['Target', 45, 80],
+      ]);
+      const audit = await db
+        .selectFrom('audit_log')
+        .select(['org_id', 'before', 'after'])
+        .where('action', '=', 'org.settings.repaired')
+        .orderBy('id')
+        .execute();
+      expect(audit).toEqual([
+        {
+          org_id: both.id,
+          before: { slThresholdSeconds: 0, slTargetPct: 0 },
+          after: { slThresholdSeconds: 20, slTargetPct: 80 },
+        },
+        {
+          org_id: target0.id,
+          before: { slThresholdSeconds: 45, slTargetPct: 0 },
+          after: { slThresholdSeconds: 45, slTargetPct: 80 },
+        },
+      ]);
+      expect(audit.map((a) => a.org_id)).not.toContain(fine.id);
+      await expect(
+        db.updateTable('organizations').set({ sl_threshold_seconds: 0 }).where('id', '=', fine.id).execute(),
+      ).rejects.toThrow(/organizations_sl_threshold_meaningful/);
+      await expect(
+        db.updateTable('organizations').set({ sl_target_pct: 0 }).where('id', '=', fine.id).execute(),
+      ).rejects.toThrow(/organizations_sl_target_meaningful/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('two processes migrating at once apply each migration exactly once', async () => {
     database = await openTestDatabase(target, { migrate: false });
     const [a, b] = await Promise.all([migrate(database.db, database.schema), migrate(database.db, database.schema)]);
