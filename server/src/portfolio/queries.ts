@@ -1,0 +1,69 @@
+// The portfolio's two statements, for every org at once: each org's last seven local days from its daily rollups,
+// and each org's ringing calls from the live state. Neither reads the calls table.
+import { sql } from 'kysely';
+import type { Tx } from '../db/tenant.js';
+import { ROLLUP_AGGREGATES, ROLLUP_TABLES, type Sums } from '../metrics/definitions.js';
+import { inAssignmentWindow } from '../metrics/scope.js';
+import { STALE_RINGING_MS } from '../mightycall/ingest/live-store.js';
+
+/** The sparkline's days, today included. */
+export const PORTFOLIO_DAYS = 7;
+
+export interface OrgDayRow extends Sums {
+  orgId: string;
+  name: string;
+  timezone: string;
+  slThresholdSeconds: number;
+  slTargetPct: number;
+  /** the org's local date at `now` */
+  today: string;
+  /** null: the org has no rollup row in the seven days (one row, all sums empty) */
+  day: string | null;
+}
+
+/**
+ * One row per org and local day that has calls, over the seven local days ending on each org's own today (the
+ * day of `now` in its time zone, as the rollup triggers date calls). An org with no such day comes back once,
+ * with `day` null. The daily row of a (org, day) key is unique, so summing per key is reading that row, through
+ * the same aggregate list every rollup read uses.
+ */
+export async function orgDays(tx: Tx, now: Date, nameContains: string | undefined): Promise<OrgDayRow[]> {
+  const filter = nameContains ? sql`WHERE strpos(lower(o.name), lower(${nameContains})) > 0` : sql``;
+  const result = await sql<OrgDayRow>`
+    WITH o AS (
+      SELECT o.id, o.name, o.timezone, o.sl_threshold_seconds, o.sl_target_pct,
+        (${now}::timestamptz AT TIME ZONE o.timezone)::date AS today
+      FROM organizations o ${filter}
+    )
+    SELECT o.id AS "orgId", o.name, o.timezone, o.sl_threshold_seconds::int AS "slThresholdSeconds",
+      o.sl_target_pct::float8 AS "slTargetPct", to_char(o.today, 'YYYY-MM-DD') AS today,
+      to_char(r.day, 'YYYY-MM-DD') AS day, ${ROLLUP_AGGREGATES}
+    FROM o
+    LEFT JOIN ${sql.raw(ROLLUP_TABLES.total.table)} r
+      ON r.org_id = o.id AND r.day > o.today - ${PORTFOLIO_DAYS}::int AND r.day <= o.today
+    GROUP BY o.id, o.name, o.timezone, o.sl_threshold_seconds, o.sl_target_pct, o.today, r.day`.execute(tx);
+  return result.rows;
+}
+
+export interface OrgWaitingRow {
+  orgId: string;
+  waiting: number;
+  /** when the oldest ringing call started */
+  oldest: Date | string | null;
+}
+
+/**
+ * Per org, its calls ringing at `now` as the wallboard counts them (liveSnapshot: ringing and heard from within
+ * the stale limit, on a number assigned to the org when the call started). Orgs with none are absent.
+ */
+export async function ringingPerOrg(tx: Tx, now: Date): Promise<OrgWaitingRow[]> {
+  const ringingAfter = new Date(now.getTime() - STALE_RINGING_MS);
+  const result = await sql<OrgWaitingRow>`
+    SELECT o.id AS "orgId", count(*)::int AS waiting, min(lc.started_at) AS oldest
+    FROM mightycall_live_calls lc
+    JOIN organizations o
+      ON EXISTS (SELECT 1 FROM org_phone_numbers a WHERE a.org_id = o.id AND ${inAssignmentWindow('a', 'lc')})
+    WHERE lc.state = 'ringing' AND lc.last_event_at > ${ringingAfter}
+    GROUP BY o.id`.execute(tx);
+  return result.rows;
+}
