@@ -2,7 +2,7 @@
 // and each org's ringing calls from the live state. Neither reads the calls table.
 import { sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
-import { ROLLUP_AGGREGATES, ROLLUP_TABLES, type Sums } from '../metrics/definitions.js';
+import { ROLLUP_ROW_SUMS, ROLLUP_TABLES, type Sums } from '../metrics/definitions.js';
 import { inAssignmentWindow } from '../metrics/scope.js';
 import { STALE_RINGING_MS } from '../mightycall/ingest/live-store.js';
 
@@ -17,31 +17,30 @@ export interface OrgDayRow extends Sums {
   slTargetPct: number;
   /** the org's local date at `now` */
   today: string;
-  /** null: the org has no rollup row in the seven days (one row, all sums empty) */
+  /** null: the org has no rollup row in the seven days (its one row, sums null) */
   day: string | null;
 }
 
 /**
  * One row per org and local day that has calls, over the seven local days ending on each org's own today (the
  * day of `now` in its time zone, as the rollup triggers date calls). An org with no such day comes back once,
- * with `day` null. The daily row of a (org, day) key is unique, so summing per key is reading that row, through
- * the same aggregate list every rollup read uses.
+ * with `day` null and its sums null. Each org's days are one index range of the rollup's key (org_id, day).
  */
 export async function orgDays(tx: Tx, now: Date, nameContains: string | undefined): Promise<OrgDayRow[]> {
   const filter = nameContains ? sql`WHERE strpos(lower(o.name), lower(${nameContains})) > 0` : sql``;
+  // Each org's today computed once (a materialized CTE: inlined, the zone conversion ran again per joined row).
   const result = await sql<OrgDayRow>`
-    WITH o AS (
+    WITH o AS MATERIALIZED (
       SELECT o.id, o.name, o.timezone, o.sl_threshold_seconds, o.sl_target_pct,
         (${now}::timestamptz AT TIME ZONE o.timezone)::date AS today
       FROM organizations o ${filter}
     )
     SELECT o.id AS "orgId", o.name, o.timezone, o.sl_threshold_seconds::int AS "slThresholdSeconds",
       o.sl_target_pct::float8 AS "slTargetPct", to_char(o.today, 'YYYY-MM-DD') AS today,
-      to_char(r.day, 'YYYY-MM-DD') AS day, ${ROLLUP_AGGREGATES}
+      to_char(r.day, 'YYYY-MM-DD') AS day, ${ROLLUP_ROW_SUMS}
     FROM o
     LEFT JOIN ${sql.raw(ROLLUP_TABLES.total.table)} r
-      ON r.org_id = o.id AND r.day > o.today - ${PORTFOLIO_DAYS}::int AND r.day <= o.today
-    GROUP BY o.id, o.name, o.timezone, o.sl_threshold_seconds, o.sl_target_pct, o.today, r.day`.execute(tx);
+      ON r.org_id = o.id AND r.day > o.today - ${PORTFOLIO_DAYS}::int AND r.day <= o.today`.execute(tx);
   return result.rows;
 }
 
@@ -58,12 +57,15 @@ export interface OrgWaitingRow {
  */
 export async function ringingPerOrg(tx: Tx, now: Date): Promise<OrgWaitingRow[]> {
   const ringingAfter = new Date(now.getTime() - STALE_RINGING_MS);
+  // DISTINCT: a call counts once per org however many of the org's assignments cover it (none overlap today).
   const result = await sql<OrgWaitingRow>`
-    SELECT o.id AS "orgId", count(*)::int AS waiting, min(lc.started_at) AS oldest
-    FROM mightycall_live_calls lc
-    JOIN organizations o
-      ON EXISTS (SELECT 1 FROM org_phone_numbers a WHERE a.org_id = o.id AND ${inAssignmentWindow('a', 'lc')})
-    WHERE lc.state = 'ringing' AND lc.last_event_at > ${ringingAfter}
-    GROUP BY o.id`.execute(tx);
+    SELECT w.org_id AS "orgId", count(*)::int AS waiting, min(w.started_at) AS oldest
+    FROM (
+      SELECT DISTINCT a.org_id, lc.connection_id, lc.call_id, lc.started_at
+      FROM mightycall_live_calls lc
+      JOIN org_phone_numbers a ON ${inAssignmentWindow('a', 'lc')}
+      WHERE lc.state = 'ringing' AND lc.last_event_at > ${ringingAfter}
+    ) w
+    GROUP BY w.org_id`.execute(tx);
   return result.rows;
 }

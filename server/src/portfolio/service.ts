@@ -2,7 +2,7 @@
 // queue, worst first. Served from the daily rollups and the live state, two statements for all orgs.
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
-import { deriveFigures, EMPTY_SUMS, pickSums, round1, type Sums } from '../metrics/definitions.js';
+import { EMPTY_SUMS, FIGURES, round1, type Sums } from '../metrics/definitions.js';
 import { type OrgDayRow, orgDays, PORTFOLIO_DAYS, ringingPerOrg } from './queries.js';
 import {
   PORTFOLIO_SORT_FIELDS,
@@ -23,43 +23,60 @@ export function sparklineDays(today: string): string[] {
   );
 }
 
-function orgOf(rows: OrgDayRow[], waiting: { waiting: number; oldest: Date | string | null } | undefined, now: Date) {
+const { offeredCalls, answeredCalls, answerRatePct, serviceLevelPct } = FIGURES;
+
+/** One org's entry from its rows (one per day with calls, or one with `day` null) and its ringing calls. */
+function orgOf(
+  rows: OrgDayRow[],
+  days: readonly string[],
+  waiting: { waiting: number; oldest: Date | string | null } | undefined,
+  now: Date,
+): PortfolioOrg {
   const [first] = rows;
   if (!first) throw new Error('portfolio: an org without rows');
+  // A row's sums are read as they are (each figure reads only its own sums), without copying them out first.
   const byDay = new Map<string, Sums>();
-  for (const row of rows) if (row.day !== null) byDay.set(row.day, pickSums(row));
-  const days = sparklineDays(first.today).map((day) => {
-    const f = deriveFigures(byDay.get(day) ?? EMPTY_SUMS);
-    return { day, offeredCalls: f.offeredCalls, answerRatePct: f.answerRatePct, serviceLevelPct: f.serviceLevelPct };
-  });
-  const today = deriveFigures(byDay.get(first.today) ?? EMPTY_SUMS);
+  for (const row of rows) if (row.day !== null) byDay.set(row.day, row);
+  const today = byDay.get(first.today) ?? EMPTY_SUMS;
+  const sl = serviceLevelPct(today);
   const oldest = waiting?.oldest ? new Date(waiting.oldest).getTime() : null;
   return {
     orgId: first.orgId,
     name: first.name,
     timezone: first.timezone,
     today: first.today,
-    offeredCalls: today.offeredCalls,
-    answeredCalls: today.answeredCalls,
-    answerRatePct: today.answerRatePct,
-    serviceLevelPct: today.serviceLevelPct,
+    offeredCalls: offeredCalls(today),
+    answeredCalls: answeredCalls(today),
+    answerRatePct: answerRatePct(today),
+    serviceLevelPct: sl,
     serviceLevelTargetPct: first.slTargetPct,
     serviceLevelThresholdSeconds: first.slThresholdSeconds,
-    serviceLevelGapPts: today.serviceLevelPct === null ? null : round1(today.serviceLevelPct - first.slTargetPct),
+    serviceLevelGapPts: sl === null ? null : round1(sl - first.slTargetPct),
     waitingNow: waiting?.waiting ?? 0,
     longestWaitNowSeconds: oldest === null ? null : Math.max(0, Math.floor((now.getTime() - oldest) / 1000)),
-    days,
-  } satisfies PortfolioOrg;
+    days: days.map((day) => {
+      const sums = byDay.get(day) ?? EMPTY_SUMS;
+      return {
+        day,
+        offeredCalls: offeredCalls(sums),
+        answerRatePct: answerRatePct(sums),
+        serviceLevelPct: serviceLevelPct(sums),
+      };
+    }),
+  };
 }
 
 type Compare = (a: PortfolioOrg, b: PortfolioOrg) => number;
+
+// One collator for every comparison: localeCompare with options builds a new one per call.
+const names = new Intl.Collator('en', { sensitivity: 'base' });
 
 /** Ascending, empty (null) values last. */
 function ascending(a: number | string | null, b: number | string | null): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
-  if (typeof a === 'string' && typeof b === 'string') return a.localeCompare(b, 'en', { sensitivity: 'base' });
+  if (typeof a === 'string' && typeof b === 'string') return names.compare(a, b);
   return a < b ? -1 : 1;
 }
 
@@ -108,7 +125,14 @@ export async function portfolio(tx: Tx, query: PortfolioQuery, now: Date): Promi
     if (list) list.push(row);
     else perOrg.set(row.orgId, [row]);
   }
-  const orgs = [...perOrg.values()].map((list) => orgOf(list, ringing.get(list[0]?.orgId ?? ''), now));
+  // Orgs share a handful of local dates (one per zone offset's side of midnight): each date's week built once.
+  const weeks = new Map<string, string[]>();
+  const weekOf = (today: string) => weeks.get(today) ?? weeks.set(today, sparklineDays(today)).get(today) ?? [];
+  const orgs = [...perOrg.values()].map((list) => {
+    const first = list[0];
+    if (!first) throw new Error('portfolio: an org without rows');
+    return orgOf(list, weekOf(first.today), ringing.get(first.orgId), now);
+  });
   orgs.sort(order.compare);
   return {
     asOf: now.toISOString(),
