@@ -28,19 +28,29 @@ export interface OrgDayRow extends Sums {
  */
 export async function orgDays(tx: Tx, now: Date, nameContains: string | undefined): Promise<OrgDayRow[]> {
   const filter = nameContains ? sql`WHERE strpos(lower(o.name), lower(${nameContains})) > 0` : sql``;
-  // Each org's today computed once (a materialized CTE: inlined, the zone conversion ran again per joined row).
+  // Each org's first and last day computed once, as columns (a materialized CTE), so the rollup's key is read as one
+  // index range per org by plain comparisons: under row-level security only leakproof operators reach the index
+  // ahead of the policy, and `today - 6` in the lookup left it a filter over all of the org's days.
   const result = await sql<OrgDayRow>`
     WITH o AS MATERIALIZED (
-      SELECT o.id, o.name, o.timezone, o.sl_threshold_seconds, o.sl_target_pct,
-        (${now}::timestamptz AT TIME ZONE o.timezone)::date AS today
-      FROM organizations o ${filter}
+      SELECT w.*, w.today - ${PORTFOLIO_DAYS - 1}::int AS first_day
+      FROM (
+        SELECT o.id, o.name, o.timezone, o.sl_threshold_seconds, o.sl_target_pct,
+          (${now}::timestamptz AT TIME ZONE o.timezone)::date AS today
+        FROM organizations o ${filter}
+      ) w
     )
     SELECT o.id AS "orgId", o.name, o.timezone, o.sl_threshold_seconds::int AS "slThresholdSeconds",
       o.sl_target_pct::float8 AS "slTargetPct", to_char(o.today, 'YYYY-MM-DD') AS today,
       to_char(r.day, 'YYYY-MM-DD') AS day, ${ROLLUP_ROW_SUMS}
     FROM o
-    LEFT JOIN ${sql.raw(ROLLUP_TABLES.total.table)} r
-      ON r.org_id = o.id AND r.day > o.today - ${PORTFOLIO_DAYS}::int AND r.day <= o.today`.execute(tx);
+    LEFT JOIN LATERAL (
+      SELECT * FROM ${sql.raw(ROLLUP_TABLES.total.table)} d
+      WHERE d.org_id = o.id AND d.day >= o.first_day AND d.day <= o.today
+      -- The LIMIT (never reached: a week has seven days) keeps this a lookup per org; joined flat, the planner
+      -- hashed the whole table, every org's every day, to keep one week of each.
+      ORDER BY d.day LIMIT ${PORTFOLIO_DAYS}::int
+    ) r ON true`.execute(tx);
   return result.rows;
 }
 
