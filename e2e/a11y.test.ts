@@ -135,7 +135,14 @@ describe('accessibility (axe, WCAG 2.1 AA): no critical or serious violation', (
 
   it('on every screen and dialog of the platform admin', { timeout: 300_000 }, async () => {
     const result = await walk(world.server.admin, 'platform admin');
-    for (const path of ['/admin/orgs', '/admin/numbers', '/admin/users', '/admin/keys', '/admin/audit']) {
+    for (const path of [
+      '/admin/portfolio',
+      '/admin/orgs',
+      '/admin/numbers',
+      '/admin/users',
+      '/admin/keys',
+      '/admin/audit',
+    ]) {
       expect(result.screens).toContain(path);
     }
     expect(result.screens).toEqual(

@@ -73,6 +73,7 @@ function measure(testId: string): Promise<TableReport> {
 
 const TABLES = () => [
   { testId: 'users-table', path: '/admin/users', actions: true },
+  { testId: 'portfolio-table', path: '/admin/portfolio', actions: false },
   { testId: 'api-keys-table', path: `/orgs/${org.id}/settings`, actions: true },
   // 30 days: the demo's agents have calls in it whatever the time of day.
   { testId: 'agent-table', path: `/orgs/${org.id}?range=month`, actions: false },

@@ -25,6 +25,7 @@ import { webhookFastPath } from './mightycall/http/webhook-routes.js';
 import { registerMemberRoutes } from './orgs/member-routes.js';
 import { registerOrgRoutes } from './orgs/routes.js';
 import { registerPhoneNumberRoutes } from './phone-numbers/routes.js';
+import { registerPortfolioRoutes } from './portfolio/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 import { registerWebApp } from './web-app/routes.js';
 
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): App {
   registerCallRoutes(app, deps);
   registerPhoneNumberRoutes(app, deps);
   registerMightyCallRoutes(app, deps);
+  registerPortfolioRoutes(app, deps);
   // Last: its SPA fallback answers every GET no route above claimed (never /api or /health).
   registerWebApp(app);
 

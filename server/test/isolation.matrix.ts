@@ -51,6 +51,7 @@ export const ACCESS: Record<Exclude<Permission, 'public'>, readonly Actor[]> = {
   'platform:audit': PLATFORM,
   'platform:calls:import': PLATFORM,
   'platform:mightycall': PLATFORM,
+  'platform:portfolio': ['platformAdmin'],
 };
 
 export interface MatrixRequest {
@@ -128,6 +129,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: () => ({ path: '/api/admin/orgs', body: { name: unique('Matrix Org') } }),
   },
   'GET /api/admin/orgs': get('/api/admin/orgs'),
+  'GET /api/admin/portfolio': get('/api/admin/portfolio'),
   'GET /api/admin/orgs/:orgId': get('/api/admin/orgs/:orgId'),
   'PATCH /api/admin/orgs/:orgId': {
     ok: 200,

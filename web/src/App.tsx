@@ -18,6 +18,7 @@ const CallDetailPage = lazy(() => import('./pages/calls/CallDetail'));
 const Wallboard = lazy(() => import('./pages/live/Wallboard'));
 const OrgSettings = lazy(() => import('./pages/settings/OrgSettings'));
 const OrgAudit = lazy(() => import('./pages/audit/OrgAudit'));
+const AdminPortfolio = lazy(() => import('./pages/admin/Portfolio'));
 const AdminOrgs = lazy(() => import('./pages/admin/Orgs'));
 const AdminOrgDetail = lazy(() => import('./pages/admin/OrgDetail'));
 const AdminNumbers = lazy(() => import('./pages/admin/Numbers'));
@@ -87,7 +88,8 @@ export function App() {
               <Route path="audit" element={<OrgAudit />} />
             </Route>
             <Route path="admin" element={<RequirePlatformAdmin />}>
-              <Route index element={<Navigate to="orgs" replace />} />
+              <Route index element={<Navigate to="portfolio" replace />} />
+              <Route path="portfolio" element={<AdminPortfolio />} />
               <Route path="orgs" element={<AdminOrgs />} />
               <Route path="orgs/:orgId" element={<AdminOrgDetail />} />
               <Route path="numbers" element={<AdminNumbers />} />

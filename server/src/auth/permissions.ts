@@ -19,7 +19,8 @@ export type Permission =
   | 'platform:keys'
   | 'platform:audit'
   | 'platform:calls:import'
-  | 'platform:mightycall';
+  | 'platform:mightycall'
+  | 'platform:portfolio';
 
 /** Every permission with the sentence docs/permissions.md prints for it, in table order. */
 export const PERMISSIONS: ReadonlyArray<{
@@ -53,6 +54,11 @@ export const PERMISSIONS: ReadonlyArray<{
   { permission: 'platform:audit', scope: 'platform', meaning: 'Read the whole audit log.' },
   { permission: 'platform:calls:import', scope: 'platform', meaning: 'Import calls (CSV / NDJSON).' },
   { permission: 'platform:mightycall', scope: 'platform', meaning: 'MightyCall connection, sync and webhooks.' },
+  {
+    permission: 'platform:portfolio',
+    scope: 'platform',
+    meaning: "Every org's figures of today and calls waiting now on one screen (signed-in platform admins only).",
+  },
 ];
 
 export const ALL_PERMISSIONS: readonly Permission[] = PERMISSIONS.map((p) => p.permission);

@@ -186,6 +186,11 @@ export const ROLLUP_AGGREGATES: RawBuilder<unknown> = sql.raw(
   ),
 );
 
+/** Every sum of one daily rollup row aliased `r`, as stored (a row is one key's sums: nothing to add up). */
+export const ROLLUP_ROW_SUMS: RawBuilder<unknown> = sql.raw(
+  sqlText(sql.join(SUMS.map((d) => named(d, sql.raw(`r.${d.column}`))))),
+);
+
 /**
  * The same sum over calls `alias` that carry a `sign` column, +1 for a call added and -1 for one taken away: what
  * a change of calls adds to a rollup row. A maximum cannot be taken back: it sees the added calls only, and the

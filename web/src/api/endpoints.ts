@@ -132,8 +132,16 @@ export const orgs = {
 };
 
 const ADMIN_ORG = '/api/admin/orgs/{orgId}';
+/** The portfolio's order (`worst`, a column, or `-column`), name filter and bound (server/src/portfolio/schema.ts). */
+export interface PortfolioQuery extends QueryParams {
+  sort?: string;
+  q?: string;
+  limit?: number;
+}
+
 export const admin = {
   orgs: () => request<Res<'/api/admin/orgs', 'get'>>('/api/admin/orgs'),
+  portfolio: (query: PortfolioQuery) => request<Res<'/api/admin/portfolio', 'get'>>('/api/admin/portfolio', { query }),
   createOrg: (body: Body<'/api/admin/orgs', 'post'>) =>
     request<Res<'/api/admin/orgs', 'post'>>('/api/admin/orgs', { method: 'POST', body }),
   org: (orgId: string) => request<Res<typeof ADMIN_ORG, 'get'>>(`/api/admin/orgs/${enc(orgId)}`),

@@ -2035,6 +2035,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/portfolio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every org's today, last seven days and calls waiting now, worst first
+         * @description Per org: today's offered calls, answer rate and service level against its own target (today is the org's local date; the figures equal `GET /api/client-metrics?org_id=…&range=day` for it), calls ringing now and the longest wait now (as its wallboard), and the last seven local days for a sparkline. Read from the daily rollups and the live state; not cached, so poll it for a live view.
+         *
+         *     Requires permission `platform:portfolio`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description How many orgs to answer, after sorting (at most 500) */
+                    limit?: number;
+                    /** @description Only orgs whose name contains this text (case-insensitive) */
+                    q?: string;
+                    /** @description `worst` (the default: furthest below its service-level target first) or one of `name`, `offeredCalls`, `answerRatePct`, `serviceLevelPct`, `serviceLevelGapPts`, `waitingNow`, `longestWaitNowSeconds`; a leading `-` sorts descending. Empty figures sort last either way. */
+                    sort?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The portfolio now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Portfolio"];
+                    };
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session or API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller lacks `platform:portfolio` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The API key exceeded its rate limit (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users": {
         parameters: {
             query?: never;
@@ -6032,6 +6116,46 @@ export interface components {
             label: string | null;
             lastSyncedAt: string | null;
             provider: string | null;
+        };
+        Portfolio: {
+            /** @description The instant the figures and the live state were read */
+            asOf: string;
+            orgs: components["schemas"]["PortfolioOrg"][];
+            sort: string;
+            /** @description Orgs matching the filter (orgs may hold fewer: see limit) */
+            total: number;
+            truncated: boolean;
+        };
+        PortfolioDay: {
+            answerRatePct: number | null;
+            /**
+             * @description A local date in the org's time zone
+             * @example 2026-03-08
+             */
+            day: string;
+            offeredCalls: number;
+            serviceLevelPct: number | null;
+        };
+        PortfolioOrg: {
+            answeredCalls: number;
+            answerRatePct: number | null;
+            /** @description The last seven local days, oldest first, today last */
+            days: components["schemas"]["PortfolioDay"][];
+            /** @description How long the oldest ringing call has waited, whole seconds; null when none */
+            longestWaitNowSeconds: number | null;
+            name: string;
+            offeredCalls: number;
+            orgId: string;
+            /** @description serviceLevelPct − serviceLevelTargetPct in percentage points (negative: below target) */
+            serviceLevelGapPts: number | null;
+            serviceLevelPct: number | null;
+            serviceLevelTargetPct: number;
+            serviceLevelThresholdSeconds: number;
+            timezone: string;
+            /** @description The org's local date now; the figures below count this day */
+            today: string;
+            /** @description Calls ringing now (the wallboard’s Waiting) */
+            waitingNow: number;
         };
         QueueSummary: {
             items: {

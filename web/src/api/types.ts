@@ -56,6 +56,11 @@ export type ApiKeyScope = ItemOf<NewApiKey['scopes']>;
 export type AuditEntry = Schemas['AuditEntry'];
 export type AuditPage = ResponseOf<'/api/orgs/{orgId}/audit', 'get'>;
 
+// The agency's portfolio: every org's today, last seven days and calls waiting now
+export type Portfolio = Schemas['Portfolio'];
+export type PortfolioOrg = Schemas['PortfolioOrg'];
+export type PortfolioDay = Schemas['PortfolioDay'];
+
 // Phone numbers
 export type PhoneNumber = Schemas['PhoneNumber'];
 export type NumberAssignment = ItemOf<PhoneNumber['assignments']>;

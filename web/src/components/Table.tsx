@@ -16,6 +16,8 @@ export interface Column<Row> {
   wrap?: boolean;
   /** the header as plain text, for the label of each value in the phone layout, where the header is not a string */
   label?: string;
+  /** with `onSort` (rows sorted elsewhere, e.g. by the server): the column's header changes the order */
+  sortable?: boolean;
 }
 
 /** The label a cell carries in the stacked (phone) layout; none for columns without a text header (actions). */
@@ -34,6 +36,12 @@ export interface TableProps<Row> {
   onRetry?: () => void;
   empty?: ReactNode;
   initialSort?: { key: string; dir: 'asc' | 'desc' };
+  /**
+   * Rows already in order (the server sorted them): the headers of `sortable` columns show `sortedBy` and ask
+   * `onSort` for a new order instead of sorting here.
+   */
+  sortedBy?: { key: string; dir: 'asc' | 'desc' } | null;
+  onSort?: (key: string) => void;
   testId?: string;
 }
 
@@ -85,9 +93,10 @@ function useLayoutThatFits(rows: unknown) {
 }
 
 export function Table<Row>(props: TableProps<Row>) {
-  const { caption, columns, rows, rowKey, isLoading, error, onRetry, empty, initialSort, testId } = props;
+  const { caption, columns, rows, rowKey, isLoading, error, onRetry, empty, initialSort, testId, onSort } = props;
   const { wrap, layout } = useLayoutThatFits(rows);
-  const [sort, setSort] = useState(initialSort ?? null);
+  const [ownSort, setSort] = useState(initialSort ?? null);
+  const sort = onSort ? (props.sortedBy ?? null) : ownSort;
   const { ref: scrollRef, ...scrollProps } = useKeyboardScrollable(caption);
   // One element, two observers: the layout measure and the keyboard scroll region.
   const wrapRef = useCallback(
@@ -99,11 +108,11 @@ export function Table<Row>(props: TableProps<Row>) {
   );
   const sorted = useMemo(() => {
     const column = sort ? columns.find((c) => c.key === sort.key) : undefined;
-    if (!rows || !column?.sortValue || !sort) return rows;
+    if (onSort || !rows || !column?.sortValue || !sort) return rows;
     const value = column.sortValue;
     const dir = sort.dir === 'asc' ? 1 : -1;
     return [...rows].sort((a, b) => dir * compare(value(a), value(b)));
-  }, [rows, columns, sort]);
+  }, [rows, columns, sort, onSort]);
 
   if (error) return <ErrorState error={error} onRetry={onRetry} />;
   if (isLoading && !rows) return <LoadingRows label={caption} />;
@@ -112,7 +121,9 @@ export function Table<Row>(props: TableProps<Row>) {
   }
 
   const toggle = (key: string) =>
-    setSort((s) => (s?.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'desc' }));
+    onSort
+      ? onSort(key)
+      : setSort((s) => (s?.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'desc' }));
 
   return (
     <div className="table-wrap" ref={wrapRef} data-layout={layout} {...scrollProps}>
@@ -125,7 +136,7 @@ export function Table<Row>(props: TableProps<Row>) {
               const ariaSort = active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined;
               return (
                 <th key={c.key} scope="col" className={c.numeric ? 'num' : undefined} aria-sort={ariaSort}>
-                  {c.sortValue ? (
+                  {(onSort ? c.sortable : c.sortValue) ? (
                     <button type="button" className="sort-button" onClick={() => toggle(c.key)}>
                       {c.header}
                       {active ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}

@@ -1,4 +1,4 @@
-// "/" sends the user to the org they used last, else their first org, else (platform admins) the org list.
+// "/" sends the user to the org they used last, else their first org, else (platform admins) the portfolio.
 import { Navigate } from 'react-router-dom';
 import { ButtonAnchor } from '../components/Button';
 import { lastOrg } from '../hooks/org';
@@ -10,7 +10,7 @@ export function Home() {
   if (remembered && canOpenOrg(me, remembered)) return <Navigate to={`/orgs/${remembered}`} replace />;
   const first = me?.memberships[0];
   if (first) return <Navigate to={`/orgs/${first.orgId}`} replace />;
-  if (isPlatformAdmin(me)) return <Navigate to="/admin/orgs" replace />;
+  if (isPlatformAdmin(me)) return <Navigate to="/admin/portfolio" replace />;
   return (
     <div className="card stack">
       <h1>No organization yet</h1>

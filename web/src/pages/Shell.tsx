@@ -71,6 +71,7 @@ export function Shell() {
             <>
               <div className="shell-section">Platform admin</div>
               <ul className="shell-links" data-testid="admin-nav">
+                <Link to="/admin/portfolio">Portfolio</Link>
                 <Link to="/admin/orgs">Organizations</Link>
                 <Link to="/admin/numbers">Phone numbers</Link>
                 <Link to="/admin/users">Users</Link>
