@@ -232,6 +232,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
   'GET /s/queue-summary': getWithOrgQuery('/s/queue-summary'),
   'GET /api/metrics/agents': getWithOrgQuery('/api/metrics/agents'),
   'GET /api/metrics/numbers': getWithOrgQuery('/api/metrics/numbers'),
+  'GET /api/metrics/heatmap': getWithOrgQuery('/api/metrics/heatmap'),
   'GET /api/calls/recent': getWithOrgQuery('/api/calls/recent'),
   'GET /s/recent': getWithOrgQuery('/s/recent'),
   'GET /api/calls': getWithOrgQuery('/api/calls'),

@@ -238,3 +238,33 @@ export async function agentBreakdown(tx: Tx, query: MetricsQuery, now = new Date
     },
   };
 }
+
+/**
+ * Offered and answered calls per local weekday and hour of the range (every cell, empty ones with zeros), with the
+ * KPIs' definitions; a heatmap has no previous period.
+ */
+export async function heatmap(tx: Tx, query: MetricsQuery, now = new Date()) {
+  const { ctx, range, groups } = await run(tx, { ...query, compare: false }, 'hourWeekday', now);
+  const byCell = new Map(groups.map((g) => [`${g.key.weekday}:${g.key.hour}`, g.current]));
+  const cells = [];
+  let total = EMPTY_SUMS;
+  for (let weekday = 1; weekday <= 7; weekday++) {
+    for (let hour = 0; hour < 24; hour++) {
+      const s = byCell.get(`${weekday}:${hour}`) ?? EMPTY_SUMS;
+      total = mergeSums(total, s);
+      cells.push({
+        weekday,
+        hour,
+        offered: FIGURES.offeredCalls(s),
+        answered: FIGURES.answeredCalls(s),
+        answerRatePct: FIGURES.answerRatePct(s),
+      });
+    }
+  }
+  return {
+    range: describeRange(range),
+    timezone: ctx.timezone,
+    cells,
+    totals: { offered: FIGURES.offeredCalls(total), answered: FIGURES.answeredCalls(total) },
+  };
+}
