@@ -230,15 +230,18 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
         tags,
         summary: "The call's recording (a voicemail's message), streamed from MightyCall by the server",
         description:
-          'Whoever may read the call may play it. The audio comes through the server with the connection\'s ' +
-          'credentials; MightyCall\'s link is never answered. A `Range: bytes=…` header is passed on for seeking.',
+          "Whoever may read the call may play it. The audio comes through the server with the connection's " +
+          "credentials; MightyCall's link is never answered. A `Range: bytes=…` header is passed on for seeking.",
         request: {
           params: z.object({ callId: UuidSchema }),
           query: z.object({ org_id: z.string().max(64).optional() }),
           headers: z.object({ range: z.string().max(100).optional() }),
         },
         responses: {
-          200: { description: 'The audio', content: { 'audio/wav': { schema: z.string().openapi({ format: 'binary' }) } } },
+          200: {
+            description: 'The audio',
+            content: { 'audio/wav': { schema: z.string().openapi({ format: 'binary' }) } },
+          },
           206: {
             description: 'The asked byte range of the audio',
             content: { 'audio/wav': { schema: z.string().openapi({ format: 'binary' }) } },

@@ -13,7 +13,8 @@ const PASSWORD = 'correct horse battery staple';
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 type Heatmap = Awaited<ReturnType<typeof heatmap>>;
-const cell = (h: Heatmap, weekday: number, hour: number) => h.cells.find((c) => c.weekday === weekday && c.hour === hour);
+const cell = (h: Heatmap, weekday: number, hour: number) =>
+  h.cells.find((c) => c.weekday === weekday && c.hour === hour);
 
 describe.each(testTargets())('heatmap on %s', (target) => {
   let database: TestDatabase;

@@ -12,7 +12,12 @@ import { insertKey } from '../../test/isolation-world.js';
 import { client, platformAdminClient } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { assignNumber, createOrg, createUser } from '../../test/support/fixtures.js';
-import { demoConnectionBody, mightyCallApp, registerConnection, type TestServer } from '../../test/support/mightycall.js';
+import {
+  demoConnectionBody,
+  mightyCallApp,
+  registerConnection,
+  type TestServer,
+} from '../../test/support/mightycall.js';
 import { audioTypeOf, rangeOf } from './recordings.js';
 
 const START = Date.parse('2026-03-02T15:00:00Z');
@@ -68,7 +73,10 @@ describe.each(testTargets())('recording proxy on %s', (target) => {
       password: PASSWORD,
       memberships: [{ orgId: org.a, role: 'agent', extension: '999' }],
     });
-    await createUser(database, 'admin@b.example', { password: PASSWORD, memberships: [{ orgId: org.b, role: 'org_admin' }] });
+    await createUser(database, 'admin@b.example', {
+      password: PASSWORD,
+      memberships: [{ orgId: org.b, role: 'org_admin' }],
+    });
 
     const account = sim.accounts.require(DEMO_API_KEY);
     const answered = account.calls.find((c) => c.outcome === 'answered' && c.recordingId);
@@ -91,7 +99,7 @@ describe.each(testTargets())('recording proxy on %s', (target) => {
 
   const recording = (id: string, o = org.a) => `/api/calls/${id}/recording?org_id=${o}`;
 
-  it("streams the bytes the simulator serves, renewing the expired link, as audio/wav with no provider link", async () => {
+  it('streams the bytes the simulator serves, renewing the expired link, as audio/wav with no provider link', async () => {
     const stored = await database.db
       .selectFrom('calls')
       .select('recording_url')

@@ -30,7 +30,8 @@ const BY_EXTENSION: Record<string, string> = {
 /** The upstream's audio type, else the one its file name says, else bytes. */
 export function audioTypeOf(contentType: string | null, link: string | null): string {
   const type = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (/^audio\/[a-z0-9.+-]{1,40}$/.test(type)) return type === 'audio/x-wav' || type === 'audio/wave' ? 'audio/wav' : type;
+  if (/^audio\/[a-z0-9.+-]{1,40}$/.test(type))
+    return type === 'audio/x-wav' || type === 'audio/wave' ? 'audio/wav' : type;
   const path = (() => {
     try {
       return link ? new URL(link).pathname : '';

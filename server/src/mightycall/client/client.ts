@@ -199,7 +199,8 @@ export class MightyCallClient {
     if (res.status === 400 || res.status === 404) return null;
     await this.expectOk(res, 'journal/requests/{id}');
     const parsed = RequestSchema.safeParse(unwrapData(res.body));
-    if (!parsed.success) throw new MightyCallError('invalid_response', 'journal/requests/{id}: unexpected response shape');
+    if (!parsed.success)
+      throw new MightyCallError('invalid_response', 'journal/requests/{id}: unexpected response shape');
     return parsed.data;
   }
 

@@ -22,7 +22,10 @@ function linkOf(value: string | null | undefined): string | null {
 }
 
 /** The audio a journal call carries: the conversation's recording, or for a voicemail the message left. */
-export function recordingLinkOf(request: McRequest, status: CallStatus | null = statusOf(request.state)): string | null {
+export function recordingLinkOf(
+  request: McRequest,
+  status: CallStatus | null = statusOf(request.state),
+): string | null {
   return status === 'voicemail'
     ? linkOf(request.voicemail?.recording?.link ?? request.recording?.link)
     : linkOf(request.recording?.link);
