@@ -163,8 +163,10 @@ export default function CallDetailPage() {
         </Card>
       </div>
       <Card title={call.status === 'voicemail' ? 'Voicemail' : 'Recording'}>
-        <RecordingPlayer orgId={org.id} call={call} />
-        <VoicemailTranscript call={call} />
+        <div className="stack">
+          <RecordingPlayer orgId={org.id} call={call} />
+          <VoicemailTranscript call={call} />
+        </div>
       </Card>
     </div>
   );
