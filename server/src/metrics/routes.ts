@@ -122,7 +122,7 @@ export const METRICS_ENDPOINTS: RangedEndpoint[] = [
     summary: 'Offered and answered calls per weekday and hour of the day, in the org time zone',
     description:
       'Each call counts in the weekday and hour its start has on the org clock (platform-wide: `tz`, default UTC), ' +
-      'across DST changes. The figures are defined as the KPIs define them; `interval` and `compare` do not apply.',
+      'across DST changes. The figures are defined as the KPIs define them; `interval` does not apply.',
     schema: HeatmapSchema,
     run: heatmap,
   },

@@ -210,6 +210,8 @@ const HeatmapCellSchema = z.strictObject({
   answerRatePct: nullableNumber.openapi({ description: 'As the KPI answerRatePct (short abandons excluded)' }),
 });
 
+const HeatmapTotalsSchema = z.strictObject({ offered: count, answered: count });
+
 export const HeatmapSchema = z
   .strictObject({
     range: RangeSchema,
@@ -219,6 +221,9 @@ export const HeatmapSchema = z
         'All 168 cells (7 weekdays × 24 hours, Monday 00 first), empty ones with zeros; each sums every day of the ' +
         'range with that weekday. The cells add up to the KPIs of the same range.',
     }),
-    totals: z.strictObject({ offered: count, answered: count }),
+    totals: HeatmapTotalsSchema,
+    previous: orNull(
+      z.strictObject({ range: RangeSchema, cells: z.array(HeatmapCellSchema), totals: HeatmapTotalsSchema }),
+    ).openapi({ description: PREVIOUS }),
   })
   .openapi('Heatmap');

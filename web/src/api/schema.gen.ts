@@ -3521,7 +3521,7 @@ export interface paths {
         };
         /**
          * Offered and answered calls per weekday and hour of the day, in the org time zone
-         * @description Each call counts in the weekday and hour its start has on the org clock (platform-wide: `tz`, default UTC), across DST changes. The figures are defined as the KPIs define them; `interval` and `compare` do not apply.
+         * @description Each call counts in the weekday and hour its start has on the org clock (platform-wide: `tz`, default UTC), across DST changes. The figures are defined as the KPIs define them; `interval` does not apply.
          *
          *     Requires permission `metrics:read`.
          */
@@ -5939,6 +5939,26 @@ export interface components {
                 /** @description ISO weekday in the time zone: 1 Monday … 7 Sunday */
                 weekday: number;
             }[];
+            /** @description The same answer for the previous period when asked with compare=true, else null */
+            previous: {
+                cells: {
+                    /** @description Answered inbound calls, as the KPI answeredCalls counts them */
+                    answered: number;
+                    /** @description As the KPI answerRatePct (short abandons excluded) */
+                    answerRatePct: number | null;
+                    /** @description Hour of the day on the local clock, 0–23 */
+                    hour: number;
+                    /** @description Offered calls (inbound), as the KPI offeredCalls counts them */
+                    offered: number;
+                    /** @description ISO weekday in the time zone: 1 Monday … 7 Sunday */
+                    weekday: number;
+                }[];
+                range: components["schemas"]["Range"];
+                totals: {
+                    answered: number;
+                    offered: number;
+                };
+            } | null;
             range: components["schemas"]["Range"];
             timezone: string;
             totals: {
