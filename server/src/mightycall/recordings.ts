@@ -1,5 +1,6 @@
 // Recording audio from MightyCall for the call-detail proxy: the connection that holds the call's account, the
-// stored link (renewed through /calls/{id} when it has expired), and the answer the browser gets, without the link.
+// stored link (renewed through the journal or /calls/{id} when it has expired), and the answer the browser gets,
+// without the link.
 import { systemPrincipal } from '../auth/principal.js';
 import type { RecordingSource } from '../calls/service.js';
 import type { Database } from '../db/database.js';
@@ -13,7 +14,7 @@ import type { MightyCallRuntime } from './runtime.js';
 
 const SYSTEM = systemPrincipal('recording proxy');
 
-/** What an expired or withdrawn link answers; then /calls/{id} is asked for a fresh one. */
+/** What an expired or withdrawn link answers; then MightyCall is asked for a fresh one. */
 const STALE_LINK = new Set([403, 404, 410]);
 
 /** Headers of the upstream answer passed on as they are (nothing that names the upstream). */
