@@ -157,6 +157,28 @@ describe('recording links and in-process faults', () => {
     expect((await sim.app.request(`${BASE}/_sim/recordings/unknown.wav`)).status).toBe(404);
   });
 
+  it('the audio is a half-second tone and honours byte ranges (seeking)', async () => {
+    const api = await apiClient(sim);
+    const calls = arr(obj(obj((await api.get('/calls?pageSize=100&callFilter=connected')).body).data).calls).map(obj);
+    const uri = String(obj(calls[0]?.callRecord).uri);
+    const whole = new Uint8Array(await (await sim.app.request(uri)).arrayBuffer());
+    const view = new DataView(whole.buffer);
+    expect(view.getUint32(24, true)).toBe(8000); // sample rate
+    expect(view.getUint32(40, true)).toBe(4000); // data bytes: 0.5 s of 8-bit mono
+    expect(whole.length).toBe(44 + 4000);
+    const samples = whole.slice(44);
+    expect(Math.max(...samples) - Math.min(...samples)).toBeGreaterThan(100); // a tone, not silence
+    const part = await sim.app.request(uri, { headers: { range: 'bytes=100-199' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${whole.length}`);
+    expect(new Uint8Array(await part.arrayBuffer())).toEqual(whole.slice(100, 200));
+    const tail = await sim.app.request(uri, { headers: { range: 'bytes=-4' } });
+    expect(new Uint8Array(await tail.arrayBuffer())).toEqual(whole.slice(-4));
+    const beyond = await sim.app.request(uri, { headers: { range: 'bytes=99999-' } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${whole.length}`);
+  });
+
   it('a drop without a socket (app.request) fails while reading the body', async () => {
     sim.control.addFault({ path: '/team', kind: 'drop', times: 1 });
     const api = await apiClient(sim);

@@ -184,26 +184,28 @@ describe.each(testTargets())('metrics API on %s', (target) => {
   it('every view answers its previous period with compare=true, equal to the same view asked for that period', async () => {
     const c = await admin();
     const second = `org_id=${ids.north}&from=2026-06-16&to=2026-06-30&interval=day`;
-    type Previous = { range: { from: string; to: string }; items?: unknown[]; points?: unknown[] };
+    type Rows = { items?: unknown[]; points?: unknown[]; cells?: unknown[] };
+    type Previous = { range: { from: string; to: string } } & Rows;
+    const rowsOf = (r: Rows) => r.items ?? r.points ?? r.cells;
     for (const path of [
       '/api/calls/series',
       '/api/calls/queue-summary',
       '/api/metrics/agents',
       '/api/metrics/numbers',
+      '/api/metrics/heatmap',
     ]) {
       const compared = (await c.json<{ previous: Previous | null }>(`${path}?${second}&compare=true`)).body.previous;
       if (!compared) throw new Error(`${path}: no previous period`);
       expect(compared.range.from, path).toBe('2026-06-01T00:00:00-05:00');
       const first = `org_id=${ids.north}&from=${encodeURIComponent(compared.range.from)}&to=${encodeURIComponent(compared.range.to)}&interval=day`;
-      const direct = (await c.json<{ items?: unknown[]; points?: unknown[]; previous: unknown }>(`${path}?${first}`))
-        .body;
+      const direct = (await c.json<Rows & { previous: unknown }>(`${path}?${first}`)).body;
       expect(direct.previous, path).toBeNull();
-      const rows = compared.items ?? compared.points ?? [];
+      const rows = rowsOf(compared) ?? [];
       expect(rows.length, path).toBeGreaterThan(0);
-      expect(rows, path).toEqual(direct.items ?? direct.points);
+      expect(rows, path).toEqual(rowsOf(direct));
       // …and differs from the range itself (the comparison is of another period, not a copy).
-      const current = (await c.json<{ items?: unknown[]; points?: unknown[] }>(`${path}?${second}`)).body;
-      expect(current.items ?? current.points, path).not.toEqual(rows);
+      const current = (await c.json<Rows>(`${path}?${second}`)).body;
+      expect(rowsOf(current), path).not.toEqual(rows);
     }
   });
 

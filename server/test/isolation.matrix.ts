@@ -234,12 +234,18 @@ export const MATRIX: Record<string, MatrixEntry> = {
   'GET /s/queue-summary': getWithOrgQuery('/s/queue-summary'),
   'GET /api/metrics/agents': getWithOrgQuery('/api/metrics/agents'),
   'GET /api/metrics/numbers': getWithOrgQuery('/api/metrics/numbers'),
+  'GET /api/metrics/heatmap': getWithOrgQuery('/api/metrics/heatmap'),
   'GET /api/calls/recent': getWithOrgQuery('/api/calls/recent'),
   'GET /s/recent': getWithOrgQuery('/s/recent'),
   'GET /api/calls': getWithOrgQuery('/api/calls'),
   'GET /api/calls/:callId': {
     ok: 200,
     request: async (w, orgId) => ({ path: `/api/calls/${await callOf(w, orgId)}?org_id=${orgId}` }),
+  },
+  // A permitted caller reaches the fetch, which no connection can make for this test call: 503, not 404 or 403.
+  'GET /api/calls/:callId/recording': {
+    ok: 503,
+    request: async (w, orgId) => ({ path: `/api/calls/${await callOf(w, orgId)}/recording?org_id=${orgId}` }),
   },
   'POST /api/admin/calls/import': {
     ok: 200,
@@ -328,7 +334,12 @@ async function callOf(w: World, orgId: string): Promise<string> {
   await assignNumber(w.database, orgId, await createNumber(w.database, e164));
   const providerCallId = unique('matrix-call');
   await insertCalls(w.database, [
-    call({ providerCallId, businessNumber: e164, startedAt: new Date(Date.now() - 3_600_000) }),
+    call({
+      providerCallId,
+      businessNumber: e164,
+      startedAt: new Date(Date.now() - 3_600_000),
+      recordingUrl: 'https://panel.mightycall.com/Mightycall/Files/callrecord_matrix.wav',
+    }),
   ]);
   const row = await w.database.db
     .selectFrom('calls')

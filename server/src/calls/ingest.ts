@@ -18,6 +18,9 @@ export interface NormalizedCall {
   agentExtension: string | null;
   queue: string | null;
   recordingRef?: string | null;
+  /** the provider's link to the recording (the conversation, or the voicemail message): server-side only */
+  recordingUrl?: string | null;
+  voicemailTranscript?: string | null;
   raw?: unknown;
 }
 
@@ -56,21 +59,25 @@ export async function upsertCalls(tx: Tx, calls: readonly NormalizedCall[]): Pro
     agent_extension: c.agentExtension,
     queue_name: c.queue,
     recording_ref: c.recordingRef ?? null,
+    recording_url: c.recordingUrl ?? null,
+    voicemail_transcript: c.voicemailTranscript ?? null,
     raw: c.raw === undefined ? null : JSON.stringify(c.raw),
   }));
-  // Column arrays through unnest: one statement and fourteen parameters per chunk, however many rows.
+  // Column arrays through unnest: one statement and sixteen parameters per chunk, however many rows.
   for (let i = 0; i < rows.length; i += 5000) {
     const chunk = rows.slice(i, i + 5000);
     const col = <K extends keyof (typeof chunk)[number]>(k: K) => chunk.map((r) => r[k]);
     const written = await sql<{ inserted: boolean }>`
       INSERT INTO calls AS calls (provider, provider_call_id, provider_account, direction, status, business_number_id,
-        external_number, started_at, answered_at, ended_at, agent_extension, queue_name, recording_ref, raw)
+        external_number, started_at, answered_at, ended_at, agent_extension, queue_name, recording_ref, recording_url,
+        voicemail_transcript, raw)
       SELECT * FROM unnest(${col('provider')}::text[], ${col('provider_call_id')}::text[], ${col('provider_account')}::text[],
         ${col('direction')}::text[], ${col('status')}::text[], ${col('business_number_id')}::uuid[],
         ${col('external_number')}::text[], ${col('started_at').map((d) => d.toISOString())}::timestamptz[],
         ${col('answered_at').map((d) => d?.toISOString() ?? null)}::timestamptz[],
         ${col('ended_at').map((d) => d.toISOString())}::timestamptz[], ${col('agent_extension')}::text[],
-        ${col('queue_name')}::text[], ${col('recording_ref')}::text[], ${col('raw')}::jsonb[])
+        ${col('queue_name')}::text[], ${col('recording_ref')}::text[], ${col('recording_url')}::text[],
+        ${col('voicemail_transcript')}::text[], ${col('raw')}::jsonb[])
       ON CONFLICT (provider, provider_call_id) DO UPDATE SET
         provider_account = excluded.provider_account, direction = excluded.direction, status = excluded.status,
         business_number_id = excluded.business_number_id, external_number = excluded.external_number,
@@ -78,7 +85,10 @@ export async function upsertCalls(tx: Tx, calls: readonly NormalizedCall[]): Pro
         agent_extension = excluded.agent_extension,
         -- Providers without queues (MightyCall's call records) never erase a queue another source gave.
         queue_name = coalesce(excluded.queue_name, calls.queue_name),
-        recording_ref = coalesce(excluded.recording_ref, calls.recording_ref), raw = coalesce(excluded.raw, calls.raw),
+        recording_ref = coalesce(excluded.recording_ref, calls.recording_ref),
+        recording_url = coalesce(excluded.recording_url, calls.recording_url),
+        voicemail_transcript = coalesce(excluded.voicemail_transcript, calls.voicemail_transcript),
+        raw = coalesce(excluded.raw, calls.raw),
         updated_at = now()
       WHERE (calls.direction, calls.status, calls.business_number_id, calls.external_number, calls.started_at,
           calls.answered_at, calls.ended_at, calls.agent_extension, calls.queue_name, calls.provider_account)
@@ -86,6 +96,10 @@ export async function upsertCalls(tx: Tx, calls: readonly NormalizedCall[]): Pro
           excluded.started_at, excluded.answered_at, excluded.ended_at, excluded.agent_extension,
           coalesce(excluded.queue_name, calls.queue_name), excluded.provider_account)
         OR (excluded.recording_ref IS NOT NULL AND excluded.recording_ref IS DISTINCT FROM calls.recording_ref)
+        -- A renewed link (they expire) or a transcript that arrived later.
+        OR (excluded.recording_url IS NOT NULL AND excluded.recording_url IS DISTINCT FROM calls.recording_url)
+        OR (excluded.voicemail_transcript IS NOT NULL
+          AND excluded.voicemail_transcript IS DISTINCT FROM calls.voicemail_transcript)
       RETURNING (xmax = 0) AS inserted`.execute(tx);
     const inserted = written.rows.filter((r) => r.inserted).length;
     result.inserted += inserted;

@@ -7,9 +7,19 @@ import { AppError } from '../http/errors.js';
 import { defineRoute, json, UuidSchema } from '../http/route.js';
 import { toMetricsQuery } from '../metrics/routes.js';
 import { RangeQuerySchema } from '../metrics/schema.js';
+import { openRecording, rangeOf } from '../mightycall/recordings.js';
 import { exportFileName, planExport, type Slice } from './export.js';
 import { importCalls } from './import.js';
-import { type CallFilters, CSV_COLUMNS, callsBetween, csvLine, getCall, listCalls, recentCalls } from './service.js';
+import {
+  type CallFilters,
+  CSV_COLUMNS,
+  callsBetween,
+  csvLine,
+  getCall,
+  listCalls,
+  recentCalls,
+  recordingSource,
+} from './service.js';
 
 const tags = ['Calls'];
 
@@ -178,19 +188,71 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
         method: 'get',
         path: '/api/calls/{callId}',
         tags,
-        summary: 'One call of the org, with its recording reference',
+        summary: 'One call of the org, with its recording reference and voicemail transcript',
         request: {
           params: z.object({ callId: UuidSchema }),
           query: z.object({ org_id: z.string().max(64).optional() }),
         },
         responses: {
-          200: json(z.object({ call: CallItemSchema.extend({ recordingRef: z.string().nullable() }) }), 'The call'),
+          200: json(
+            z.object({
+              call: CallItemSchema.extend({
+                recordingRef: z.string().nullable(),
+                hasRecording: z.boolean().openapi({
+                  description: 'The audio can be played from `GET /api/calls/{callId}/recording`',
+                }),
+                voicemailTranscript: z
+                  .string()
+                  .nullable()
+                  .openapi({ description: "MightyCall's transcript of the voicemail message, when it made one" }),
+              }),
+            }),
+            'The call',
+          ),
         },
       }),
     },
     async (c, ctx) => {
       const { callId } = c.req.valid('param');
       return c.json({ call: await ctx.read((tx) => getCall(tx, ctx.orgId, callId)) }, 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    deps,
+    {
+      permission: 'calls:read',
+      org: 'query',
+      route: createRoute({
+        method: 'get',
+        path: '/api/calls/{callId}/recording',
+        tags,
+        summary: "The call's recording (a voicemail's message), streamed from MightyCall by the server",
+        description:
+          "Whoever may read the call may play it. The audio comes through the server with the connection's " +
+          "credentials; MightyCall's link is never answered. A `Range: bytes=…` header is passed on for seeking.",
+        request: {
+          params: z.object({ callId: UuidSchema }),
+          query: z.object({ org_id: z.string().max(64).optional() }),
+          headers: z.object({ range: z.string().max(100).optional() }),
+        },
+        responses: {
+          200: {
+            description: 'The audio',
+            content: { 'audio/wav': { schema: z.string().openapi({ format: 'binary' }) } },
+          },
+          206: {
+            description: 'The asked byte range of the audio',
+            content: { 'audio/wav': { schema: z.string().openapi({ format: 'binary' }) } },
+          },
+        },
+      }),
+    },
+    async (c, ctx) => {
+      const { callId } = c.req.valid('param');
+      const source = await ctx.read((tx) => recordingSource(tx, ctx.orgId, callId));
+      return openRecording(deps.database.db, deps.mightycall, source, rangeOf(c.req.header('range')));
     },
   );
 

@@ -241,17 +241,61 @@ export async function listCalls(
   };
 }
 
+/** A recording the server can fetch: a stored provider link, or a MightyCall call whose link /calls/{id} renews. */
+const HAS_RECORDING = sql`coalesce(c.recording_url IS NOT NULL OR (c.provider = 'mightycall' AND c.recording_ref LIKE 'mightycall:call:%'), false)`;
+
 export async function getCall(tx: Tx, orgId: string | null, callId: string) {
   // By primary key, then the org check: the call must fall inside one of the org's windows for its number.
   const inOrg = orgId === null ? sql`true` : callInOrg(orgId, 'c');
   const rows = await withAgentNames(
-    sql`SELECT ${COLUMNS} FROM calls c
+    sql`SELECT ${COLUMNS}, c.voicemail_transcript, ${HAS_RECORDING} AS has_recording FROM calls c
       JOIN phone_numbers p ON p.id = c.business_number_id WHERE c.id = ${callId} AND ${inOrg}`,
     orgId,
   ).execute(tx);
+  const row = rows.rows[0] as (CallRow & { voicemail_transcript: string | null; has_recording: boolean }) | undefined;
+  if (!row) throw new AppError(404, 'call_not_found', 'Call not found');
+  return {
+    ...toItem(row),
+    recordingRef: row.recording_ref,
+    hasRecording: row.has_recording,
+    voicemailTranscript: row.voicemail_transcript,
+  };
+}
+
+export interface RecordingSource {
+  provider: string;
+  providerAccount: string;
+  /** the provider's link (server-side only) */
+  url: string | null;
+  recordingRef: string | null;
+  /** the journal item the call was read from (MightyCall's 24-hex request id), whose by-id read renews the link */
+  journalId: string | null;
+}
+
+/** Where a call's recording is fetched from, under the same org rule as reading the call; 404 when it has none. */
+export async function recordingSource(tx: Tx, orgId: string | null, callId: string): Promise<RecordingSource> {
+  const inOrg = orgId === null ? sql`true` : callInOrg(orgId, 'c');
+  const rows = await sql<{
+    provider: string;
+    provider_account: string;
+    url: string | null;
+    ref: string | null;
+    journal_id: string | null;
+    has: boolean;
+  }>`
+    SELECT c.provider, c.provider_account, c.recording_url AS url, c.recording_ref AS ref, ${HAS_RECORDING} AS has,
+      CASE WHEN c.raw->>'id' ~ '^[0-9a-fA-F]{24}$' THEN c.raw->>'id' END AS journal_id
+    FROM calls c WHERE c.id = ${callId} AND ${inOrg}`.execute(tx);
   const row = rows.rows[0];
   if (!row) throw new AppError(404, 'call_not_found', 'Call not found');
-  return { ...toItem(row), recordingRef: row.recording_ref };
+  if (!row.has) throw new AppError(404, 'recording_not_found', 'This call has no recording');
+  return {
+    provider: row.provider,
+    providerAccount: row.provider_account,
+    url: row.url,
+    recordingRef: row.ref,
+    journalId: row.journal_id,
+  };
 }
 
 /** Each UTC time in the CSV is followed by the same instant on the org's clock, with its offset. */

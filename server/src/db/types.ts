@@ -100,6 +100,9 @@ export interface CallsTable {
   agent_extension: string | null;
   queue_name: string | null;
   recording_ref: string | null;
+  /** the provider's link to the audio (migrations/0018): for the recording proxy only, never in an answer */
+  recording_url: string | null;
+  voicemail_transcript: string | null;
   raw: Json | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;

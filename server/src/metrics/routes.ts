@@ -9,6 +9,7 @@ import { defineRoute, json } from '../http/route.js';
 import { ClientMetricsV1Schema, clientMetricsV1 } from './client-metrics-v1.js';
 import {
   AgentBreakdownSchema,
+  HeatmapSchema,
   KpisSchema,
   NumberBreakdownSchema,
   QueueSummarySchema,
@@ -17,7 +18,7 @@ import {
   SeriesSchema,
   SortQuerySchema,
 } from './schema.js';
-import { agentBreakdown, kpis, type MetricsQuery, numberBreakdown, queueSummary, series } from './service.js';
+import { agentBreakdown, heatmap, kpis, type MetricsQuery, numberBreakdown, queueSummary, series } from './service.js';
 
 const tags = ['Metrics'];
 
@@ -115,6 +116,15 @@ export const METRICS_ENDPOINTS: RangedEndpoint[] = [
     schema: NumberBreakdownSchema,
     run: numberBreakdown,
     sortFields: Object.keys(NumberBreakdownSchema.shape.items.element.shape),
+  },
+  {
+    paths: ['/api/metrics/heatmap'],
+    summary: 'Offered and answered calls per weekday and hour of the day, in the org time zone',
+    description:
+      'Each call counts in the weekday and hour its start has on the org clock (platform-wide: `tz`, default UTC), ' +
+      'across DST changes. The figures are defined as the KPIs define them; `interval` does not apply.',
+    schema: HeatmapSchema,
+    run: heatmap,
   },
 ];
 

@@ -40,6 +40,8 @@ export interface DimensionKeys {
   queue: { queueName: string | null };
   agent: { agentExtension: string; providerAccount: string; provider: string; agentName: string | null };
   number: { phoneNumberId: string; e164: string; label: string | null };
+  /** the local hour of day (0–23) and ISO weekday (1 Monday … 7 Sunday) a call started in */
+  hourWeekday: { weekday: number; hour: number };
 }
 export type Dimension = keyof DimensionKeys;
 
@@ -48,8 +50,9 @@ interface DimensionSql {
   keys: (period: Period) => RawBuilder<unknown>[];
   /** the calls the dimension counts, appended to the scope's WHERE */
   where?: RawBuilder<unknown>;
-  /** the daily rollup table (as `r`) that answers this dimension for whole local days, and its key columns */
-  rollup: { from: string; keys: (period: Period) => RawBuilder<unknown>[] };
+  /** the daily rollup table (as `r`) that answers this dimension for whole local days, and its key columns; none
+   * when daily sums cannot answer it (hours of the day), so it is always read from raw calls */
+  rollup?: { from: string; keys: (period: Period) => RawBuilder<unknown>[] };
   /** a statement around the parts' UNION ALL (columns every part would otherwise join for) */
   wrap?: (parts: RawBuilder<unknown>, orgId: string | null) => RawBuilder<unknown>;
   /** platform-wide: the key columns over the platform's hourly rollup `r`, when it can answer this dimension */
@@ -117,6 +120,14 @@ const DIMENSIONS: Record<Dimension, DimensionSql> = {
     // The number's E.164 and label joined once per group, after summing.
     wrap: (parts) =>
       sql`SELECT u.*, p.e164, p.label FROM (${parts}) u JOIN phone_numbers p ON p.id = u."phoneNumberId"`,
+  },
+  // The wall clock of the range's zone at each call's start: PostgreSQL's zone rules place a call in the right
+  // local hour on both sides of a DST change. Daily rollups carry no hours, so this reads raw calls only.
+  hourWeekday: {
+    keys: (p) => [
+      sql`extract(isodow FROM c.started_at AT TIME ZONE ${p.range.timezone})::int AS weekday`,
+      sql`extract(hour FROM c.started_at AT TIME ZONE ${p.range.timezone})::int AS hour`,
+    ],
   },
 };
 
@@ -219,8 +230,9 @@ export function runSql(
     }
     // Daily rollups can fill day, week and month buckets, never hours.
     const hourly = dimension === 'bucket' && range.interval === 'hour';
-    const plan = rollups && !hourly ? planRead(ctx.orgId, range, ctx.timezone) : { days: null, raw: [range] };
-    if (plan.days) {
+    const plan =
+      rollups && !hourly && dim.rollup ? planRead(ctx.orgId, range, ctx.timezone) : { days: null, raw: [range] };
+    if (plan.days && dim.rollup) {
       const keys = dim.rollup.keys(period);
       parts.push(sql`SELECT ${withPart(part, keys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(dim.rollup.from)}
         WHERE r.org_id = ${ctx.orgId} AND r.day >= ${plan.days.fromDay}::date AND r.day < ${plan.days.toDay}::date

@@ -201,3 +201,29 @@ export const NumberBreakdownSchema = z
 export const SortQuerySchema = z.object({
   sort: z.string().max(40).optional().openapi({ description: 'A numeric field of the items; prefix - for descending' }),
 });
+
+const HeatmapCellSchema = z.strictObject({
+  weekday: z.number().int().min(1).max(7).openapi({ description: 'ISO weekday in the time zone: 1 Monday … 7 Sunday' }),
+  hour: z.number().int().min(0).max(23).openapi({ description: 'Hour of the day on the local clock, 0–23' }),
+  offered: count.openapi({ description: 'Offered calls (inbound), as the KPI offeredCalls counts them' }),
+  answered: count.openapi({ description: 'Answered inbound calls, as the KPI answeredCalls counts them' }),
+  answerRatePct: nullableNumber.openapi({ description: 'As the KPI answerRatePct (short abandons excluded)' }),
+});
+
+const HeatmapTotalsSchema = z.strictObject({ offered: count, answered: count });
+
+export const HeatmapSchema = z
+  .strictObject({
+    range: RangeSchema,
+    timezone: z.string(),
+    cells: z.array(HeatmapCellSchema).openapi({
+      description:
+        'All 168 cells (7 weekdays × 24 hours, Monday 00 first), empty ones with zeros; each sums every day of the ' +
+        'range with that weekday. The cells add up to the KPIs of the same range.',
+    }),
+    totals: HeatmapTotalsSchema,
+    previous: orNull(
+      z.strictObject({ range: RangeSchema, cells: z.array(HeatmapCellSchema), totals: HeatmapTotalsSchema }),
+    ).openapi({ description: PREVIOUS }),
+  })
+  .openapi('Heatmap');

@@ -238,3 +238,42 @@ export async function agentBreakdown(tx: Tx, query: MetricsQuery, now = new Date
     },
   };
 }
+
+/** All 168 cells (Monday 00 first) of one period's sums, and their totals. */
+function heatmapCells(sumsOf: (weekday: number, hour: number) => Sums) {
+  const cells = [];
+  let total = EMPTY_SUMS;
+  for (let weekday = 1; weekday <= 7; weekday++) {
+    for (let hour = 0; hour < 24; hour++) {
+      const s = sumsOf(weekday, hour);
+      total = mergeSums(total, s);
+      cells.push({
+        weekday,
+        hour,
+        offered: FIGURES.offeredCalls(s),
+        answered: FIGURES.answeredCalls(s),
+        answerRatePct: FIGURES.answerRatePct(s),
+      });
+    }
+  }
+  return { cells, totals: { offered: FIGURES.offeredCalls(total), answered: FIGURES.answeredCalls(total) } };
+}
+
+/**
+ * Offered and answered calls per local weekday and hour of the range (every cell, empty ones with zeros), with the
+ * KPIs' definitions; with compare=true the same for the previous period.
+ */
+export async function heatmap(tx: Tx, query: MetricsQuery, now = new Date()) {
+  const { ctx, range, previousRange, groups } = await run(tx, query, 'hourWeekday', now);
+  const byCell = new Map(groups.map((g) => [`${g.key.weekday}:${g.key.hour}`, g]));
+  const current = heatmapCells((w, h) => byCell.get(`${w}:${h}`)?.current ?? EMPTY_SUMS);
+  return {
+    range: describeRange(range),
+    timezone: ctx.timezone,
+    ...current,
+    previous: previousRange && {
+      range: describeRange(previousRange),
+      ...heatmapCells((w, h) => byCell.get(`${w}:${h}`)?.previous ?? EMPTY_SUMS),
+    },
+  };
+}

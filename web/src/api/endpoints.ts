@@ -67,6 +67,11 @@ export const metrics = {
     request<Res<'/api/metrics/agents', 'get'>>('/api/metrics/agents', { query: withOrg(orgId, noCompare(range)) }),
   numbers: (orgId: string, range: RangeQuery) =>
     request<Res<'/api/metrics/numbers', 'get'>>('/api/metrics/numbers', { query: withOrg(orgId, noCompare(range)) }),
+  /** The hour × weekday grid; the interval does not apply to it. */
+  heatmap: (orgId: string, range: RangeQuery) =>
+    request<Res<'/api/metrics/heatmap', 'get'>>('/api/metrics/heatmap', {
+      query: withOrg(orgId, { ...noCompare(range), interval: undefined }),
+    }),
 };
 
 export const calls = {
@@ -87,6 +92,8 @@ export const calls = {
     buildUrl('/api/calls', withOrg(orgId, { ...noCompare(range), ...filters, format: 'csv' })),
   get: (orgId: string, callId: string) =>
     request<Res<'/api/calls/{callId}', 'get'>>(`/api/calls/${enc(callId)}`, { query: { org_id: orgId } }),
+  /** The call's audio through the server's proxy, for an <audio> element (the session cookie authorizes it). */
+  recordingUrl: (orgId: string, callId: string) => buildUrl(`/api/calls/${enc(callId)}/recording`, { org_id: orgId }),
 };
 
 const ORG = '/api/orgs/{orgId}';

@@ -2851,7 +2851,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One call of the org, with its recording reference
+         * One call of the org, with its recording reference and voicemail transcript
          * @description Requires permission `calls:read`.
          */
         get: {
@@ -2875,9 +2875,114 @@ export interface paths {
                     content: {
                         "application/json": {
                             call: components["schemas"]["CallItem"] & {
+                                /** @description The audio can be played from `GET /api/calls/{callId}/recording` */
+                                hasRecording: boolean;
                                 recordingRef: string | null;
+                                /** @description MightyCall's transcript of the voicemail message, when it made one */
+                                voicemailTranscript: string | null;
                             };
                         };
+                    };
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session or API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller lacks `calls:read` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The org does not exist or the caller has no access to it */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The API key exceeded its rate limit (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/calls/{callId}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The call's recording (a voicemail's message), streamed from MightyCall by the server
+         * @description Whoever may read the call may play it. The audio comes through the server with the connection's credentials; MightyCall's link is never answered. A `Range: bytes=…` header is passed on for seeking.
+         *
+         *     Requires permission `calls:read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    org_id?: string;
+                };
+                header?: {
+                    range?: string;
+                };
+                path: {
+                    callId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The audio */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "audio/wav": string;
+                    };
+                };
+                /** @description The asked byte range of the audio */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "audio/wav": string;
                     };
                 };
                 /** @description Invalid input; the message names the field */
@@ -3444,6 +3549,108 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["AgentBreakdown"];
+                    };
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session or API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller lacks `metrics:read` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The org does not exist or the caller has no access to it */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The API key exceeded its rate limit (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/metrics/heatmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Offered and answered calls per weekday and hour of the day, in the org time zone
+         * @description Each call counts in the weekday and hour its start has on the org clock (platform-wide: `tz`, default UTC), across DST changes. The figures are defined as the KPIs define them; `interval` does not apply.
+         *
+         *     Requires permission `metrics:read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Also answer the previous period (`previous`): on by default for KPIs (false omits it), off by default for the series and the breakdowns (true adds it) */
+                    compare?: "true" | "false";
+                    /** @description ISO date (whole local day) or instant */
+                    from?: string;
+                    interval?: "hour" | "day" | "week" | "month";
+                    /** @description The org; optional when the caller has exactly one */
+                    org_id?: string;
+                    /** @description A preset in the org time zone */
+                    range?: "day" | "week" | "month" | "year";
+                    /** @description A numeric field of the items; prefix - for descending */
+                    sort?: string;
+                    /** @description ISO date (inclusive) or instant */
+                    to?: string;
+                    /** @description Platform-wide views only: the time zone for buckets (default UTC) */
+                    tz?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Heatmap"];
                     };
                 };
                 /** @description Invalid input; the message names the field */
@@ -5811,6 +6018,47 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "unavailable";
             uptimeSeconds: number;
+        };
+        Heatmap: {
+            /** @description All 168 cells (7 weekdays × 24 hours, Monday 00 first), empty ones with zeros; each sums every day of the range with that weekday. The cells add up to the KPIs of the same range. */
+            cells: {
+                /** @description Answered inbound calls, as the KPI answeredCalls counts them */
+                answered: number;
+                /** @description As the KPI answerRatePct (short abandons excluded) */
+                answerRatePct: number | null;
+                /** @description Hour of the day on the local clock, 0–23 */
+                hour: number;
+                /** @description Offered calls (inbound), as the KPI offeredCalls counts them */
+                offered: number;
+                /** @description ISO weekday in the time zone: 1 Monday … 7 Sunday */
+                weekday: number;
+            }[];
+            /** @description The same answer for the previous period when asked with compare=true, else null */
+            previous: {
+                cells: {
+                    /** @description Answered inbound calls, as the KPI answeredCalls counts them */
+                    answered: number;
+                    /** @description As the KPI answerRatePct (short abandons excluded) */
+                    answerRatePct: number | null;
+                    /** @description Hour of the day on the local clock, 0–23 */
+                    hour: number;
+                    /** @description Offered calls (inbound), as the KPI offeredCalls counts them */
+                    offered: number;
+                    /** @description ISO weekday in the time zone: 1 Monday … 7 Sunday */
+                    weekday: number;
+                }[];
+                range: components["schemas"]["Range"];
+                totals: {
+                    answered: number;
+                    offered: number;
+                };
+            } | null;
+            range: components["schemas"]["Range"];
+            timezone: string;
+            totals: {
+                answered: number;
+                offered: number;
+            };
         };
         Invitation: {
             createdAt: string;

@@ -26,6 +26,10 @@ export function useNumberStats(orgId: string, range: RangeQuery) {
   return useQuery({ queryKey: ['numbers', orgId, range], queryFn: () => metrics.numbers(orgId, range), ...refresh });
 }
 
+export function useHeatmap(orgId: string, range: RangeQuery) {
+  return useQuery({ queryKey: ['heatmap', orgId, range], queryFn: () => metrics.heatmap(orgId, range), ...refresh });
+}
+
 export function useRecentCalls(orgId: string, limit = 20) {
   return useQuery({ queryKey: ['recent', orgId, limit], queryFn: () => calls.recent(orgId, limit), ...refresh });
 }

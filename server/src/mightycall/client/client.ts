@@ -193,6 +193,17 @@ export class MightyCallClient {
     }
   }
 
+  /** GET /journal/requests/{requestId} (24 hex); null when MightyCall does not know it (404, or 400 for a bad id). */
+  async journalRequest(requestId: string, priority: Priority): Promise<McRequest | null> {
+    const res = await this.get(`/journal/requests/${encodeURIComponent(requestId)}`, {}, priority);
+    if (res.status === 400 || res.status === 404) return null;
+    await this.expectOk(res, 'journal/requests/{id}');
+    const parsed = RequestSchema.safeParse(unwrapData(res.body));
+    if (!parsed.success)
+      throw new MightyCallError('invalid_response', 'journal/requests/{id}: unexpected response shape');
+    return parsed.data;
+  }
+
   /** GET /profile/{extension}; null for an unknown extension (400 "User profile not found"). */
   async profile(extension: string, priority: Priority): Promise<McProfile | null> {
     const res = await this.get(`/profile/${encodeURIComponent(extension)}`, {}, priority);
@@ -200,6 +211,65 @@ export class MightyCallClient {
     await this.expectOk(res, 'profile');
     const parsed = ProfileSchema.safeParse(res.body);
     return parsed.success ? parsed.data.data : null;
+  }
+
+  /**
+   * Opens a recording link (a `callRecord.uri` or journal `recording.link`) for streaming, passing `range` on for
+   * seeking. The connection's credentials go only to MightyCall's own hosts (the connection's host or
+   * *.mightycall.com over https); a link elsewhere is refused, and a redirect away from them is followed without
+   * credentials. A 401 re-mints the token once.
+   */
+  async recording(link: string, range: string | null, priority: Priority): Promise<Response> {
+    let url = this.mediaUrl(link);
+    if (!url || !this.trustedMediaHost(url)) throw new MightyCallError('invalid_response', 'recording link refused');
+    let reminted = false;
+    for (let hop = 0; hop < 5; hop++) {
+      const trusted = this.trustedMediaHost(url);
+      const headers: Record<string, string> = { accept: 'audio/*, */*;q=0.5' };
+      if (range) headers.range = range;
+      let token: string | null = null;
+      if (trusted) {
+        token = await this.tokens.current(priority);
+        headers.authorization = `Bearer ${token}`;
+        headers['x-api-key'] = this.config.apiKey;
+      }
+      const res = await this.transport.open(url.href, headers);
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location) {
+        await res.body?.cancel();
+        const next = this.mediaUrl(location, url);
+        if (!next) throw new MightyCallError('invalid_response', 'recording redirect refused');
+        url = next;
+        continue;
+      }
+      if (res.status === 401 && token && !reminted) {
+        await res.body?.cancel();
+        this.tokens.reject(token);
+        reminted = true;
+        hop--;
+        continue;
+      }
+      return res;
+    }
+    throw new MightyCallError('invalid_response', 'recording: too many redirects');
+  }
+
+  /** An http(s) URL, resolved against `base` for a redirect; null for anything else. */
+  private mediaUrl(link: string, base?: URL): URL | null {
+    try {
+      const url = new URL(link.trim(), base);
+      return url.protocol === 'https:' || url.protocol === 'http:' ? url : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** MightyCall's own hosts: the connection's origin (the simulator's too), or https on mightycall.com. */
+  private trustedMediaHost(url: URL): boolean {
+    const base = new URL(this.config.baseUrl);
+    if (url.origin === base.origin) return true;
+    const host = url.hostname.toLowerCase();
+    return url.protocol === 'https:' && (host === 'mightycall.com' || host.endsWith('.mightycall.com'));
   }
 
   /** An authorized GET: Bearer + x-api-key; on a 401 the token is re-minted once and the request repeated. */

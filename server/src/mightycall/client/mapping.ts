@@ -9,6 +9,34 @@ export const PROVIDER = 'mightycall';
 /** One reference for a call's recording whichever path stored it; the link itself expires, /calls/{id} renews it. */
 const recordingRefOf = (callId: string): string => `mightycall:call:${callId}`;
 
+/** The call whose recording a reference names (the id GET /calls/{id} takes); null for any other reference. */
+export function callIdOfRecordingRef(ref: string | null): string | null {
+  const match = /^mightycall:call:([0-9a-z-]{1,100})$/i.exec(ref ?? '');
+  return match?.[1] ?? null;
+}
+
+/** A link as MightyCall gave it (an opaque string), when it is one we could ever fetch. */
+function linkOf(value: string | null | undefined): string | null {
+  const link = value?.trim();
+  return link && link.length <= 2000 && /^https?:\/\//i.test(link) ? link : null;
+}
+
+/** The audio a journal call carries: the conversation's recording, or for a voicemail the message left. */
+export function recordingLinkOf(
+  request: McRequest,
+  status: CallStatus | null = statusOf(request.state),
+): string | null {
+  return status === 'voicemail'
+    ? linkOf(request.voicemail?.recording?.link ?? request.recording?.link)
+    : linkOf(request.recording?.link);
+}
+
+/** The transcript of a voicemail: the journal's `voicemail.text`, when speech recognition produced one. */
+function transcriptOf(request: McRequest): string | null {
+  const text = request.voicemail?.text?.trim();
+  return text ? text.slice(0, 10_000) : null;
+}
+
 function statusOf(value: string | null | undefined): CallStatus | null {
   switch (enumOf(value)) {
     case 'connected':
@@ -56,6 +84,8 @@ export function callFromJournal(request: McRequest, account: string, raw: unknow
     agentExtension: extensionOf(request.agent?.extension),
     queue: null,
     recordingRef: request.recording?.recordingId ? recordingRefOf(callId) : null,
+    recordingUrl: recordingLinkOf(request, status),
+    voicemailTranscript: status === 'voicemail' ? transcriptOf(request) : null,
     raw: raw ?? request,
   };
 }
@@ -92,6 +122,7 @@ export function callFromCallsApi(call: McCall, account: string, answeredAtMs: nu
     agentExtension: outgoing ? extensionOf(call.caller?.extension) : extensionOf(answeredLeg?.extension),
     queue: null,
     recordingRef: call.callRecord?.uri || call.callRecord?.fileName ? recordingRefOf(call.id.toLowerCase()) : null,
+    recordingUrl: linkOf(call.callRecord?.uri),
     raw: call,
   };
 }

@@ -59,7 +59,9 @@ export const RequestSchema = z.looseObject({
   agent: AgentModelSchema.nullish(),
   users: z.array(AgentModelSchema).nullish(),
   recording: RecordingSchema.nullish(),
-  voicemail: z.looseObject({ duration: str, recording: RecordingSchema.nullish() }).nullish(),
+  voicemail: z
+    .looseObject({ duration: str, text: str, speechRecognitionStatus: str, recording: RecordingSchema.nullish() })
+    .nullish(),
 });
 export type McRequest = z.infer<typeof RequestSchema>;
 

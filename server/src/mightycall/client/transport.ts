@@ -132,6 +132,24 @@ export class Transport {
     }
   }
 
+  /**
+   * One GET whose body the caller streams on (audio): no retries and no quota (a file, not an API method); the
+   * timeout covers the wait for the headers; redirects come back to the caller, who decides where credentials go.
+   */
+  async open(url: string, headers: Record<string, string>): Promise<Response> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    try {
+      return await this.fetchImpl(url, { method: 'GET', headers, redirect: 'manual', signal: controller.signal });
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      // The link itself is never part of the message: it may carry the provider's ids or signatures.
+      throw new MightyCallError('network', timedOut ? `no answer within ${this.timeoutMs} ms` : 'connection failed');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async attempt(
     request: WireRequest,
   ): Promise<{ response: WireResponse } | { kind: 'network' | 'invalid_response'; error: string }> {

@@ -1,5 +1,7 @@
-// One call: its timeline (started → answered → ended), agent, numbers, queue and recording link.
+// One call: its timeline (started → answered → ended), agent, numbers, queue, its recording (played through the
+// server's proxy) and a voicemail's transcript.
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { calls } from '../../api/endpoints';
 import type { CallDetail } from '../../api/types';
@@ -7,22 +9,69 @@ import { ButtonLink } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { Phone } from '../../components/Phone';
 import { StatusPill } from '../../components/Pill';
-import { ErrorState, Loading } from '../../components/States';
+import { EmptyState, ErrorState, Loading } from '../../components/States';
 import { useCurrentOrg } from '../../hooks/org';
 import { formatDateTime, formatSeconds } from '../../metrics/format';
 import { agentLabel } from '../dashboard/RecentActivity';
 
-function Recording({ call }: { call: CallDetail }) {
+/** The recording's short answer in the details list; the player itself is in its own card. */
+function RecordingSummary({ call }: { call: CallDetail }) {
+  if (call.hasRecording) return <span>{call.status === 'voicemail' ? 'Voicemail message below' : 'Below'}</span>;
   const ref = call.recordingRef;
-  if (!ref) return <span className="muted">No recording</span>;
-  if (/^https?:\/\//.test(ref)) {
+  // An imported call may name its recording by a link of the importer's own; MightyCall's links never reach here.
+  if (ref && /^https?:\/\//.test(ref)) {
     return (
       <a href={ref} target="_blank" rel="noreferrer">
         Open recording ↗
       </a>
     );
   }
-  return <span className="mono">{ref}</span>;
+  return <span className="muted">No recording</span>;
+}
+
+/** An <audio> player on the server's recording proxy, with a clear message when the audio cannot be loaded. */
+function RecordingPlayer({ orgId, call }: { orgId: string; call: CallDetail }) {
+  const [failed, setFailed] = useState(false);
+  const label = call.status === 'voicemail' ? 'Voicemail message' : 'Call recording';
+  if (!call.hasRecording) {
+    return <EmptyState testId="recording-none">No recording for this call.</EmptyState>;
+  }
+  return (
+    <div className="stack">
+      {/* biome-ignore lint/a11y/useMediaCaption: call recordings have no captions; a voicemail's transcript is shown beside it */}
+      <audio
+        controls
+        preload="metadata"
+        className="recording-player"
+        aria-label={label}
+        data-testid="recording-player"
+        src={calls.recordingUrl(orgId, call.id)}
+        onError={() => setFailed(true)}
+        onLoadedMetadata={() => setFailed(false)}
+      />
+      {failed ? (
+        <p className="state-error" role="alert" data-testid="recording-error">
+          The recording could not be loaded: MightyCall may no longer have it, or the connection is not working.
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function VoicemailTranscript({ call }: { call: CallDetail }) {
+  if (call.status !== 'voicemail') return null;
+  return (
+    <section className="stack" aria-labelledby="voicemail-transcript-heading">
+      <h3 id="voicemail-transcript-heading">Voicemail transcript</h3>
+      {call.voicemailTranscript ? (
+        <blockquote className="transcript" data-testid="voicemail-transcript">
+          {call.voicemailTranscript}
+        </blockquote>
+      ) : (
+        <EmptyState testId="voicemail-transcript-none">MightyCall has no transcript of this message.</EmptyState>
+      )}
+    </section>
+  );
 }
 
 function Timeline({ call, tz }: { call: CallDetail; tz: string }) {
@@ -106,13 +155,19 @@ export default function CallDetailPage() {
             <dd>{formatSeconds(call.talkSeconds)}</dd>
             <dt>Recording</dt>
             <dd>
-              <Recording call={call} />
+              <RecordingSummary call={call} />
             </dd>
             <dt>Call id</dt>
             <dd className="mono">{call.id}</dd>
           </dl>
         </Card>
       </div>
+      <Card title={call.status === 'voicemail' ? 'Voicemail' : 'Recording'}>
+        <div className="stack">
+          <RecordingPlayer orgId={org.id} call={call} />
+          <VoicemailTranscript call={call} />
+        </div>
+      </Card>
     </div>
   );
 }

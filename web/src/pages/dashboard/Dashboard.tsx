@@ -1,12 +1,14 @@
 // Org dashboard: range and compare, KPI row, calls-over-time chart, queues, recent activity, agents and numbers.
 import { useIsFetching, useQueryClient } from '@tanstack/react-query';
 import { CallsChart } from '../../charts/CallsChart';
+import { HeatmapChart } from '../../charts/HeatmapChart';
 import { Button, ButtonLink } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { EmptyState, ErrorState, LoadingRows } from '../../components/States';
 import {
   REFRESH_SECONDS,
   useAgentStats,
+  useHeatmap,
   useKpis,
   useNumberStats,
   useQueueSummary,
@@ -34,10 +36,11 @@ export default function Dashboard() {
   const queues = useQueueSummary(org.id, range.query);
   const agents = useAgentStats(org.id, range.query);
   const numbers = useNumberStats(org.id, range.query);
+  const heatmap = useHeatmap(org.id, range.query);
   const recent = useRecentCalls(org.id, 20);
   const queryClient = useQueryClient();
   const fetching = useIsFetching({ predicate: (q) => q.queryKey[1] === org.id }) > 0;
-  const status = useRangeStatus(rangeName(range), [kpis, series, queues, agents, numbers]);
+  const status = useRangeStatus(rangeName(range), [kpis, series, queues, agents, numbers, heatmap]);
   const refetchAll = () => queryClient.refetchQueries({ predicate: (q) => q.queryKey[1] === org.id });
 
   const asOf = kpis.dataUpdatedAt ? formatTime(new Date(kpis.dataUpdatedAt).toISOString(), tz) : null;
@@ -99,6 +102,20 @@ export default function Dashboard() {
           <AgentTable query={agents} />
         </div>
         <NumberTable query={numbers} />
+        <Card
+          title="Busy hours"
+          subtitle={`Offered and answered calls by weekday and hour of the day in ${tz}, over the selected range`}
+        >
+          {heatmap.error ? (
+            <ErrorState error={heatmap.error} title="Could not load the heatmap." onRetry={() => heatmap.refetch()} />
+          ) : !heatmap.data ? (
+            <LoadingRows label="heatmap" rows={7} />
+          ) : heatmap.data.totals.offered === 0 && heatmap.data.totals.answered === 0 ? (
+            <EmptyState testId="heatmap-empty">No inbound calls in this range.</EmptyState>
+          ) : (
+            <HeatmapChart heatmap={heatmap.data} />
+          )}
+        </Card>
       </div>
     </div>
   );
