@@ -12,6 +12,10 @@ import type { AppDeps } from './http/context.js';
 import { DashboardCache } from './http/dashboard-cache.js';
 import { RouteTable } from './http/route-table.js';
 import { OrgSettingsMemo } from './metrics/settings.js';
+import { JobRunner } from './jobs/runner.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { mailSendKind } from './mail/send-job.js';
+import { systemClock } from './mightycall/client/transport.js';
 import { createMightyCallRuntime, type RuntimeOptions } from './mightycall/runtime.js';
 
 export interface ServiceOptions {
@@ -19,12 +23,14 @@ export interface ServiceOptions {
   mightycall?: RuntimeOptions;
   /** main.ts's, moved along as the process starts and stops (default: ready) */
   lifecycle?: Lifecycle;
+  /** the job runner's tuning (tests: a faster tick, shorter mail back-off, a mailer of their own) */
+  jobs?: { tickMs?: number; mailBackoff?: { baseMs: number; maxMs: number }; mailer?: Mailer };
 }
 
 /**
- * Builds the services one app uses (createApp takes the result). Nothing starts here: main.ts starts the
- * MightyCall jobs once listening, and on shutdown stops them (mightycall.stop) and writes pending API-key
- * usage (auth.keys.close) before closing the database.
+ * Builds the services one app uses (createApp takes the result). Nothing starts here: main.ts starts the job
+ * runner and the MightyCall jobs once listening, and on shutdown stops them (jobs.stop, mightycall.stop) and writes
+ * pending API-key usage (auth.keys.close) before closing the database.
  */
 export function createServices(core: CoreDeps, options: ServiceOptions = {}): AppDeps {
   const { config, database, logger } = core;
@@ -41,10 +47,30 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     throttle: new LoginThrottle(),
     orgs: new KnownOrgs(config.auth.keyCacheMs),
   };
+  // The one job runner: every kind of background work registers here (main.ts starts and stops it).
+  const clock = options.mightycall?.clock ?? systemClock;
+  const jobs = new JobRunner({
+    db: database.db,
+    clock,
+    logger,
+    ...(options.jobs?.tickMs ? { tickMs: options.jobs.tickMs } : {}),
+  });
+  const mailer = options.jobs?.mailer ?? createMailer(config.mail);
+  jobs.register(
+    mailSendKind({
+      db: database.db,
+      mailer,
+      clock,
+      logger,
+      ...(options.jobs?.mailBackoff ? { backoff: options.jobs.mailBackoff } : {}),
+    }),
+  );
   return {
     ...base,
     auth,
-    mightycall: createMightyCallRuntime(base, options.mightycall),
+    jobs,
+    mailer,
+    mightycall: createMightyCallRuntime(base, jobs, options.mightycall),
     dashboard: new DashboardCache(config.dashboardCacheMs),
     orgSettings: new OrgSettingsMemo(),
     routes: new RouteTable(),
