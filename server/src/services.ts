@@ -1,7 +1,10 @@
 // The composition root's one factory: every long-lived service of a server, built once from the config, database
 // and logger, and passed on as AppDeps (nothing is looked up by app, and nothing needs configuring first).
+
+import { passwordResetKind } from './auth/account-tokens.js';
 import { KeyVerifier } from './auth/key-verifier.js';
 import { LoginThrottle } from './auth/login-throttle.js';
+import { MailThrottle } from './auth/mail-throttle.js';
 import { type AuthRuntime, KnownOrgs } from './auth/runtime.js';
 import { SessionCache } from './auth/sessions.js';
 import { createSupabaseVerifier } from './auth/supabase.js';
@@ -11,10 +14,10 @@ import { Telemetry } from './health/telemetry.js';
 import type { AppDeps } from './http/context.js';
 import { DashboardCache } from './http/dashboard-cache.js';
 import { RouteTable } from './http/route-table.js';
-import { OrgSettingsMemo } from './metrics/settings.js';
 import { JobRunner } from './jobs/runner.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { mailSendKind } from './mail/send-job.js';
+import { OrgSettingsMemo } from './metrics/settings.js';
 import { systemClock } from './mightycall/client/transport.js';
 import { createMightyCallRuntime, type RuntimeOptions } from './mightycall/runtime.js';
 
@@ -45,6 +48,7 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     sessions: new SessionCache(config.auth.sessionCacheMs),
     supabase: config.auth.supabase ? createSupabaseVerifier(database.db, config.auth.supabase, logger) : null,
     throttle: new LoginThrottle(),
+    mailThrottle: new MailThrottle(),
     orgs: new KnownOrgs(config.auth.keyCacheMs),
   };
   // The one job runner: every kind of background work registers here (main.ts starts and stops it).
@@ -65,6 +69,7 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
       ...(options.jobs?.mailBackoff ? { backoff: options.jobs.mailBackoff } : {}),
     }),
   );
+  jobs.register(passwordResetKind(database.db));
   return {
     ...base,
     auth,

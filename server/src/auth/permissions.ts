@@ -19,7 +19,8 @@ export type Permission =
   | 'platform:keys'
   | 'platform:audit'
   | 'platform:calls:import'
-  | 'platform:mightycall';
+  | 'platform:mightycall'
+  | 'platform:mail';
 
 /** Every permission with the sentence docs/permissions.md prints for it, in table order. */
 export const PERMISSIONS: ReadonlyArray<{
@@ -53,6 +54,11 @@ export const PERMISSIONS: ReadonlyArray<{
   { permission: 'platform:audit', scope: 'platform', meaning: 'Read the whole audit log.' },
   { permission: 'platform:calls:import', scope: 'platform', meaning: 'Import calls (CSV / NDJSON).' },
   { permission: 'platform:mightycall', scope: 'platform', meaning: 'MightyCall connection, sync and webhooks.' },
+  {
+    permission: 'platform:mail',
+    scope: 'platform',
+    meaning: 'The Sent mail page: every outgoing message, its status, and a captured message whole.',
+  },
 ];
 
 export const ALL_PERMISSIONS: readonly Permission[] = PERMISSIONS.map((p) => p.permission);

@@ -6,7 +6,7 @@ import { withPrincipal } from '../db/tenant.js';
 import type { DB } from '../db/types.js';
 import type { Logger } from '../http/logger.js';
 import { type Clock, PermanentJobError, type QueuedKind } from '../jobs/runner.js';
-import { MailRejected, type Mailer } from './mailer.js';
+import { type Mailer, MailRejected } from './mailer.js';
 import { attachmentsOf, MAIL_SEND } from './outbox.js';
 
 const SYSTEM = systemPrincipal('mail');

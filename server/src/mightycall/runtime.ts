@@ -4,6 +4,7 @@ import { systemPrincipal } from '../auth/principal.js';
 import type { CoreDeps } from '../core-deps.js';
 import { withPrincipal } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
+import type { JobRunner } from '../jobs/runner.js';
 import { type ClientConfig, MightyCallClient } from './client/client.js';
 import { QuotaBudget } from './client/quota.js';
 import { TokenCache } from './client/tokens.js';
@@ -17,7 +18,6 @@ import { insertInboxRows } from './ingest/inbox.js';
 import { InboxWriter } from './ingest/inbox-writer.js';
 import { IngestMeter } from './ingest/ingest-meter.js';
 import { LiveHub } from './ingest/live.js';
-import type { JobRunner } from '../jobs/runner.js';
 import { parseSecretKey, SecretBox } from './secrets.js';
 import { SyncScheduler } from './sync/scheduler.js';
 

@@ -98,7 +98,10 @@ export class SyncScheduler implements RecurringKind {
     try {
       client = this.deps.clientFor(connection);
     } catch {
-      await this.failDueJobs(connectionId, 'The stored credentials cannot be decrypted: was VICTORYSYNC_SECRET_KEY changed?');
+      await this.failDueJobs(
+        connectionId,
+        'The stored credentials cannot be decrypted: was VICTORYSYNC_SECRET_KEY changed?',
+      );
       return;
     }
     const ctx: JobContext = { db: this.deps.db, connection, client, clock: this.deps.clock };
