@@ -51,7 +51,15 @@ export interface ClaimedJob {
  */
 export async function claimDueJobs(
   tx: Tx,
-  claim: { kinds: readonly string[]; owner: string; now: Date; lockedUntil: Date; limit: number },
+  claim: {
+    kinds: readonly string[];
+    owner: string;
+    now: Date;
+    lockedUntil: Date;
+    limit: number;
+    /** jobs not to take again (those this pass already ran: a failed one waits for its back-off) */
+    exclude?: readonly string[];
+  },
 ): Promise<ClaimedJob[]> {
   if (claim.kinds.length === 0) return [];
   const result = await sql<ClaimedJob>`
@@ -61,6 +69,7 @@ export async function claimDueJobs(
       select id from jobs
       where kind in (${sql.join(claim.kinds)})
         and ((status = 'queued' and run_at <= ${claim.now}) or (status = 'running' and locked_until < ${claim.now}))
+        ${claim.exclude?.length ? sql`and id not in (${sql.join(claim.exclude)})` : sql``}
       order by run_at, id
       limit ${claim.limit}
       for update skip locked

@@ -175,9 +175,12 @@ export class JobRunner {
     await this.runDueJobs();
   }
 
-  /** Runs queued jobs until none is due (or the runner stops). Returns how many ran. */
+  /**
+   * Runs queued jobs until none is due (or the runner stops), each at most once (a job that fails waits for its
+   * back-off, the next pass). Jobs enqueued meanwhile (mail a job wrote) run in the same call. Returns how many ran.
+   */
   async runDueJobs(): Promise<number> {
-    let ran = 0;
+    const done: string[] = [];
     while (!this.stopping) {
       const now = this.deps.clock.now();
       const lockMs = Math.max(...[...this.queued.values()].map((k) => k.lockMs ?? DEFAULT_LOCK_MS), 0);
@@ -188,15 +191,16 @@ export class JobRunner {
           now: new Date(now),
           lockedUntil: new Date(now + lockMs),
           limit: BATCH,
+          exclude: done,
         }),
       );
       if (claimed.length === 0) break;
       for (const job of claimed) {
         await this.runJob(job);
-        ran++;
+        done.push(job.id);
       }
     }
-    return ran;
+    return done.length;
   }
 
   private async runJob(job: ClaimedJob): Promise<void> {
