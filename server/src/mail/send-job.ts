@@ -42,7 +42,7 @@ export function mailSendKind(deps: MailJobDeps): QueuedKind<z.infer<typeof Paylo
           .where('id', '=', id)
           .executeTakeFirst(),
       );
-      if (!row || row.status !== 'queued') return;
+      if (row?.status !== 'queued') return;
       const from = deps.mailer.from;
       try {
         const delivered = await deps.mailer.send({
