@@ -223,4 +223,34 @@ describe.each(testTargets())('job runner on %s', (target) => {
     clock.advance(60_001);
     expect(await b.runLeased('test.recurring', 'conn-1')).toBe(true);
   });
+
+  it('runs queued jobs while a long recurring run is still going in the same pass', async () => {
+    const clock = new ManualClock(Date.now() + 1000);
+    const runner = new JobRunner({ db: database.db, clock, logger });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const order: string[] = [];
+    runner.registerRecurring({
+      kind: 'test.slow-sync',
+      leaseMs: 60_000,
+      due: async () => ['conn-slow'],
+      async run() {
+        await gate;
+        order.push('sync done');
+      },
+    });
+    runner.register({
+      kind: 'test.mail',
+      parse: (p) => p,
+      async run() {
+        order.push('mail sent');
+        release();
+      },
+    });
+    await add('test.mail', {});
+    await runner.tick();
+    expect(order).toEqual(['mail sent', 'sync done']);
+  });
 });

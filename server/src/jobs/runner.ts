@@ -148,12 +148,21 @@ export class JobRunner {
     while (this.running) await this.running;
   }
 
-  /** One pass: every recurring kind's due keys, then the queued jobs that are due. */
+  /**
+   * One pass: every recurring kind's due keys and, side by side, the queued jobs that are due (a long sync run
+   * does not hold up an invitation's mail).
+   */
   async tick(): Promise<void> {
     for (const [id, lease] of [...this.unreleased]) {
       await this.system((tx) => releaseLease(tx, lease));
       this.unreleased.delete(id);
     }
+    const [recurring, queued] = await Promise.allSettled([this.runRecurring(), this.runDueJobs()]);
+    if (recurring.status === 'rejected') throw recurring.reason;
+    if (queued.status === 'rejected') throw queued.reason;
+  }
+
+  private async runRecurring(): Promise<void> {
     for (const kind of this.recurring.values()) {
       if (this.stopping) return;
       let keys: string[];
@@ -172,7 +181,6 @@ export class JobRunner {
         }
       }
     }
-    await this.runDueJobs();
   }
 
   /**
