@@ -141,3 +141,13 @@ export async function releaseLease(tx: Tx, lease: { kind: string; key: string; o
     .where('owner', '=', lease.owner)
     .execute();
 }
+
+/** Forgets finished jobs older than `before` (failed ones stay: their errors are worth reading). */
+export async function pruneDoneJobs(tx: Tx, before: Date): Promise<number> {
+  const result = await tx
+    .deleteFrom('jobs')
+    .where('status', '=', 'done')
+    .where('finished_at', '<', before)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

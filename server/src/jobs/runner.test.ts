@@ -253,4 +253,25 @@ describe.each(testTargets())('job runner on %s', (target) => {
     await runner.tick();
     expect(order).toEqual(['mail sent', 'sync done']);
   });
+
+  it('forgets done jobs after a week, keeps failed ones', async () => {
+    const clock = new ManualClock(Date.now() + 1000);
+    const runner = new JobRunner({ db: database.db, clock, logger });
+    runner.register({ kind: 'test.prune-ok', parse: (p) => p, run: async () => {} });
+    runner.register({
+      kind: 'test.prune-bad',
+      parse: (p) => p,
+      run: async () => {
+        throw new PermanentJobError('no');
+      },
+    });
+    const ok = (await add('test.prune-ok', {})) ?? '';
+    const bad = (await add('test.prune-bad', {})) ?? '';
+    await runner.runDueJobs();
+    clock.advance(7 * 86_400_000 + 1000);
+    const later = new JobRunner({ db: database.db, clock, logger });
+    await later.tick();
+    const left = await database.db.selectFrom('jobs').select('id').where('id', 'in', [ok, bad]).execute();
+    expect(left.map((r) => r.id)).toEqual([bad]);
+  });
 });

@@ -12,6 +12,7 @@ import {
   claimLease,
   markJobDone,
   markJobFailed,
+  pruneDoneJobs,
   releaseLease,
   renewLease,
 } from './queue.js';
@@ -72,6 +73,9 @@ export interface RunnerDeps {
 }
 
 const BATCH = 20;
+/** Done jobs are kept this long (what ran lately), then deleted; the check runs at most hourly. */
+const KEEP_DONE_MS = 7 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 const DEFAULT_BACKOFF = { baseMs: 30_000, maxMs: 3_600_000 };
 const DEFAULT_LOCK_MS = 5 * 60_000;
 
@@ -84,6 +88,7 @@ export class JobRunner {
   private running: Promise<void> | null = null;
   private again = false;
   private stopping = false;
+  private prunedAt = Number.NEGATIVE_INFINITY;
   /** Leases this process holds but could not give back (the database was gone): given back on the next pass. */
   private readonly unreleased = new Map<string, { kind: string; key: string; owner: string }>();
 
@@ -156,6 +161,11 @@ export class JobRunner {
     for (const [id, lease] of [...this.unreleased]) {
       await this.system((tx) => releaseLease(tx, lease));
       this.unreleased.delete(id);
+    }
+    const now = this.deps.clock.now();
+    if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = now;
+      await this.system((tx) => pruneDoneJobs(tx, new Date(now - KEEP_DONE_MS)));
     }
     const [recurring, queued] = await Promise.allSettled([this.runRecurring(), this.runDueJobs()]);
     if (recurring.status === 'rejected') throw recurring.reason;
