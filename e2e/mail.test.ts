@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailMessage, MailSummary } from '../web/src/api/types.js';
 import { eventually } from './support/api.js';
-import { openPage, signIn } from './support/browser.js';
+import { openPage, screenshots, signIn } from './support/browser.js';
 import { createWorld, type World } from './support/world.js';
 
 const PASSWORD = 'lighthouse-keeper-at-noon-7';
@@ -53,12 +53,15 @@ describe('mail in the demo', () => {
     // The platform admin finds it on Sent mail and opens it.
     const platform = await world.signedInPage(world.server.admin);
     await platform.page.goto('/admin/mail');
+    await platform.page.getByTestId('mail-table').waitFor();
+    await screenshots(platform.page, 'sent-mail');
     const subject = `You're invited to ${org.name} on VictorySync`;
     await platform.page.getByRole('link', { name: subject }).first().click();
     await platform.page.getByRole('heading', { level: 1, name: subject }).waitFor();
     const headers = await platform.page.getByTestId('mail-headers').textContent();
     expect(headers).toContain(email);
     expect(await platform.page.getByTitle(`HTML part of ${subject}`).getAttribute('sandbox')).toBe('');
+    await screenshots(platform.page, 'sent-mail-message');
     const text = (await platform.page.getByTestId('mail-text').textContent()) ?? '';
     expect(text).toContain(`to join ${org.name} as an agent`);
 
