@@ -61,6 +61,7 @@ const DIALOGS: DialogCheck[] = [
 const detailLinks = (orgId: string): Array<{ from: RegExp; link: string }> => [
   { from: /^\/orgs\/[^/]+\/calls$/, link: '[data-testid="calls-table"] a[href*="/calls/"]' },
   { from: /^\/admin\/orgs$/, link: `[data-testid="orgs-table"] a[href="/admin/orgs/${orgId}"]` },
+  { from: /^\/admin\/mail$/, link: '[data-testid="mail-table"] a[href^="/admin/mail/"]' },
 ];
 
 let world: World;
@@ -116,6 +117,9 @@ describe('accessibility (axe, WCAG 2.1 AA): no critical or serious violation', (
   beforeAll(async () => {
     world = await createWorld();
     org = world.demoMember('org_admin of ').org;
+    // A captured message, so the Sent mail page has one to open.
+    const asked = await world.admin.send('POST', '/api/auth/forgot-password', { email: world.server.admin.email });
+    if (asked.status !== 202) throw new Error(`forgot-password answered ${asked.status}`);
   });
   afterAll(async () => {
     await world?.close();
@@ -124,7 +128,13 @@ describe('accessibility (axe, WCAG 2.1 AA): no critical or serious violation', (
   it('on the public screens', async () => {
     const { page, context } = await openPage(world.browser, world.server.baseUrl);
     const findings: string[] = [];
-    for (const path of ['/sign-in', '/accept-invite#token=not-a-real-token']) {
+    for (const path of [
+      '/sign-in',
+      '/accept-invite#token=not-a-real-token',
+      '/forgot-password',
+      '/reset-password#token=not-a-real-token-but-long-enough',
+      '/verify-email#token=not-a-real-token-but-long-enough',
+    ]) {
       await page.goto(path);
       await settled(page);
       findings.push(...(await axeFindings(page, 'signed out')));
@@ -146,8 +156,9 @@ describe('accessibility (axe, WCAG 2.1 AA): no critical or serious violation', (
       expect(result.screens).toContain(path);
     }
     expect(result.screens).toEqual(
-      expect.arrayContaining([`/orgs/${org.id}/settings`, `/orgs/${org.id}/audit`, '/admin/mightycall']),
+      expect.arrayContaining([`/orgs/${org.id}/settings`, `/orgs/${org.id}/audit`, '/admin/mightycall', '/admin/mail']),
     );
+    expect(result.screens.some((p) => /^\/admin\/mail\/[0-9a-f-]{36}$/.test(p))).toBe(true);
     expect(result.screens.some((p) => ORG_DETAIL.test(p))).toBe(true);
     expect(result.screens.some((p) => /^\/orgs\/[^/]+\/calls\/[^/]+$/.test(p))).toBe(true);
     // Every dialog of the app opened at least once.

@@ -134,7 +134,7 @@ async function checkSyncLease(o: ClusterOptions): Promise<ClusterResult['syncLea
   let released = false;
   while (performance.now() - started < 180_000) {
     const lease = await o.owner.query<{ owner: string | null }>(
-      'select owner from mightycall_sync_leases where connection_id = $1',
+      "select owner from job_leases where kind = 'mightycall.sync' and key = $1::text",
       [connectionId],
     );
     const state = await o.owner.query<{ pending: number }>(

@@ -95,7 +95,65 @@ const EnvSchema = z.object({
   VICTORYSYNC_METRICS_TOKEN: z.string().min(24, 'VICTORYSYNC_METRICS_TOKEN must be at least 24 characters').optional(),
   VICTORYSYNC_LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.2).max(60).default(10),
   VICTORYSYNC_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(10),
+  SMTP_URL: z
+    .string()
+    .optional()
+    .refine(
+      (value) => value === undefined || parseSmtpUrl(value) !== null,
+      'SMTP_URL must look like smtps://user:password@smtp.example.com:465 or smtp://user:password@host:587',
+    ),
+  MAIL_FROM: z
+    .string()
+    .optional()
+    .refine(
+      (value) => value === undefined || MAIL_FROM_PATTERN.test(value),
+      'MAIL_FROM must be an address, or a name and an address: VictorySync <reports@example.com>',
+    ),
 });
+
+/** `address@host` or `Name <address@host>` */
+const MAIL_FROM_PATTERN = /^(?:[^<>\r\n]{1,100} <[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/;
+
+/** Where mail goes: an SMTP server (credentials from the URL; the password is never logged or shown). */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** smtps: TLS from the first byte; smtp: STARTTLS when the server offers it */
+  secure: boolean;
+  user: string | null;
+  password: string | null;
+  /** the URL without its password, for logs and the Sent mail page */
+  display: string;
+}
+
+export function parseSmtpUrl(value: string): SmtpConfig | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname || url.pathname.length > 1) return null;
+  const secure = url.protocol === 'smtps:';
+  const port = url.port ? Number(url.port) : secure ? 465 : 587;
+  const user = url.username ? decodeURIComponent(url.username) : null;
+  const password = url.password ? decodeURIComponent(url.password) : null;
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    secure,
+    user,
+    password,
+    display: `${url.protocol}//${user ? `${encodeURIComponent(user)}@` : ''}${url.host}`,
+  };
+}
+
+export interface MailConfig {
+  /** null: no SMTP_URL, so messages are captured and read on the Sent mail page (the demo) */
+  smtp: SmtpConfig | null;
+  /** the From header of every message */
+  from: string;
+}
 
 export interface Config {
   port: number;
@@ -128,6 +186,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   auth: AuthConfig;
   mightycall: MightyCallConfig;
+  mail: MailConfig;
 }
 
 export interface MightyCallConfig {
@@ -177,6 +236,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
     throw new ConfigError('DATABASE_READ_URL is for a read replica of DATABASE_URL; set DATABASE_URL too.');
   }
+  if (e.SMTP_URL && !e.VICTORYSYNC_PUBLIC_URL) {
+    // A link in a mail must not take its origin from a request's Host header (password-reset poisoning).
+    throw new ConfigError('SMTP_URL needs VICTORYSYNC_PUBLIC_URL: the links in mail start with it.');
+  }
+  if (e.SMTP_URL && !e.MAIL_FROM) throw new ConfigError('SMTP_URL needs MAIL_FROM: the address mail is sent from.');
   const pooler = poolerOf(e);
   if (pooler === 'transaction' && e.DATABASE_PREPARED_STATEMENTS === true) {
     throw new ConfigError(
@@ -235,6 +299,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxAheadMs: e.VICTORYSYNC_WEBHOOK_MAX_AHEAD_SECONDS * 1000,
       },
       liveHeartbeatMs: e.VICTORYSYNC_LIVE_HEARTBEAT_SECONDS * 1000,
+    },
+    mail: {
+      smtp: e.SMTP_URL ? parseSmtpUrl(e.SMTP_URL) : null,
+      from: e.MAIL_FROM ?? 'VictorySync <no-reply@victorysync.invalid>',
     },
   };
 }

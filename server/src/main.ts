@@ -47,13 +47,14 @@ async function main(): Promise<void> {
 
   const deps = createServices({ config, database, logger }, { mightycall: { secretKey }, lifecycle });
   const app = createApp(deps);
-  const { mightycall, auth } = deps;
+  const { mightycall, auth, jobs } = deps;
   let demo: DemoMightyCall | null = null;
   // Plain HTTP/1.1 server (serve() is typed for HTTP/2 too).
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const url = `http://localhost:${info.port}`;
     logger.info('listening', { url });
     lifecycle.moveTo('ready');
+    jobs.start();
     mightycall.start();
     if (config.demo) {
       // Webhooks need the server listening: the simulator validates the URL when it is registered.
@@ -108,7 +109,9 @@ async function main(): Promise<void> {
     //    so another process takes the jobs on its next tick. Live streams end (clients reconnect elsewhere).
     const jobsStopped = (async () => {
       await demo?.stop();
+      await jobs.stop();
       await mightycall.stop();
+      deps.mailer.close();
     })().catch((error: unknown) =>
       logger.warn('stopping background jobs failed', { error: error instanceof Error ? error.message : String(error) }),
     );

@@ -1,7 +1,10 @@
 // The composition root's one factory: every long-lived service of a server, built once from the config, database
 // and logger, and passed on as AppDeps (nothing is looked up by app, and nothing needs configuring first).
+
+import { passwordResetKind } from './auth/account-tokens.js';
 import { KeyVerifier } from './auth/key-verifier.js';
 import { LoginThrottle } from './auth/login-throttle.js';
+import { MailThrottle } from './auth/mail-throttle.js';
 import { type AuthRuntime, KnownOrgs } from './auth/runtime.js';
 import { SessionCache } from './auth/sessions.js';
 import { createSupabaseVerifier } from './auth/supabase.js';
@@ -12,7 +15,11 @@ import { Telemetry } from './health/telemetry.js';
 import type { AppDeps } from './http/context.js';
 import { DashboardCache } from './http/dashboard-cache.js';
 import { RouteTable } from './http/route-table.js';
+import { JobRunner } from './jobs/runner.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { mailSendKind } from './mail/send-job.js';
 import { OrgSettingsMemo } from './metrics/settings.js';
+import { systemClock } from './mightycall/client/transport.js';
 import { createMightyCallRuntime, type RuntimeOptions } from './mightycall/runtime.js';
 
 export interface ServiceOptions {
@@ -20,12 +27,14 @@ export interface ServiceOptions {
   mightycall?: RuntimeOptions;
   /** main.ts's, moved along as the process starts and stops (default: ready) */
   lifecycle?: Lifecycle;
+  /** the job runner's tuning (tests: a faster tick, shorter mail back-off, a mailer of their own) */
+  jobs?: { tickMs?: number; mailBackoff?: { baseMs: number; maxMs: number }; mailer?: Mailer };
 }
 
 /**
- * Builds the services one app uses (createApp takes the result). Nothing starts here: main.ts starts the
- * MightyCall jobs once listening, and on shutdown stops them (mightycall.stop) and writes pending API-key
- * usage (auth.keys.close) before closing the database.
+ * Builds the services one app uses (createApp takes the result). Nothing starts here: main.ts starts the job
+ * runner and the MightyCall jobs once listening, and on shutdown stops them (jobs.stop, mightycall.stop) and writes
+ * pending API-key usage (auth.keys.close) before closing the database.
  */
 export function createServices(core: CoreDeps, options: ServiceOptions = {}): AppDeps {
   const { config, database, logger } = core;
@@ -40,13 +49,35 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     sessions: new SessionCache(config.auth.sessionCacheMs),
     supabase: config.auth.supabase ? createSupabaseVerifier(database.db, config.auth.supabase, logger) : null,
     throttle: new LoginThrottle(),
+    mailThrottle: new MailThrottle(),
     orgs: new KnownOrgs(config.auth.keyCacheMs),
   };
   const reads = new ReadRouting({ primary: database.db, replica: database.readDb, logger });
+  // The one job runner: every kind of background work registers here (main.ts starts and stops it).
+  const clock = options.mightycall?.clock ?? systemClock;
+  const jobs = new JobRunner({
+    db: database.db,
+    clock,
+    logger,
+    ...(options.jobs?.tickMs ? { tickMs: options.jobs.tickMs } : {}),
+  });
+  const mailer = options.jobs?.mailer ?? createMailer(config.mail);
+  jobs.register(
+    mailSendKind({
+      db: database.db,
+      mailer,
+      clock,
+      logger,
+      ...(options.jobs?.mailBackoff ? { backoff: options.jobs.mailBackoff } : {}),
+    }),
+  );
+  jobs.register(passwordResetKind(database.db));
   return {
     ...base,
     auth,
-    mightycall: createMightyCallRuntime(base, options.mightycall),
+    jobs,
+    mailer,
+    mightycall: createMightyCallRuntime(base, jobs, options.mightycall),
     dashboard: new DashboardCache(config.dashboardCacheMs),
     orgSettings: new OrgSettingsMemo(),
     routes: new RouteTable(),

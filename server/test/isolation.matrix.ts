@@ -1,8 +1,9 @@
 // The isolation matrix's spec: who may do what (hand-written, independent of the code) and one valid request per route.
 import type { Permission } from '../src/auth/permissions.js';
 import { systemPrincipal } from '../src/auth/principal.js';
-import { sha256 } from '../src/auth/tokens.js';
+import { randomToken, sha256 } from '../src/auth/tokens.js';
 import { withPrincipal } from '../src/db/tenant.js';
+import { enqueueMail } from '../src/mail/outbox.js';
 import { inviteToOrg } from '../src/orgs/invitations.js';
 import { issueInvite } from '../src/users/invites.js';
 import { insertKey, type World } from './isolation-world.js';
@@ -52,6 +53,7 @@ export const ACCESS: Record<Exclude<Permission, 'public'>, readonly Actor[]> = {
   'platform:calls:import': PLATFORM,
   'platform:mightycall': PLATFORM,
   'platform:portfolio': ['platformAdmin'],
+  'platform:mail': ['platformAdmin'],
 };
 
 export interface MatrixRequest {
@@ -70,7 +72,11 @@ export interface MatrixEntry {
   deletesOrg?: boolean;
   /** the route ends the caller's session: session actors use a fresh one */
   endsSession?: boolean;
+  /** the route is about the caller's own account: keys, which have none, are refused (403) */
+  usersOnly?: boolean;
 }
+
+export const KEY_ACTORS: readonly Actor[] = ['orgKeyWithScope', 'orgKeyWithoutScope', 'platformKey'];
 
 export const MATRIX_PASSWORD = 'matrix password 1234';
 export const MATRIX_LOGIN = 'login.matrix@acme.example';
@@ -93,6 +99,42 @@ async function freshInvitation(w: World, orgId: string): Promise<string> {
     inviteToOrg(tx, { orgId, email, role: 'agent', extension: null, delivery: 'link' }, null, null),
   );
   return issued.invitation.id;
+}
+
+async function freshMail(w: World): Promise<string> {
+  const id = await withPrincipal(w.database.db, SYSTEM, (tx) =>
+    enqueueMail(tx, {
+      idempotencyKey: unique('matrix-mail'),
+      purpose: 'test',
+      orgId: null,
+      to: 'someone@matrix.example',
+      subject: 'Matrix',
+      text: 'Hello',
+      html: '<p>Hello</p>',
+    }),
+  );
+  if (!id) throw new Error('setup: mail not written');
+  return id;
+}
+
+/** A live account token of a fresh user, as the mail path would issue it (only its hash is stored). */
+async function freshAccountToken(w: World, purpose: 'password_reset' | 'email_verification'): Promise<string> {
+  const email = `${unique('account')}@matrix.example`;
+  const userId = await createUser(w.database, email);
+  const token = randomToken();
+  await withPrincipal(w.database.db, SYSTEM, (tx) =>
+    tx
+      .insertInto('account_tokens')
+      .values({
+        user_id: userId,
+        purpose,
+        email,
+        token_hash: sha256(token),
+        expires_at: new Date(Date.now() + 600_000),
+      })
+      .execute(),
+  );
+  return token;
 }
 
 export async function scratchOrg(w: World): Promise<string> {
@@ -121,6 +163,30 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: async (w) => ({
       path: '/api/auth/accept-invite',
       body: { token: await freshInvite(w), password: 'an invited password' },
+    }),
+  },
+
+  'POST /api/auth/forgot-password': {
+    ok: 202,
+    request: () => ({ path: '/api/auth/forgot-password', body: { email: `${unique('forgot')}@matrix.example` } }),
+  },
+  'POST /api/auth/reset-password': {
+    ok: 200,
+    request: async (w) => ({
+      path: '/api/auth/reset-password',
+      body: { token: await freshAccountToken(w, 'password_reset'), password: 'a reset password 123' },
+    }),
+  },
+  'POST /api/auth/verify-email/send': {
+    ok: 202,
+    usersOnly: true,
+    request: () => ({ path: '/api/auth/verify-email/send' }),
+  },
+  'POST /api/auth/verify-email': {
+    ok: 200,
+    request: async (w) => ({
+      path: '/api/auth/verify-email',
+      body: { token: await freshAccountToken(w, 'email_verification') },
     }),
   },
 
@@ -223,6 +289,11 @@ export const MATRIX: Record<string, MatrixEntry> = {
   },
 
   'GET /api/admin/audit': get('/api/admin/audit'),
+  'GET /api/admin/mail': get('/api/admin/mail'),
+  'GET /api/admin/mail/:mailId': {
+    ok: 200,
+    request: async (w) => ({ path: `/api/admin/mail/${await freshMail(w)}` }),
+  },
   'GET /api/orgs/:orgId/audit': get('/api/orgs/:orgId/audit'),
 
   // Dashboards and calls (issue 4): every read takes the org as ?org_id=.

@@ -10,9 +10,11 @@ import {
   ACCESS,
   ACTORS,
   type Actor,
+  KEY_ACTORS,
   MATRIX,
   MATRIX_LOGIN,
   MATRIX_PASSWORD,
+  type MatrixEntry,
   PLATFORM_WIDE,
   scratchOrg,
   type Target,
@@ -24,10 +26,12 @@ import { createUser } from './support/fixtures.js';
 const ORG_SCOPES: Scope[] = SCOPES.filter((s) => s.kinds.includes('org')).map((s) => s.scope);
 const routeKey = (r: RouteEntry) => `${r.method} ${r.path}`;
 
-function expectedStatus(route: RouteEntry, actor: Actor, target: Target, ok: number): number {
+function expectedStatus(route: RouteEntry, actor: Actor, target: Target, entry: MatrixEntry): number {
+  const ok = entry.ok;
   if (actor === 'badKey' || actor === 'revokedKey') return 401;
   if (route.permission === 'public') return ok;
   if (actor === 'anonymous') return 401;
+  if (entry.usersOnly && KEY_ACTORS.includes(actor)) return 403;
   if (route.org !== 'none' && target === 'other' && !PLATFORM_WIDE.includes(actor)) return 404;
   return ACCESS[route.permission].includes(actor) ? ok : 403;
 }
@@ -103,7 +107,7 @@ describe.each(testTargets())('isolation matrix on %s', (target) => {
       if (!entry) continue;
       for (const actor of ACTORS) {
         for (const side of ['own', 'other'] as const) {
-          const want = expectedStatus(route, actor, side, entry.ok);
+          const want = expectedStatus(route, actor, side, entry);
           let orgId = side === 'own' ? homeOrg(actor) : otherOrg(actor);
           if (entry.deletesOrg && want === entry.ok) orgId = await scratchOrg(w);
           const req = await entry.request(w, orgId);

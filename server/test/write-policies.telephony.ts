@@ -1,7 +1,7 @@
 // Matrix cases for telephony data: numbers and their assignment, agents, calls and the MightyCall tables (rollups: write-policies.rollups.ts).
 import { sql } from 'kysely';
 import { ADMIN, NOBODY, platformOnly, READS_A, type TableCases } from './write-policies.cells.js';
-import { AT, ids, ROLES } from './write-policies.world.js';
+import { AT, ids, ROLES, TOKEN } from './write-policies.world.js';
 
 const i = ids;
 
@@ -249,23 +249,23 @@ export const TELEPHONY_CASES: TableCases = {
     ],
   }),
 
-  mightycall_sync_leases: platformOnly({
+  job_leases: platformOnly({
     select: [
-      sql`SELECT owner FROM mightycall_sync_leases WHERE connection_id = ${i.connectionA}`,
-      sql`SELECT owner FROM mightycall_sync_leases WHERE connection_id = ${i.connectionB}`,
+      sql`SELECT owner FROM job_leases WHERE key = ${i.connectionA}::text`,
+      sql`SELECT owner FROM job_leases WHERE key = ${i.connectionB}::text`,
     ],
     insert: [
-      sql`INSERT INTO mightycall_sync_leases (connection_id, owner) VALUES (${i.connectionC}, 'me')`,
-      sql`INSERT INTO mightycall_sync_leases (connection_id, owner, expires_at)
-        VALUES (${i.connectionC}, 'me', now() + interval '1 year')`,
+      sql`INSERT INTO job_leases (kind, key, owner, expires_at) VALUES ('mightycall.sync', ${i.connectionC}::text, 'me', now())`,
+      sql`INSERT INTO job_leases (kind, key, owner, expires_at)
+        VALUES ('mightycall.sync', ${i.connectionC}::text, 'me', now() + interval '1 year')`,
     ],
     update: [
-      sql`UPDATE mightycall_sync_leases SET owner = 'me' WHERE connection_id = ${i.connectionA}`,
-      sql`UPDATE mightycall_sync_leases SET expires_at = now() WHERE connection_id = ${i.connectionB}`,
+      sql`UPDATE job_leases SET owner = 'me' WHERE key = ${i.connectionA}::text`,
+      sql`UPDATE job_leases SET expires_at = now() WHERE key = ${i.connectionB}::text`,
     ],
     delete: [
-      sql`DELETE FROM mightycall_sync_leases WHERE connection_id = ${i.connectionA}`,
-      sql`DELETE FROM mightycall_sync_leases WHERE connection_id = ${i.connectionB}`,
+      sql`DELETE FROM job_leases WHERE key = ${i.connectionA}::text`,
+      sql`DELETE FROM job_leases WHERE key = ${i.connectionB}::text`,
     ],
   }),
 
@@ -433,4 +433,57 @@ export const TELEPHONY_CASES: TableCases = {
       ],
     },
   },
+
+  // Migration 0015: the job runner's queue, the mail outbox and single-use account tokens are the system's.
+  jobs: platformOnly({
+    select: [sql`SELECT id FROM jobs WHERE id = ${i.jobA}`, sql`SELECT id FROM jobs WHERE id = ${i.jobB}`],
+    insert: [
+      sql`INSERT INTO jobs (kind, payload) VALUES ('mail.send', '{}')`,
+      sql`INSERT INTO jobs (kind, key, payload) VALUES ('mail.send', 'mine', '{}')`,
+    ],
+    update: [
+      sql`UPDATE jobs SET status = 'done' WHERE id = ${i.jobA}`,
+      sql`UPDATE jobs SET run_at = now() WHERE id = ${i.jobB}`,
+    ],
+    delete: [sql`DELETE FROM jobs WHERE id = ${i.jobA}`, sql`DELETE FROM jobs WHERE id = ${i.jobB}`],
+  }),
+
+  mail_outbox: platformOnly({
+    select: [
+      sql`SELECT subject FROM mail_outbox WHERE id = ${i.mailA}`,
+      sql`SELECT subject FROM mail_outbox WHERE id = ${i.mailB}`,
+    ],
+    insert: [
+      sql`INSERT INTO mail_outbox (idempotency_key, purpose, org_id, to_address, subject)
+        VALUES ('mine:a', 'invitation', ${i.orgA}, 'x@example.com', 'Hi')`,
+      sql`INSERT INTO mail_outbox (idempotency_key, purpose, to_address, subject)
+        VALUES ('mine:b', 'password_reset', 'y@example.com', 'Hi')`,
+    ],
+    update: [
+      sql`UPDATE mail_outbox SET status = 'sent' WHERE id = ${i.mailA}`,
+      sql`UPDATE mail_outbox SET to_address = 'me@example.com' WHERE id = ${i.mailB}`,
+    ],
+    delete: [sql`DELETE FROM mail_outbox WHERE id = ${i.mailA}`, sql`DELETE FROM mail_outbox WHERE id = ${i.mailB}`],
+  }),
+
+  account_tokens: platformOnly({
+    select: [
+      sql`SELECT id FROM account_tokens WHERE id = ${i.tokenAgentA}`,
+      sql`SELECT id FROM account_tokens WHERE id = ${i.tokenAdminB}`,
+    ],
+    insert: [
+      sql`INSERT INTO account_tokens (user_id, purpose, email, token_hash, expires_at)
+        VALUES (${i.agentA}, 'password_reset', 'agent-a@example.com', ${TOKEN}, now() + interval '1 hour')`,
+      sql`INSERT INTO account_tokens (user_id, purpose, email, token_hash, expires_at)
+        VALUES (${i.adminB}, 'email_verification', 'admin-b@example.com', ${TOKEN}, now() + interval '1 day')`,
+    ],
+    update: [
+      sql`UPDATE account_tokens SET used_at = now() WHERE id = ${i.tokenAgentA}`,
+      sql`UPDATE account_tokens SET expires_at = now() + interval '1 year' WHERE id = ${i.tokenAdminB}`,
+    ],
+    delete: [
+      sql`DELETE FROM account_tokens WHERE id = ${i.tokenAgentA}`,
+      sql`DELETE FROM account_tokens WHERE id = ${i.tokenAdminB}`,
+    ],
+  }),
 };

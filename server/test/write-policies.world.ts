@@ -49,6 +49,12 @@ export const ids = {
   connectionC: randomUUID(),
   invitationA: randomUUID(),
   invitationB: randomUUID(),
+  jobA: randomUUID(),
+  jobB: randomUUID(),
+  mailA: randomUUID(),
+  mailB: randomUUID(),
+  tokenAgentA: randomUUID(),
+  tokenAdminB: randomUUID(),
 };
 
 /** The scopes an org key may hold, from the one scope table. */
@@ -142,8 +148,17 @@ export async function seedWorld(tx: Kysely<DB>): Promise<void> {
       (${i.connectionB}, 'Bayside line', 'classic', 'https://b.example', 'acct-b', 'x', 'x', 'x'),
       (${i.connectionC}, 'Spare line', 'classic', 'https://c.example', 'acct-c', 'x', 'x', 'x')`,
     sql`INSERT INTO mightycall_sync_state (connection_id, job) VALUES (${i.connectionA}, 'numbers'), (${i.connectionB}, 'numbers')`,
-    sql`INSERT INTO mightycall_sync_leases (connection_id, owner) VALUES (${i.connectionA}, 'p1'), (${i.connectionB}, 'p2')`,
+    sql`INSERT INTO job_leases (kind, key, owner, expires_at) VALUES
+      ('mightycall.sync', ${i.connectionA}::text, 'p1', now() + interval '1 hour'),
+      ('mightycall.sync', ${i.connectionB}::text, 'p2', now() + interval '1 hour')`,
     sql`INSERT INTO mightycall_quota_accounts (provider_account) VALUES ('acct-a'), ('acct-b')`,
+    sql`INSERT INTO jobs (id, kind, key) VALUES (${i.jobA}, 'mail.send', 'a'), (${i.jobB}, 'mail.send', 'b')`,
+    sql`INSERT INTO mail_outbox (id, idempotency_key, purpose, org_id, to_address, subject) VALUES
+      (${i.mailA}, 'fixture:a', 'invitation', ${i.orgA}, 'a@example.com', 'Hello A'),
+      (${i.mailB}, 'fixture:b', 'invitation', ${i.orgB}, 'b@example.com', 'Hello B')`,
+    sql`INSERT INTO account_tokens (id, user_id, purpose, email, token_hash, expires_at) VALUES
+      (${i.tokenAgentA}, ${i.agentA}, 'password_reset', 'agent-a@example.com', ${TOKEN}, now() + interval '1 hour'),
+      (${i.tokenAdminB}, ${i.adminB}, 'email_verification', 'admin-b@example.com', ${TOKEN}, now() + interval '1 hour')`,
     sql`INSERT INTO mightycall_quota_usage (provider_account, bucket, requests) VALUES ('acct-a', ${AT}, 1), ('acct-b', ${AT}, 1)`,
     sql`INSERT INTO mightycall_webhook_inbox (connection_id, dedupe_key, event_type, call_id, event_ts, event_at, body) VALUES
       (${i.connectionA}, 'd-a', 'IncomingCall', 'lc-a', '2026-03-02T15:00:00.0000000Z', ${AT}, '{}'),

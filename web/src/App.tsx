@@ -1,10 +1,11 @@
-// The route table: sign-in, invite acceptance, the signed-in shell (org and platform-admin screens), not-found.
+// The route table: sign-in, invite acceptance, password reset and email verification, the signed-in shell (org and platform-admin screens), not-found.
 import { lazy, Suspense, useEffect } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { ErrorState, Loading } from './components/States';
 import { useToast } from './components/Toast';
 import { isPlatformAdmin, useMe } from './hooks/session';
 import { AcceptInvite } from './pages/AcceptInvite';
+import { ForgotPassword, ResetPassword, VerifyEmail } from './pages/AccountLinks';
 import { Forbidden, NotFound } from './pages/Errors';
 import { Home } from './pages/Home';
 import { OrgLayout } from './pages/OrgLayout';
@@ -26,6 +27,10 @@ const AdminUsers = lazy(() => import('./pages/admin/Users'));
 const AdminKeys = lazy(() => import('./pages/admin/PlatformKeys'));
 const AdminAudit = lazy(() => import('./pages/admin/Audit'));
 const AdminMightyCall = lazy(() => import('./pages/admin/MightyCall'));
+const AdminSentMail = lazy(() => import('./pages/admin/SentMail'));
+const AdminMailMessage = lazy(() =>
+  import('./pages/admin/SentMail').then((module) => ({ default: module.MailMessagePage })),
+);
 
 /** Browser errors nobody caught are told to the user, not only to the console. */
 function useGlobalErrorToasts() {
@@ -76,6 +81,9 @@ export function App() {
         <Route path="/sign-in" element={<SignIn />} />
         {/* Public: the invited user has no password yet, so this cannot wait behind sign-in. */}
         <Route path="/accept-invite" element={<AcceptInvite />} />
+        <Route path="/forgot-password" element={<ForgotPassword />} />
+        <Route path="/reset-password" element={<ResetPassword />} />
+        <Route path="/verify-email" element={<VerifyEmail />} />
         <Route element={<RequireSignIn />}>
           <Route element={<Shell />}>
             <Route index element={<Home />} />
@@ -97,6 +105,8 @@ export function App() {
               <Route path="keys" element={<AdminKeys />} />
               <Route path="audit" element={<AdminAudit />} />
               <Route path="mightycall" element={<AdminMightyCall />} />
+              <Route path="mail" element={<AdminSentMail />} />
+              <Route path="mail/:mailId" element={<AdminMailMessage />} />
             </Route>
             <Route path="*" element={<NotFound />} />
           </Route>

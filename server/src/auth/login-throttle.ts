@@ -38,7 +38,7 @@ export interface LoginAttempt {
 }
 
 /** Timestamps per key within a sliding window; the map is swept as it grows so one-off keys do not pile up. */
-class SlidingWindows {
+export class SlidingWindows {
   private readonly times = new Map<string, number[]>();
   private sweepAbove = 10_000;
 

@@ -10,6 +10,10 @@ import { type Caller, permissionsOf } from './caller.js';
 export const MeSchema = z
   .object({
     user: orNull(UserSchema),
+    emailVerified: z.boolean().nullable().openapi({
+      description:
+        "Whether the user's address is proven (a link sent to it was followed); null for a key without a user",
+    }),
     authenticatedVia: z.enum(['session', 'api_key', 'supabase_jwt']),
     apiKey: z
       .object({
@@ -48,8 +52,13 @@ export async function describeCaller(tx: Tx, caller: Caller): Promise<Me> {
     ? { id: caller.key.id, kind: caller.key.kind, orgId: caller.key.orgId, scopes: [...caller.key.scopes] }
     : null;
   const rows = await membershipRows(tx, caller);
+  const verified =
+    p.kind === 'user'
+      ? await tx.selectFrom('users').select('email_verified_at').where('id', '=', p.userId).executeTakeFirst()
+      : undefined;
   return {
     user: p.kind === 'user' ? await getUser(tx, p.userId) : null,
+    emailVerified: verified ? verified.email_verified_at !== null : null,
     authenticatedVia: via,
     apiKey: key,
     actingAs: p.kind === 'user' && p.actingKeyId !== null,

@@ -20,7 +20,8 @@ export type Permission =
   | 'platform:audit'
   | 'platform:calls:import'
   | 'platform:mightycall'
-  | 'platform:portfolio';
+  | 'platform:portfolio'
+  | 'platform:mail';
 
 /** Every permission with the sentence docs/permissions.md prints for it, in table order. */
 export const PERMISSIONS: ReadonlyArray<{
@@ -58,6 +59,11 @@ export const PERMISSIONS: ReadonlyArray<{
     permission: 'platform:portfolio',
     scope: 'platform',
     meaning: "Every org's figures of today and calls waiting now on one screen (signed-in platform admins only).",
+  },
+  {
+    permission: 'platform:mail',
+    scope: 'platform',
+    meaning: 'The Sent mail page: every outgoing message, its status, and a captured message whole.',
   },
 ];
 

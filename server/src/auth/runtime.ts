@@ -1,10 +1,14 @@
 // Authentication state of a server: the key cache and rate windows, the sign-in throttle, the Supabase verifier.
 // Built once by createServices (services.ts); its keys are closed on shutdown to write pending usage.
+
 import type { LoginThrottle } from './login-throttle.js';
+import type { MailThrottle } from './mail-throttle.js';
 import type { ResolverParts } from './resolve.js';
 
 export interface AuthRuntime extends ResolverParts {
   throttle: LoginThrottle;
+  /** limits on requests that mail an address (password reset, verification) */
+  mailThrottle: MailThrottle;
   /** orgs seen to exist recently, so a platform-wide caller naming one costs no lookup on every request */
   orgs: KnownOrgs;
 }

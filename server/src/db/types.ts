@@ -185,7 +185,70 @@ export interface SchemaMigrationsTable {
   applied_at: CreatedAt;
 }
 
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
+
+export interface JobsTable {
+  id: Generated<string>;
+  kind: string;
+  key: string | null;
+  payload: ColumnType<unknown, string | undefined, string>;
+  status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
+  run_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+}
+
+export interface JobLeasesTable {
+  kind: string;
+  key: string;
+  owner: string;
+  expires_at: Timestamp;
+}
+
+export type MailStatus = 'queued' | 'sent' | 'captured' | 'failed';
+
+export interface MailOutboxTable {
+  id: Generated<string>;
+  idempotency_key: string;
+  purpose: string;
+  org_id: string | null;
+  to_address: string;
+  subject: string;
+  text_body: string | null;
+  html_body: string | null;
+  attachments: ColumnType<unknown, string | undefined, string>;
+  status: ColumnType<MailStatus, MailStatus | undefined, MailStatus>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  from_address: string | null;
+  message_id: string | null;
+  created_at: CreatedAt;
+  sent_at: Timestamp | null;
+}
+
+export type AccountTokenPurpose = 'password_reset' | 'email_verification';
+
+export interface AccountTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  purpose: AccountTokenPurpose;
+  email: string;
+  token_hash: Uint8Array;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface DB extends MightyCallTables {
+  jobs: JobsTable;
+  job_leases: JobLeasesTable;
+  mail_outbox: MailOutboxTable;
+  account_tokens: AccountTokensTable;
   organizations: OrganizationsTable;
   users: UsersTable;
   org_memberships: OrgMembershipsTable;

@@ -11,6 +11,8 @@ import type { ReadRouting } from '../db/read-routing.js';
 import type { Tx } from '../db/tenant.js';
 import type { Lifecycle } from '../health/lifecycle.js';
 import type { Telemetry } from '../health/telemetry.js';
+import type { JobRunner } from '../jobs/runner.js';
+import type { Mailer } from '../mail/mailer.js';
 import type { OrgSettingsMemo } from '../metrics/settings.js';
 import type { MightyCallRuntime } from '../mightycall/runtime.js';
 import type { DashboardCache } from './dashboard-cache.js';
@@ -19,6 +21,10 @@ import type { RouteTable } from './route-table.js';
 /** The core plus every long-lived service, each built once by createServices (services.ts). */
 export interface AppDeps extends CoreDeps {
   auth: AuthRuntime;
+  /** the process's one background job runner (mail, MightyCall sync, …): register kinds, enqueue in a tx */
+  jobs: JobRunner;
+  /** how mail leaves: SMTP, or captured for the Sent mail page */
+  mailer: Mailer;
   mightycall: MightyCallRuntime;
   dashboard: DashboardCache;
   /** the settings each org had when this process last read them (metrics/service.ts) */

@@ -52,12 +52,6 @@ export interface MightyCallSyncStateTable {
   backfill: Json | null;
 }
 
-export interface MightyCallSyncLeasesTable {
-  connection_id: string;
-  owner: string | null;
-  expires_at: Timestamp | null;
-}
-
 export interface MightyCallQuotaAccountsTable {
   provider_account: string;
   daily_limit: Generated<number>;
@@ -130,7 +124,6 @@ export interface MightyCallLiveVersionTable {
 export interface MightyCallTables {
   mightycall_connections: MightyCallConnectionsTable;
   mightycall_sync_state: MightyCallSyncStateTable;
-  mightycall_sync_leases: MightyCallSyncLeasesTable;
   mightycall_quota_accounts: MightyCallQuotaAccountsTable;
   mightycall_quota_usage: MightyCallQuotaUsageTable;
   mightycall_webhook_inbox: MightyCallWebhookInboxTable;

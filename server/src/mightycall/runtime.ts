@@ -4,6 +4,7 @@ import { systemPrincipal } from '../auth/principal.js';
 import type { CoreDeps } from '../core-deps.js';
 import { withPrincipal } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
+import type { JobRunner } from '../jobs/runner.js';
 import { type ClientConfig, MightyCallClient } from './client/client.js';
 import { QuotaBudget } from './client/quota.js';
 import { TokenCache } from './client/tokens.js';
@@ -28,7 +29,6 @@ export interface RuntimeOptions {
   /** client retry tuning (tests shorten the waits) */
   backoffBaseMs?: number;
   timeoutMs?: number;
-  schedulerTickMs?: number;
   workerPollMs?: number;
   livePollMs?: number;
   /** how often an open live stream checks its caller may still watch (default 10 s; tests shorten it) */
@@ -61,14 +61,22 @@ export interface MightyCallRuntime {
   checkingClientFor(row: ConnectionRow): MightyCallClient;
   /** the same for keys not saved yet: creating a connection checks them first */
   checkingClient(credentials: ClientConfig): MightyCallClient;
-  /** starts the background jobs (main.ts); tests drive them by hand */
+  /** starts the webhook inbox worker (main.ts; the sync runs on the job runner); tests drive them by hand */
   start(): void;
   stop(): Promise<void>;
 }
 
 const SYSTEM = systemPrincipal('mightycall webhooks');
 
-export function createMightyCallRuntime(deps: CoreDeps, options: RuntimeOptions = {}): MightyCallRuntime {
+/**
+ * Builds the runtime; MightyCall sync becomes a recurring kind of `runner` (the process's one job runner) where
+ * this process runs MightyCall jobs and has a secret key to read the stored credentials with.
+ */
+export function createMightyCallRuntime(
+  deps: CoreDeps,
+  runner: JobRunner,
+  options: RuntimeOptions = {},
+): MightyCallRuntime {
   const { database, logger, config } = deps;
   const clock = options.clock ?? systemClock;
   const key = options.secretKey ?? (config.secretKey ? parseSecretKey(config.secretKey) : null);
@@ -112,9 +120,10 @@ export function createMightyCallRuntime(deps: CoreDeps, options: RuntimeOptions 
     clock,
     logger,
     clientFor,
+    runner,
     callsIntervalMs: config.mightycall.syncIntervalSeconds * 1000,
-    ...(options.schedulerTickMs ? { tickMs: options.schedulerTickMs } : {}),
   });
+  if (secretBox && config.mightycall.jobs) runner.registerRecurring(scheduler);
   const ingest = new IngestMeter();
   const worker = new InboxWorker({
     db: database.db,
@@ -160,13 +169,12 @@ export function createMightyCallRuntime(deps: CoreDeps, options: RuntimeOptions 
     checkingClientFor: (row) => build(credentialsOf(row), new TokenCache(), 1),
     checkingClient: (credentials) => build(credentials, new TokenCache(), 1),
     start() {
+      // The sync runs on the job runner (main.ts starts it); the inbox worker and live fan-out are MightyCall's own.
       if (!config.mightycall.jobs) return;
-      if (secretBox) scheduler.start();
       worker.start();
     },
     async stop() {
       hub.close();
-      await scheduler.stop();
       await worker.stop();
     },
   };

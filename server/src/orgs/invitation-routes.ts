@@ -4,12 +4,13 @@ import { userIdOf } from '../auth/principal.js';
 import type { App, AppDeps } from '../http/context.js';
 import { publicOrigin } from '../http/public-origin.js';
 import { defineRoute, json } from '../http/route.js';
-import { listInvitations, reissueInvitation, revokeInvitation } from './invitations.js';
+import { issueInvitationByMail } from './invitation-mail.js';
+import { listInvitations, revokeInvitation } from './invitations.js';
 import { InvitationParams, InvitationSchema, IssuedInvitationSchema, OrgParams } from './schema.js';
 
 const tags = ['Members'];
 
-export function registerInvitationRoutes(app: App, deps: AppDeps, delivery: 'link' | 'email'): void {
+export function registerInvitationRoutes(app: App, deps: AppDeps): void {
   defineRoute(
     app,
     deps,
@@ -70,31 +71,26 @@ export function registerInvitationRoutes(app: App, deps: AppDeps, delivery: 'lin
         method: 'post',
         path: '/api/orgs/{orgId}/invitations/{invitationId}/reissue',
         tags,
-        summary: 'Issue a fresh link for an open or expired invitation; the previous link stops working',
+        summary: 'Re-send an open or expired invitation with a fresh link; the previous link stops working',
         request: { params: InvitationParams },
         responses: { 201: json(IssuedInvitationSchema, 'The new invitation, and its link when not emailed') },
       }),
     },
     async (c, ctx) => {
       const { orgId, invitationId } = c.req.valid('param');
-      const issued = await ctx.tenant(async (tx) => {
-        const fresh = await reissueInvitation(
-          tx,
-          orgId,
-          invitationId,
-          userIdOf(ctx.principal),
-          publicOrigin(deps.config, c),
-          delivery,
-        );
-        await ctx.auditIn(tx, {
-          action: 'member.invite',
-          targetType: 'invitation',
-          targetId: fresh.invitation.id,
-          after: fresh.invitation,
-        });
-        return fresh;
-      });
-      return c.json({ invitation: issued.invitation, url: delivery === 'link' ? issued.url : null }, 201);
+      const issued = await issueInvitationByMail(
+        deps.database.db,
+        deps.mailer,
+        ctx,
+        { orgId, invite: { reissue: invitationId } },
+        userIdOf(ctx.principal),
+        publicOrigin(deps.config, c),
+      );
+      deps.jobs.kick();
+      return c.json(
+        { invitation: issued.invitation, url: issued.invitation.delivery === 'link' ? issued.url : null },
+        201,
+      );
     },
   );
 }

@@ -9,8 +9,8 @@ import { orNull } from '../http/or-null.js';
 import { publicOrigin } from '../http/public-origin.js';
 import { defineRoute, json, jsonBody } from '../http/route.js';
 import { findUserByEmail } from '../users/service.js';
+import { issueInvitationByMail } from './invitation-mail.js';
 import { registerInvitationRoutes } from './invitation-routes.js';
-import { type Delivery, type IssuedInvitation, inviteToOrg } from './invitations.js';
 import { addMember, listMembers, removeMember, updateMember } from './members.js';
 import {
   type AddMember,
@@ -33,25 +33,19 @@ const AddedMember = z.object({
     .openapi({ description: "The invitation's one-time link, shown only here and only when it is not emailed." }),
 });
 
-// No mailer yet: every invitation link is handed to the inviter, who passes it on (docs/security.md).
-export const INVITATION_DELIVERY: Delivery = 'link';
-
-type Added = { member: MemberView; invitation: null } | { member: null; invitation: IssuedInvitation };
-
 /**
  * Adds by id a user the caller can already see (a platform admin: any user; an org admin: someone in one of their
- * orgs), at once. By email, an org admin always makes an invitation, whether or not the address has an account,
- * and learns nothing about accounts outside their orgs; a platform admin, who sees every account, adds an
- * existing account at once.
+ * orgs), at once; a platform admin also adds an existing account by email at once. Otherwise null: the address
+ * gets an invitation (issueInvitationByMail), whether or not it has an account, so an org admin learns nothing
+ * about accounts outside their orgs.
  */
-async function addOrInvite(
+async function addDirectly(
   tx: Tx,
   ctx: RouteContext,
-  publicBase: string,
   orgId: string,
   body: AddMember,
   platform: boolean,
-): Promise<Added> {
+): Promise<MemberView | null> {
   const extension = body.mightycallExtension ?? null;
   let userId = body.userId ?? null;
   if (userId) {
@@ -61,24 +55,10 @@ async function addOrInvite(
   } else if (platform) {
     userId = (await findUserByEmail(tx, body.email ?? ''))?.id ?? null;
   }
-  if (userId) {
-    const member = await addMember(tx, orgId, userId, body.role, extension);
-    await ctx.auditIn(tx, { action: 'member.add', targetType: 'user', targetId: userId, after: member });
-    return { member, invitation: null };
-  }
-  const issued = await inviteToOrg(
-    tx,
-    { orgId, email: body.email ?? '', role: body.role, extension, delivery: INVITATION_DELIVERY },
-    userIdOf(ctx.principal),
-    publicBase,
-  );
-  await ctx.auditIn(tx, {
-    action: 'member.invite',
-    targetType: 'invitation',
-    targetId: issued.invitation.id,
-    after: issued.invitation,
-  });
-  return { member: null, invitation: issued };
+  if (!userId) return null;
+  const member = await addMember(tx, orgId, userId, body.role, extension);
+  await ctx.auditIn(tx, { action: 'member.add', targetType: 'user', targetId: userId, after: member });
+  return member;
 }
 
 function registerMemberWrites(
@@ -112,10 +92,24 @@ function registerMemberWrites(
     async (c, ctx) => {
       const { orgId } = c.req.valid('param');
       const body = c.req.valid('json');
-      const added = await ctx.tenant((tx) => addOrInvite(tx, ctx, publicOrigin(deps.config, c), orgId, body, platform));
-      if (added.member) ctx.auth.sessions.forgetUser(added.member.userId);
-      const url = added.invitation && added.invitation.invitation.delivery === 'link' ? added.invitation.url : null;
-      return c.json({ member: added.member, invitation: added.invitation?.invitation ?? null, url }, 201);
+      const member = await ctx.tenant((tx) => addDirectly(tx, ctx, orgId, body, platform));
+      if (member) {
+        ctx.auth.sessions.forgetUser(member.userId);
+        return c.json({ member, invitation: null, url: null }, 201);
+      }
+      const invite = { email: body.email ?? '', role: body.role, extension: body.mightycallExtension ?? null };
+      const issued = await issueInvitationByMail(
+        deps.database.db,
+        deps.mailer,
+        ctx,
+        { orgId, invite },
+        userIdOf(ctx.principal),
+        publicOrigin(deps.config, c),
+      );
+      deps.jobs.kick();
+      // The link is shown only where it was not emailed (no SMTP: the message was captured, not sent).
+      const url = issued.invitation.delivery === 'link' ? issued.url : null;
+      return c.json({ member: null, invitation: issued.invitation, url }, 201);
     },
   );
 
@@ -194,5 +188,5 @@ export function registerMemberRoutes(app: App, deps: AppDeps): void {
   );
   registerMemberWrites(app, deps, '/api/orgs/{orgId}', 'members:write', true);
   registerMemberWrites(app, deps, '/api/admin/orgs/{orgId}', 'platform:orgs', false);
-  registerInvitationRoutes(app, deps, INVITATION_DELIVERY);
+  registerInvitationRoutes(app, deps);
 }

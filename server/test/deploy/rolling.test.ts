@@ -112,7 +112,9 @@ describeDeploy('a rolling restart behind nginx', { nginx: true }, () => {
       // On its own, before the forced exit (which exits 1 after VICTORYSYNC_SHUTDOWN_TIMEOUT_SECONDS, 20 s here).
       expect(performance.now() - stopping).toBeLessThan(20_000);
       // Its sync lease, if it held one, was given back.
-      const leases = await cluster.query<{ owner: string | null }>('select owner from mightycall_sync_leases');
+      const leases = await cluster.query<{ owner: string | null }>(
+        "select owner from job_leases where kind = 'mightycall.sync'",
+      );
       expect(leases.filter((l) => l.owner?.startsWith(`${pid}-`))).toEqual([]);
       // The other process takes the jobs: a sync asked for now is run there.
       const [before] = await cluster.query<{ runs: number }>(

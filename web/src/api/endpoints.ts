@@ -52,6 +52,33 @@ export const auth = {
     request<Res<'/api/auth/accept-invite', 'post'>>('/api/auth/accept-invite', { method: 'POST', body }),
   logout: () => request<Res<'/api/auth/logout', 'post'>>('/api/auth/logout', { method: 'POST' }),
   me: () => request<Res<'/api/me', 'get'>>('/api/me'),
+  /** The same answer whether or not the address has an account. */
+  forgotPassword: (email: string) =>
+    request<Res<'/api/auth/forgot-password', 'post'>>('/api/auth/forgot-password', {
+      method: 'POST',
+      body: { email } satisfies Body<'/api/auth/forgot-password', 'post'>,
+    }),
+  resetPassword: (body: Body<'/api/auth/reset-password', 'post'>) =>
+    request<Res<'/api/auth/reset-password', 'post'>>('/api/auth/reset-password', { method: 'POST', body }),
+  sendVerification: () =>
+    request<Res<'/api/auth/verify-email/send', 'post'>>('/api/auth/verify-email/send', { method: 'POST' }),
+  verifyEmail: (token: string) =>
+    request<Res<'/api/auth/verify-email', 'post'>>('/api/auth/verify-email', {
+      method: 'POST',
+      body: { token } satisfies Body<'/api/auth/verify-email', 'post'>,
+    }),
+};
+
+/** Filters of the Sent mail page. */
+export interface MailQuery extends QueryParams {
+  status?: 'queued' | 'sent' | 'captured' | 'failed';
+  to?: string;
+  limit?: number;
+}
+
+export const mail = {
+  list: (query: MailQuery) => request<Res<'/api/admin/mail', 'get'>>('/api/admin/mail', { query }),
+  get: (mailId: string) => request<Res<'/api/admin/mail/{mailId}', 'get'>>(`/api/admin/mail/${enc(mailId)}`),
 };
 
 export const metrics = {

@@ -183,6 +183,169 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Outgoing mail, newest first: status, attempts and the last error of each message
+         * @description Requires permission `platform:mail`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description 'queued': waiting to be sent (or to be tried again); 'sent': the SMTP server accepted it; 'captured': no SMTP_URL, so it was kept here instead of sent; 'failed': it kept failing, see lastError. */
+                    status?: "queued" | "sent" | "captured" | "failed";
+                    /** @description only messages to this address */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            messages: components["schemas"]["MailSummary"][];
+                            mode: components["schemas"]["MailMode"];
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session or API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller lacks `platform:mail` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The API key exceeded its rate limit (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/mail/{mailId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One message: headers, text and HTML parts (while kept), attachment names
+         * @description Requires permission `platform:mail`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mailId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The message */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: components["schemas"]["MailMessage"];
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session or API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller lacks `platform:mail` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The API key exceeded its rate limit (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/mightycall/connections": {
         parameters: {
             query?: never;
@@ -2603,6 +2766,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/forgot-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset link by email
+         * @description The answer is the same whether or not the address has an account. Limited per address asked for and per client (429 with Retry-After).
+         *
+         *     Requires permission `public`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ForgotPassword"];
+                };
+            };
+            responses: {
+                /** @description Asked (the same answer for every address) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -2685,6 +2904,193 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session or API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller lacks `self` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The API key exceeded its rate limit (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Choose a new password with a reset link; every session of the account ends
+         * @description Requires permission `public`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResetPassword"];
+                };
+            };
+            responses: {
+                /** @description Reset: sign in with the new password */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            reset: true;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prove an address with the link mailed to it
+         * @description Requires permission `public`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["VerifyEmail"];
+                };
+            };
+            responses: {
+                /** @description The address is proven */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            verified: true;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/verify-email/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a link that proves the signed-in user's address
+         * @description Requires permission `self`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The link is on its way */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sentTo: string;
+                        };
+                    };
                 };
                 /** @description Invalid input; the message names the field */
                 400: {
@@ -4607,7 +5013,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Issue a fresh link for an open or expired invitation; the previous link stops working
+         * Re-send an open or expired invitation with a fresh link; the previous link stops working
          * @description Requires permission `members:write`.
          */
         post: {
@@ -6009,6 +6415,10 @@ export interface components {
                 message: string;
             };
         };
+        ForgotPassword: {
+            /** Format: email */
+            email: string;
+        };
         Health: {
             /** @enum {string} */
             database: "up" | "down";
@@ -6156,6 +6566,49 @@ export interface components {
             email: string;
             password: string;
         };
+        MailMessage: components["schemas"]["MailSummary"] & {
+            attachments: {
+                contentType: string;
+                filename: string;
+                size: number;
+            }[];
+            /** @description The HTML part, under the same rule as text */
+            html: string | null;
+            /** @description The plain-text part; kept only for captured and queued messages (dropped once SMTP took it) */
+            text: string | null;
+        };
+        MailMode: {
+            from: string;
+            /**
+             * @description 'capture': no SMTP_URL is configured; messages are kept for this page and not sent
+             * @enum {string}
+             */
+            mode: "smtp" | "capture";
+            /** @description The SMTP server, without its password */
+            smtp: string | null;
+        };
+        MailSummary: {
+            attempts: number;
+            createdAt: string;
+            /** @description The From header it was sent with (null until tried) */
+            from: string | null;
+            id: string;
+            /** @description The SMTP server's or the network's last error */
+            lastError: string | null;
+            messageId: string | null;
+            orgId: string | null;
+            orgName: string | null;
+            /** @description What caused it: 'invitation', 'password_reset', … */
+            purpose: string;
+            sentAt: string | null;
+            /**
+             * @description 'queued': waiting to be sent (or to be tried again); 'sent': the SMTP server accepted it; 'captured': no SMTP_URL, so it was kept here instead of sent; 'failed': it kept failing, see lastError.
+             * @enum {string}
+             */
+            status: "queued" | "sent" | "captured" | "failed";
+            subject: string;
+            to: string;
+        };
         Me: {
             actingAs: boolean;
             apiKey: {
@@ -6167,6 +6620,8 @@ export interface components {
             } | null;
             /** @enum {string} */
             authenticatedVia: "session" | "api_key" | "supabase_jwt";
+            /** @description Whether the user's address is proven (a link sent to it was followed); null for a key without a user */
+            emailVerified: boolean | null;
             memberships: {
                 mightycallExtension: string | null;
                 orgId: string;
@@ -6450,6 +6905,10 @@ export interface components {
             /** @enum {string} */
             status: "ready" | "unavailable";
         };
+        ResetPassword: {
+            password: string;
+            token: string;
+        };
         Series: {
             /** @enum {string} */
             interval: "hour" | "day" | "week" | "month";
@@ -6533,6 +6992,9 @@ export interface components {
                 /** @enum {string} */
                 role: "org_admin" | "org_manager" | "agent";
             }[];
+        };
+        VerifyEmail: {
+            token: string;
         };
     };
     responses: never;

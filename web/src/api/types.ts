@@ -105,3 +105,8 @@ export type MightyCallTestResult = Schemas['MightyCallTestResult'];
 export type MightyCallStatus = Schemas['MightyCallStatus'];
 export type MightyCallJob = ItemOf<MightyCallStatus['jobs']>;
 export type MightyCallConnectionInput = RequestBodyOf<'/api/admin/mightycall/connections', 'post'>;
+
+// Mail (the Sent mail page)
+export type MailSummary = Schemas['MailSummary'];
+export type MailMessage = Schemas['MailMessage'];
+export type MailStatus = MailSummary['status'];

@@ -37,6 +37,11 @@ export function Shell() {
     },
     onError: (error) => toast.error(error, 'Sign-out failed'),
   });
+  const verify = useMutation({
+    mutationFn: auth.sendVerification,
+    onSuccess: (sent) => toast.success(`A link to confirm your address was sent to ${sent.sentTo}.`),
+    onError: (error) => toast.error(error, 'Verification not sent'),
+  });
   const platform = isPlatformAdmin(me);
   // Following a link closes the phone menu.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation on purpose
@@ -78,6 +83,7 @@ export function Shell() {
                 <Link to="/admin/keys">Platform API keys</Link>
                 <Link to="/admin/audit">Audit log</Link>
                 <Link to="/admin/mightycall">MightyCall</Link>
+                <Link to="/admin/mail">Sent mail</Link>
               </ul>
             </>
           ) : null}
@@ -88,6 +94,11 @@ export function Shell() {
             <span data-testid="signed-in-as">
               {me?.user?.displayName} · {me?.user?.email}
             </span>
+            {me?.emailVerified === false && !me.actingAs ? (
+              <Button small busy={verify.isPending} onClick={() => verify.mutate()}>
+                Verify my email
+              </Button>
+            ) : null}
             <Button small busy={signOut.isPending} onClick={() => signOut.mutate()}>
               Sign out
             </Button>

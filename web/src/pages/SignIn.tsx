@@ -2,7 +2,7 @@
 // too many tries) is said above the button.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { Button } from '../components/Button';
@@ -79,6 +79,9 @@ export function SignIn() {
             </Button>
           </form>
         </Card>
+        <p className="small">
+          <Link to="/forgot-password">Forgot your password?</Link>
+        </p>
         <p className="small muted">
           <a href="/api/docs">API documentation</a>
         </p>

@@ -22,8 +22,13 @@ const PAGES: ReadonlyArray<readonly [pattern: string, page: string]> = [
   ['/admin/keys', 'Platform API keys'],
   ['/admin/audit', 'Audit log'],
   ['/admin/mightycall', 'MightyCall'],
+  ['/admin/mail', 'Sent mail'],
+  ['/admin/mail/:mailId', 'Mail message'],
   ['/sign-in', 'Sign in'],
   ['/accept-invite', 'Accept invitation'],
+  ['/forgot-password', 'Forgot password'],
+  ['/reset-password', 'Reset password'],
+  ['/verify-email', 'Verify email'],
 ];
 
 /** The screen at a path: its page name (null for "/", which only redirects) and the org it is about, if any. */

@@ -1,5 +1,5 @@
-// The sync-state repository: every read and write of a connection's job rows (mightycall_sync_state) and of its
-// run lease (mightycall_sync_leases), by name. The scheduler decides; these statements record.
+// The sync-state repository: every read and write of a connection's job rows (mightycall_sync_state), by name.
+// The scheduler decides; these statements record (the run's lease is the job runner's, in job_leases).
 import { sql } from 'kysely';
 import type { Tx } from '../../db/tenant.js';
 import type { SyncJob, SyncStatus } from '../db-types.js';
@@ -7,7 +7,7 @@ import { backfillOf, type CallsState, newBackfill, type SaveProgress } from './s
 
 export const SYNC_JOBS: readonly SyncJob[] = ['numbers', 'agents', 'calls'];
 
-/** A new connection's job rows (the calls job starts its journal at callsFrom) and its free lease. */
+/** A new connection's job rows (the calls job starts its journal at callsFrom). */
 export async function createSyncState(tx: Tx, connectionId: string, callsFrom: Date): Promise<void> {
   await tx
     .insertInto('mightycall_sync_state')
@@ -15,7 +15,6 @@ export async function createSyncState(tx: Tx, connectionId: string, callsFrom: D
       SYNC_JOBS.map((job) => ({ connection_id: connectionId, job, watermark: job === 'calls' ? callsFrom : null })),
     )
     .execute();
-  await tx.insertInto('mightycall_sync_leases').values({ connection_id: connectionId }).execute();
 }
 
 /** Asks for a run now: one job or all, optionally a calls backfill of N days. */
@@ -205,42 +204,6 @@ export async function scheduleRetry(tx: Tx, connectionId: string, job: SyncJob, 
     .set({ next_run_at: at })
     .where('connection_id', '=', connectionId)
     .where('job', '=', job)
-    .execute();
-}
-
-/** Takes the connection's lease when it is free, expired, or already this owner's. */
-export async function claimLease(
-  tx: Tx,
-  connectionId: string,
-  owner: string,
-  now: number,
-  leaseMs: number,
-): Promise<boolean> {
-  const row = await tx
-    .updateTable('mightycall_sync_leases')
-    .set({ owner, expires_at: new Date(now + leaseMs) })
-    .where('connection_id', '=', connectionId)
-    .where((eb) => eb.or([eb('owner', 'is', null), eb('expires_at', '<', new Date(now)), eb('owner', '=', owner)]))
-    .returning('connection_id')
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-export async function renewLease(tx: Tx, connectionId: string, owner: string, until: Date): Promise<void> {
-  await tx
-    .updateTable('mightycall_sync_leases')
-    .set({ expires_at: until })
-    .where('connection_id', '=', connectionId)
-    .where('owner', '=', owner)
-    .execute();
-}
-
-export async function releaseLease(tx: Tx, connectionId: string, owner: string): Promise<void> {
-  await tx
-    .updateTable('mightycall_sync_leases')
-    .set({ owner: null, expires_at: null })
-    .where('connection_id', '=', connectionId)
-    .where('owner', '=', owner)
     .execute();
 }
 

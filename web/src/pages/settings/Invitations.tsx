@@ -1,4 +1,5 @@
-// Invitations panel: the link of a new invitation (to pass on), and the org's pending invitations to re-issue or revoke.
+// Invitations panel: the link of a new invitation (to pass on, only where no mail server is configured), and the
+// org's pending invitations to re-send or revoke.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { orgs } from '../../api/endpoints';
 import type { Invitation } from '../../api/types';
@@ -13,7 +14,7 @@ import { formatDateTime } from '../../metrics/format';
 
 export const invitationsKey = (orgId: string) => ['invitations', orgId];
 
-/** The one-time link just issued: shown once, with a copy button, until dismissed. */
+/** The one-time link just issued where mail is only captured: shown once, with a copy button, until dismissed. */
 export function IssuedLink({ email, url, onDismiss }: { email: string; url: string; onDismiss: () => void }) {
   return (
     <OneTimeLink
@@ -23,8 +24,9 @@ export function IssuedLink({ email, url, onDismiss }: { email: string; url: stri
       testId="invitation-link"
       onDismiss={onDismiss}
     >
-      Invitation for <strong>{email}</strong> created. Send this one-time link to them; it is shown only now and works
-      for 7 days. They join when they accept it.
+      Invitation sent to <strong>{email}</strong>. No mail server is configured on this VictorySync, so the message was
+      kept on the Sent mail page instead of delivered: pass this one-time link on yourself. It is shown only now and
+      works for 7 days; they join when they accept it.
     </OneTimeLink>
   );
 }
@@ -46,7 +48,7 @@ export function InvitationsTable({
     mutationFn: (i: Invitation) => orgs.reissueInvitation(orgId, i.id),
     onSuccess: (res) => {
       if (res.url) onIssued(res.invitation.email, res.url);
-      else toast.success(`A new invitation was sent to ${res.invitation.email}.`);
+      else toast.success(`Invitation sent again to ${res.invitation.email}; the earlier link no longer works.`);
       void refresh();
     },
   });
@@ -69,8 +71,8 @@ export function InvitationsTable({
       cell: (i) =>
         open(i) ? (
           <span className="row">
-            <Button small onClick={() => reissue.mutate(i)} aria-label={`New link for ${i.email}`}>
-              New link
+            <Button small onClick={() => reissue.mutate(i)} aria-label={`Re-send to ${i.email}`}>
+              Re-send
             </Button>
             {i.status === 'pending' ? (
               <Button small variant="danger" onClick={() => revoke.mutate(i)} aria-label={`Revoke ${i.email}`}>
@@ -84,7 +86,7 @@ export function InvitationsTable({
   return (
     <div className="stack">
       <h3>Invitations</h3>
-      {reissue.error ? <ErrorState error={reissue.error} title="No new link." /> : null}
+      {reissue.error ? <ErrorState error={reissue.error} title="Not re-sent." /> : null}
       {revoke.error ? <ErrorState error={revoke.error} title="Not revoked." /> : null}
       <Table
         caption="Invitations"
