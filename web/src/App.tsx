@@ -1,5 +1,5 @@
 // The route table: sign-in, invite acceptance, the signed-in shell (org and platform-admin screens), not-found.
-import { lazy, Suspense, useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { ErrorState, Loading } from './components/States';
 import { useToast } from './components/Toast';
@@ -7,24 +7,25 @@ import { isPlatformAdmin, useMe } from './hooks/session';
 import { AcceptInvite } from './pages/AcceptInvite';
 import { Forbidden, NotFound } from './pages/Errors';
 import { Home } from './pages/Home';
+import {
+  AdminAudit,
+  AdminKeys,
+  AdminMightyCall,
+  AdminNumbers,
+  AdminOrgDetail,
+  AdminOrgs,
+  AdminUsers,
+  CallDetailPage,
+  Calls,
+  Dashboard,
+  OrgAudit,
+  OrgSettings,
+  Wallboard,
+} from './pages/lazy';
 import { OrgLayout } from './pages/OrgLayout';
 import { Shell } from './pages/Shell';
 import { SignIn } from './pages/SignIn';
 import { useDocumentTitle } from './pages/titles';
-
-const Dashboard = lazy(() => import('./pages/dashboard/Dashboard'));
-const Calls = lazy(() => import('./pages/calls/Calls'));
-const CallDetailPage = lazy(() => import('./pages/calls/CallDetail'));
-const Wallboard = lazy(() => import('./pages/live/Wallboard'));
-const OrgSettings = lazy(() => import('./pages/settings/OrgSettings'));
-const OrgAudit = lazy(() => import('./pages/audit/OrgAudit'));
-const AdminOrgs = lazy(() => import('./pages/admin/Orgs'));
-const AdminOrgDetail = lazy(() => import('./pages/admin/OrgDetail'));
-const AdminNumbers = lazy(() => import('./pages/admin/Numbers'));
-const AdminUsers = lazy(() => import('./pages/admin/Users'));
-const AdminKeys = lazy(() => import('./pages/admin/PlatformKeys'));
-const AdminAudit = lazy(() => import('./pages/admin/Audit'));
-const AdminMightyCall = lazy(() => import('./pages/admin/MightyCall'));
 
 /** Browser errors nobody caught are told to the user, not only to the console. */
 function useGlobalErrorToasts() {

@@ -163,3 +163,22 @@ export function CallsChart({ points, interval, timeZone }: CallsChartProps) {
     </figure>
   );
 }
+
+/** The chart's room while its data loads: the plot, the legend line and the table toggle, each at its final height. */
+export function ChartPlaceholder() {
+  return (
+    <div className="stack" role="status" aria-label="Loading chart">
+      <div className="chart-placeholder skeleton" />
+      <p className="chart-legend small">
+        <span className="skeleton placeholder" aria-hidden="true">
+          Range total Answered 000 Missed 00 Voicemail 00
+        </span>
+      </p>
+      <p className="small">
+        <span className="skeleton placeholder" aria-hidden="true">
+          Show the numbers behind the chart
+        </span>
+      </p>
+    </div>
+  );
+}
