@@ -1,5 +1,5 @@
 // The route table: sign-in, invite acceptance, the signed-in shell (org and platform-admin screens), not-found.
-import { Suspense, useEffect } from 'react';
+import { useEffect } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { ErrorState, Loading } from './components/States';
 import { useToast } from './components/Toast';
@@ -71,36 +71,34 @@ export function App() {
   useGlobalErrorToasts();
   useDocumentTitle();
   return (
-    <Suspense fallback={<Loading />}>
-      <Routes>
-        <Route path="/sign-in" element={<SignIn />} />
-        {/* Public: the invited user has no password yet, so this cannot wait behind sign-in. */}
-        <Route path="/accept-invite" element={<AcceptInvite />} />
-        <Route element={<RequireSignIn />}>
-          <Route element={<Shell />}>
-            <Route index element={<Home />} />
-            <Route path="orgs/:orgId" element={<OrgLayout />}>
-              <Route index element={<Dashboard />} />
-              <Route path="calls" element={<Calls />} />
-              <Route path="calls/:callId" element={<CallDetailPage />} />
-              <Route path="live" element={<Wallboard />} />
-              <Route path="settings" element={<OrgSettings />} />
-              <Route path="audit" element={<OrgAudit />} />
-            </Route>
-            <Route path="admin" element={<RequirePlatformAdmin />}>
-              <Route index element={<Navigate to="orgs" replace />} />
-              <Route path="orgs" element={<AdminOrgs />} />
-              <Route path="orgs/:orgId" element={<AdminOrgDetail />} />
-              <Route path="numbers" element={<AdminNumbers />} />
-              <Route path="users" element={<AdminUsers />} />
-              <Route path="keys" element={<AdminKeys />} />
-              <Route path="audit" element={<AdminAudit />} />
-              <Route path="mightycall" element={<AdminMightyCall />} />
-            </Route>
-            <Route path="*" element={<NotFound />} />
+    <Routes>
+      <Route path="/sign-in" element={<SignIn />} />
+      {/* Public: the invited user has no password yet, so this cannot wait behind sign-in. */}
+      <Route path="/accept-invite" element={<AcceptInvite />} />
+      <Route element={<RequireSignIn />}>
+        <Route element={<Shell />}>
+          <Route index element={<Home />} />
+          <Route path="orgs/:orgId" element={<OrgLayout />}>
+            <Route index element={<Dashboard />} />
+            <Route path="calls" element={<Calls />} />
+            <Route path="calls/:callId" element={<CallDetailPage />} />
+            <Route path="live" element={<Wallboard />} />
+            <Route path="settings" element={<OrgSettings />} />
+            <Route path="audit" element={<OrgAudit />} />
           </Route>
+          <Route path="admin" element={<RequirePlatformAdmin />}>
+            <Route index element={<Navigate to="orgs" replace />} />
+            <Route path="orgs" element={<AdminOrgs />} />
+            <Route path="orgs/:orgId" element={<AdminOrgDetail />} />
+            <Route path="numbers" element={<AdminNumbers />} />
+            <Route path="users" element={<AdminUsers />} />
+            <Route path="keys" element={<AdminKeys />} />
+            <Route path="audit" element={<AdminAudit />} />
+            <Route path="mightycall" element={<AdminMightyCall />} />
+          </Route>
+          <Route path="*" element={<NotFound />} />
         </Route>
-      </Routes>
-    </Suspense>
+      </Route>
+    </Routes>
   );
 }

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import type { Interval, SeriesPoint } from '../api/types';
 import { type Column, Table } from '../components/Table';
-import { formatCount } from '../metrics/format';
+import { dateTimeFormat, formatCount } from '../metrics/format';
 
 const STACK = [
   { key: 'answered', label: 'Answered', token: '--color-series-answered' },
@@ -21,7 +21,7 @@ export function bucketLabel(iso: string, interval: Interval, timeZone: string): 
       : interval === 'month'
         ? { month: 'short', year: 'numeric' }
         : { month: 'short', day: 'numeric' };
-  return new Intl.DateTimeFormat('en-US', { ...options, timeZone }).format(date);
+  return dateTimeFormat('en-US', { ...options, timeZone }).format(date);
 }
 
 function token(name: string): string {

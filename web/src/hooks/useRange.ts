@@ -3,6 +3,7 @@ import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import type { RangeQuery } from '../api/endpoints';
 import type { Interval } from '../api/types';
+import { dateTimeFormat } from '../metrics/format';
 
 export type Preset = 'day' | 'week' | 'month' | 'year';
 export type RangeChoice = Preset | 'custom';
@@ -52,7 +53,7 @@ export function rangeSearch(search: string): string {
 
 /** Today's date (YYYY-MM-DD) in a time zone, used as the default end of a custom range. */
 export function localDate(timeZone: string | undefined, at = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
 /** The range a location's search parameters choose, with `defaultPreset` when they choose none. */
