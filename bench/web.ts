@@ -10,7 +10,8 @@ import { startServer } from '../e2e/support/server.js';
 import { commitMeasured } from './commit.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+// The browser tests' Chromium (Debian's); Lighthouse is told it through its own CHROME_PATH, and downloads none.
+const CHROME = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const KPI_RUNS = Number(process.env.BENCH_WEB_KPI_RUNS ?? 15);
 const LIGHTHOUSE_RUNS = Number(process.env.BENCH_WEB_LIGHTHOUSE_RUNS ?? 3);
 const COMMAND = 'npm run bench:web';
