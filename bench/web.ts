@@ -3,7 +3,7 @@
 // and mobile) on the dashboard, and writes bench/results/web.md and web.json.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer } from '../e2e/support/server.js';
@@ -219,6 +219,7 @@ async function lighthouseMedian(url: string, cookie: string, formFactor: 'deskto
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0] ?? 0;
   log('starting the demo server…');
   const server = await startServer();
   try {
@@ -246,6 +247,8 @@ async function main(): Promise<void> {
       commit: commitMeasured(ROOT),
       measuredAt: new Date().toISOString(),
       command: COMMAND,
+      // The 1-minute load average at the start and the end: other work on the machine slows every figure here.
+      loadAverage: [Number(loadAtStart.toFixed(2)), Number((loadavg()[0] ?? 0).toFixed(2))],
       chromium: chromiumVersion,
       lighthouse: lighthouseVersion,
       kpiVisible: {
@@ -276,6 +279,7 @@ function report(r: {
   commit: string;
   measuredAt: string;
   command: string;
+  loadAverage: number[];
   chromium: string;
   lighthouse: string;
   kpiVisible: {
@@ -303,7 +307,9 @@ function report(r: {
 Measured by \`${r.command}\` at commit ${r.commit} on ${r.measuredAt}, on this machine (2 cores shared), against the
 demo server (\`npm start\`'s embedded database and demo data, the built web app served precompressed), once its
 first MightyCall sync has settled, signed in as the demo org admin. ${r.chromium}; Lighthouse ${r.lighthouse} run headless against it (CHROME_PATH), simulated
-throttling (Lighthouse's defaults: mobile is a mid-range phone on slow 4G, desktop its desktop preset).
+throttling (Lighthouse's defaults: mobile is a mid-range phone on slow 4G, desktop its desktop preset). The
+machine's 1-minute load average was \${r.loadAverage.join(' at the start, ')} at the end: other work on its two cores
+slows the timings below, the KPI timing most (it is real time, not simulated).
 
 ## KPI visible after a cold navigation (Chromium, 1440×900, ${k.runs} runs, fresh context each: no cache)
 
