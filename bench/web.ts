@@ -308,7 +308,7 @@ Measured by \`${r.command}\` at commit ${r.commit} on ${r.measuredAt}, on this m
 demo server (\`npm start\`'s embedded database and demo data, the built web app served precompressed), once its
 first MightyCall sync has settled, signed in as the demo org admin. ${r.chromium}; Lighthouse ${r.lighthouse} run headless against it (CHROME_PATH), simulated
 throttling (Lighthouse's defaults: mobile is a mid-range phone on slow 4G, desktop its desktop preset). The
-machine's 1-minute load average was \${r.loadAverage.join(' at the start, ')} at the end: other work on its two cores
+machine's 1-minute load average was ${r.loadAverage.join(' at the start, ')} at the end: other work on its two cores
 slows the timings below, the KPI timing most (it is real time, not simulated).
 
 ## KPI visible after a cold navigation (Chromium, 1440×900, ${k.runs} runs, fresh context each: no cache)
