@@ -1,9 +1,10 @@
 // Issue 6 acceptance: the live wallboard shows a simulated MightyCall call ringing, then connected, without a reload.
 // Issue 21: between calls its "as of" follows the stream's heartbeats, and a feed gone silent says it is reconnecting.
+import { demoTopology } from '@victorysync/datagen';
 import { DEMO_API_KEY } from '@victorysync/mightycall-sim';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Org, PhoneNumber } from '../web/src/api/types.js';
+import type { CallItem, Org, PhoneNumber } from '../web/src/api/types.js';
 import { formatPhone } from '../web/src/metrics/phone.js';
 import { screenshots } from './support/browser.js';
 import { openAdminSession, type World } from './support/world.js';
@@ -98,5 +99,43 @@ describe('live wallboard', () => {
     await expect.poll(() => status.getAttribute('data-stream'), { timeout: 15_000 }).toBe('open');
     expect(tab.pageErrors).toEqual([]);
     await tab.context.close();
+  });
+  it("names a live call's queue from its number's history, and the dashboard then shows no 'No queue' row", async () => {
+    // The demo history (datagen) puts every inbound call of a line in that line's queue; webhooks name none.
+    const numbers = await world.admin.get<{ phoneNumbers: PhoneNumber[] }>(`/api/orgs/${org.id}/phone-numbers`);
+    const line = demoTopology().numbers.find((n) => numbers.body.phoneNumbers.some((p) => p.e164 === n.e164));
+    if (!line) throw new Error('the org has no demo line');
+    await page.goto(`/orgs/${org.id}/live`);
+    await expect.poll(() => page.getByTestId('live-status').textContent(), { timeout: 15_000 }).toContain('Live');
+    const caller = '+15550108888';
+    await playCall({
+      from: caller,
+      to: line.e164,
+      ringExtensions: ['101'],
+      answeredBy: '101',
+      ringSeconds: 3,
+      talkSeconds: 8,
+    });
+    const connected = page.getByTestId('live-connected-table');
+    await expect.poll(() => connected.textContent(), { timeout: 20_000 }).toContain(formatPhone(caller));
+    const row = connected.getByRole('row').filter({ hasText: formatPhone(caller) });
+    expect(await row.textContent()).toContain(line.queue);
+    await screenshots(page, 'wallboard-queue');
+
+    // Once over and fetched, the stored call has the queue too: the dashboard's queue table names only queues.
+    await expect
+      .poll(
+        async () => {
+          const recent = await world.admin.get<{ items: CallItem[] }>(`/api/calls/recent?org_id=${org.id}&limit=20`);
+          return recent.body.items.find((c) => c.fromNumber === caller)?.queueName ?? null;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(line.queue);
+    await page.goto(`/orgs/${org.id}`);
+    const queues = page.getByTestId('queue-table');
+    await expect.poll(() => queues.textContent(), { timeout: 15_000 }).toContain(line.queue);
+    expect(await queues.textContent()).not.toContain('No queue');
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Calls with a realistic shape: busier at midday and on weekdays, mixed outcomes, spread-out waits and talk.
 import { localClock } from './clock.js';
+import { isOpen } from './hours.js';
 import { createRng, hashSeed, type Rng } from './rng.js';
 import type { Topology, TopologyNumber } from './topology.js';
 
@@ -22,6 +23,11 @@ export interface GenerateOptions {
   to: Date;
   /** multiplies every number's callsPerDay */
   volume?: number;
+  /**
+   * only the calls of hours when the number's (first) org is open, in its own zone (the live demo); other hours
+   * are skipped whole, so the calls of an open hour are the same as without this option
+   */
+  openHoursOnly?: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -54,7 +60,9 @@ export function* generateNumberCalls(
   const fromMs = options.from.getTime();
   const toMs = options.to.getTime();
   for (let hourStart = Math.floor(fromMs / HOUR_MS) * HOUR_MS; hourStart < toMs; hourStart += HOUR_MS) {
-    const { hour, weekday } = clock.at(hourStart);
+    const local = clock.at(hourStart);
+    if (options.openHoursOnly && !isOpen(local)) continue;
+    const { hour, weekday } = local;
     const lambda =
       ((perDay * (HOUR_WEIGHTS[hour] ?? 0)) / HOUR_WEIGHT_SUM) * ((DAY_WEIGHTS[weekday] ?? 1) / DAY_WEIGHT_MEAN);
     const rng = createRng(hashSeed(options.seed, number.e164, hourStart));

@@ -2,6 +2,7 @@
 
 export { type GeneratedCall, type GenerateOptions, generateCalls, generateNumberCalls } from './calls.js';
 export { type LocalClock, localClock } from './clock.js';
+export { isOpen, OPENING_HOURS, type OpeningHours } from './hours.js';
 export { createRng, hashSeed, type Rng } from './rng.js';
 export {
   benchTopology,

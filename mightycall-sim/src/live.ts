@@ -16,6 +16,8 @@ export interface LiveOptions {
   durationScale?: number;
   /** multiplies the generator's calls per day (default 1) */
   volume?: number;
+  /** only calls in each org's opening hours, in its own time zone: quiet at night locally (default false) */
+  openHoursOnly?: boolean;
 }
 
 export interface LiveStatus {
@@ -58,6 +60,7 @@ export class LiveTraffic {
       tickMs: options.tickMs ?? 1000,
       durationScale: options.durationScale ?? 1,
       volume: options.volume ?? 1,
+      openHoursOnly: options.openHoursOnly ?? false,
     };
     this.accounts.require(resolved.apiKey);
     if (!(resolved.compression > 0 && resolved.tickMs >= 10 && resolved.durationScale > 0 && resolved.volume > 0)) {
@@ -104,7 +107,13 @@ export class LiveTraffic {
     const from = this.cursor;
     const to = from + o.tickMs * o.compression;
     this.cursor = to;
-    const window = { seed: account.seed, from: new Date(from), to: new Date(to), volume: o.volume };
+    const window = {
+      seed: account.seed,
+      from: new Date(from),
+      to: new Date(to),
+      volume: o.volume,
+      openHoursOnly: o.openHoursOnly,
+    };
     for (const generated of generateCalls(account.topology, window)) {
       if (account.callsById.has(generated.providerCallId)) continue;
       const delay = (generated.startedAt.getTime() - from) / o.compression;

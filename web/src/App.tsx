@@ -1,5 +1,5 @@
 // The route table: sign-in, invite acceptance, password reset and email verification, the signed-in shell (org and platform-admin screens), not-found.
-import { lazy, Suspense, useEffect } from 'react';
+import { useEffect } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { ErrorState, Loading } from './components/States';
 import { useToast } from './components/Toast';
@@ -8,29 +8,28 @@ import { AcceptInvite } from './pages/AcceptInvite';
 import { ForgotPassword, ResetPassword, VerifyEmail } from './pages/AccountLinks';
 import { Forbidden, NotFound } from './pages/Errors';
 import { Home } from './pages/Home';
+import {
+  AdminAudit,
+  AdminKeys,
+  AdminMailMessage,
+  AdminMightyCall,
+  AdminNumbers,
+  AdminOrgDetail,
+  AdminOrgs,
+  AdminPortfolio,
+  AdminSentMail,
+  AdminUsers,
+  CallDetailPage,
+  Calls,
+  Dashboard,
+  OrgAudit,
+  OrgSettings,
+  Wallboard,
+} from './pages/lazy';
 import { OrgLayout } from './pages/OrgLayout';
 import { Shell } from './pages/Shell';
 import { SignIn } from './pages/SignIn';
 import { useDocumentTitle } from './pages/titles';
-
-const Dashboard = lazy(() => import('./pages/dashboard/Dashboard'));
-const Calls = lazy(() => import('./pages/calls/Calls'));
-const CallDetailPage = lazy(() => import('./pages/calls/CallDetail'));
-const Wallboard = lazy(() => import('./pages/live/Wallboard'));
-const OrgSettings = lazy(() => import('./pages/settings/OrgSettings'));
-const OrgAudit = lazy(() => import('./pages/audit/OrgAudit'));
-const AdminPortfolio = lazy(() => import('./pages/admin/Portfolio'));
-const AdminOrgs = lazy(() => import('./pages/admin/Orgs'));
-const AdminOrgDetail = lazy(() => import('./pages/admin/OrgDetail'));
-const AdminNumbers = lazy(() => import('./pages/admin/Numbers'));
-const AdminUsers = lazy(() => import('./pages/admin/Users'));
-const AdminKeys = lazy(() => import('./pages/admin/PlatformKeys'));
-const AdminAudit = lazy(() => import('./pages/admin/Audit'));
-const AdminMightyCall = lazy(() => import('./pages/admin/MightyCall'));
-const AdminSentMail = lazy(() => import('./pages/admin/SentMail'));
-const AdminMailMessage = lazy(() =>
-  import('./pages/admin/SentMail').then((module) => ({ default: module.MailMessagePage })),
-);
 
 /** Browser errors nobody caught are told to the user, not only to the console. */
 function useGlobalErrorToasts() {
@@ -76,42 +75,40 @@ export function App() {
   useGlobalErrorToasts();
   useDocumentTitle();
   return (
-    <Suspense fallback={<Loading />}>
-      <Routes>
-        <Route path="/sign-in" element={<SignIn />} />
-        {/* Public: the invited user has no password yet, so this cannot wait behind sign-in. */}
-        <Route path="/accept-invite" element={<AcceptInvite />} />
-        <Route path="/forgot-password" element={<ForgotPassword />} />
-        <Route path="/reset-password" element={<ResetPassword />} />
-        <Route path="/verify-email" element={<VerifyEmail />} />
-        <Route element={<RequireSignIn />}>
-          <Route element={<Shell />}>
-            <Route index element={<Home />} />
-            <Route path="orgs/:orgId" element={<OrgLayout />}>
-              <Route index element={<Dashboard />} />
-              <Route path="calls" element={<Calls />} />
-              <Route path="calls/:callId" element={<CallDetailPage />} />
-              <Route path="live" element={<Wallboard />} />
-              <Route path="settings" element={<OrgSettings />} />
-              <Route path="audit" element={<OrgAudit />} />
-            </Route>
-            <Route path="admin" element={<RequirePlatformAdmin />}>
-              <Route index element={<Navigate to="portfolio" replace />} />
-              <Route path="portfolio" element={<AdminPortfolio />} />
-              <Route path="orgs" element={<AdminOrgs />} />
-              <Route path="orgs/:orgId" element={<AdminOrgDetail />} />
-              <Route path="numbers" element={<AdminNumbers />} />
-              <Route path="users" element={<AdminUsers />} />
-              <Route path="keys" element={<AdminKeys />} />
-              <Route path="audit" element={<AdminAudit />} />
-              <Route path="mightycall" element={<AdminMightyCall />} />
-              <Route path="mail" element={<AdminSentMail />} />
-              <Route path="mail/:mailId" element={<AdminMailMessage />} />
-            </Route>
-            <Route path="*" element={<NotFound />} />
+    <Routes>
+      <Route path="/sign-in" element={<SignIn />} />
+      {/* Public: the invited user has no password yet, so this cannot wait behind sign-in. */}
+      <Route path="/accept-invite" element={<AcceptInvite />} />
+      <Route path="/forgot-password" element={<ForgotPassword />} />
+      <Route path="/reset-password" element={<ResetPassword />} />
+      <Route path="/verify-email" element={<VerifyEmail />} />
+      <Route element={<RequireSignIn />}>
+        <Route element={<Shell />}>
+          <Route index element={<Home />} />
+          <Route path="orgs/:orgId" element={<OrgLayout />}>
+            <Route index element={<Dashboard />} />
+            <Route path="calls" element={<Calls />} />
+            <Route path="calls/:callId" element={<CallDetailPage />} />
+            <Route path="live" element={<Wallboard />} />
+            <Route path="settings" element={<OrgSettings />} />
+            <Route path="audit" element={<OrgAudit />} />
           </Route>
+          <Route path="admin" element={<RequirePlatformAdmin />}>
+            <Route index element={<Navigate to="portfolio" replace />} />
+            <Route path="portfolio" element={<AdminPortfolio />} />
+            <Route path="orgs" element={<AdminOrgs />} />
+            <Route path="orgs/:orgId" element={<AdminOrgDetail />} />
+            <Route path="numbers" element={<AdminNumbers />} />
+            <Route path="users" element={<AdminUsers />} />
+            <Route path="keys" element={<AdminKeys />} />
+            <Route path="audit" element={<AdminAudit />} />
+            <Route path="mightycall" element={<AdminMightyCall />} />
+            <Route path="mail" element={<AdminSentMail />} />
+            <Route path="mail/:mailId" element={<AdminMailMessage />} />
+          </Route>
+          <Route path="*" element={<NotFound />} />
         </Route>
-      </Routes>
-    </Suspense>
+      </Route>
+    </Routes>
   );
 }

@@ -13,6 +13,7 @@ import { App } from './App';
 import { ApiError, onUnauthorized } from './api/client';
 import { ToastProvider } from './components/Toast';
 import { ME_KEY } from './hooks/session';
+import { prefetchFirstScreen } from './prefetch';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -32,6 +33,8 @@ const queryClient = new QueryClient({
 onUnauthorized(() => {
   if (queryClient.getQueryData(ME_KEY)) queryClient.setQueryData(ME_KEY, null);
 });
+
+prefetchFirstScreen(queryClient, window.location);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('The page has no #root element');

@@ -112,6 +112,7 @@ const LIVE_SHAPE: Shape = {
   tickMs: 'number',
   durationScale: 'number',
   volume: 'number',
+  openHoursOnly: 'boolean',
 };
 
 function checkSwitches(value: unknown): void {

@@ -6,8 +6,12 @@ import type { AppDeps } from '../http/context.js';
 import { COLUMNS, createConnection, updateConnection, webhookUrlOf } from './connections.js';
 
 const SYSTEM = systemPrincipal('mightycall demo');
-/** 40× compressed traffic with calls at 15 % length: a new call every few seconds, a handful at once. */
-const LIVE = { compression: 40, durationScale: 0.15 } as const;
+/**
+ * A working week as it happens: the generator's calls at their real time of day (no compression), each org's
+ * only in its opening hours in its own zone, lasting as long as the history's (no scaling). Three times the
+ * history's volume, so a visitor sees a call every few minutes while any org is open.
+ */
+export const DEMO_LIVE_TRAFFIC = { compression: 1, durationScale: 1, volume: 3, openHoursOnly: true } as const;
 
 export interface DemoMightyCall {
   simUrl: string;
@@ -55,7 +59,7 @@ export async function startDemoMightyCall(deps: AppDeps, serverUrl: string): Pro
     const webhookUrl = webhookUrlOf(serverUrl, row.id, runtime.secretsOf(row).webhookToken);
     const registered = await sim.control.registerWebhook(DEMO_API_KEY, webhookUrl);
     if (!registered.ok) throw new Error(`the simulator could not register the webhook: ${registered.error}`);
-    sim.control.startLive(LIVE);
+    sim.control.startLive(DEMO_LIVE_TRAFFIC);
     runtime.scheduler.kick();
     logger.info('MightyCall simulator running with live demo calls', { simUrl: sim.url, connectionId: row.id });
   } catch (error) {

@@ -1,4 +1,5 @@
-// Serves the built web app (web/dist): immutable hashed /assets/*, a never-stale index.html, SPA fallback outside /api.
+// Serves the built web app (web/dist): immutable hashed /assets/*, a never-stale index.html, SPA fallback outside /api;
+// each file as its build-time brotli or gzip copy (file.br, file.gz) when the client accepts it.
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
@@ -39,6 +40,18 @@ interface LoadedFile {
   etag: string;
 }
 
+/** The bytes to send for a file: the original, or a precompressed copy with its Content-Encoding. */
+interface Variant extends LoadedFile {
+  encoding: Encoding | null;
+}
+
+type Encoding = 'br' | 'gzip';
+/** Preferred first when the client accepts several equally: brotli is the smaller. */
+const ENCODINGS: ReadonlyArray<{ encoding: Encoding; suffix: string }> = [
+  { encoding: 'br', suffix: '.br' },
+  { encoding: 'gzip', suffix: '.gz' },
+];
+
 async function load(path: string): Promise<LoadedFile | null> {
   try {
     const info = await stat(path);
@@ -51,6 +64,47 @@ async function load(path: string): Promise<LoadedFile | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * The encodings an Accept-Encoding header allows, best first: q=0 refuses one, `*` stands for any not named,
+ * and `identity` is always acceptable here (a client that refuses it still gets the original rather than a 406).
+ */
+export function acceptedEncodings(header: string | undefined): Encoding[] {
+  if (!header) return [];
+  const weights = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    const weight = q === undefined ? 1 : Number(q);
+    weights.set(name.trim(), Number.isFinite(weight) ? weight : 0);
+  }
+  const star = weights.get('*');
+  return ENCODINGS.map(({ encoding }, order) => ({ encoding, order, q: weights.get(encoding) ?? star ?? 0 }))
+    .filter((e) => e.q > 0)
+    .sort((a, b) => b.q - a.q || a.order - b.order)
+    .map((e) => e.encoding);
+}
+
+/** The original file and whichever precompressed copies exist beside it. */
+async function loadVariants(path: string): Promise<Variant[] | null> {
+  const original = await load(path);
+  if (!original) return null;
+  const variants: Variant[] = [{ ...original, encoding: null }];
+  for (const { encoding, suffix } of ENCODINGS) {
+    const copy = await load(path + suffix);
+    if (copy) variants.push({ ...copy, encoding });
+  }
+  return variants;
+}
+
+function pick(variants: readonly Variant[], acceptEncoding: string | undefined): Variant {
+  for (const encoding of acceptedEncodings(acceptEncoding)) {
+    const found = variants.find((v) => v.encoding === encoding);
+    if (found) return found;
+  }
+  return variants.find((v) => v.encoding === null) ?? (variants[0] as Variant);
 }
 
 /** Resolves a URL path inside dist, refusing anything that would climb out of it. */
@@ -66,9 +120,21 @@ function inside(dist: string, urlPath: string): string | null {
   return full.startsWith(dist.endsWith(sep) ? dist : dist + sep) ? full : null;
 }
 
-function send(c: Context<AppEnv>, file: LoadedFile, type: string, cacheControl: string): Response {
-  const headers = { 'content-type': type, 'cache-control': cacheControl, etag: file.etag };
-  if (c.req.header('if-none-match') === file.etag) return c.body(null, 304, headers);
+function send(c: Context<AppEnv>, variants: readonly Variant[], type: string, cacheControl: string): Response {
+  const file = pick(variants, c.req.header('accept-encoding'));
+  const headers: Record<string, string> = {
+    'content-type': type,
+    'cache-control': cacheControl,
+    etag: file.etag,
+    'content-length': String(file.body.byteLength),
+  };
+  // Caches must key on Accept-Encoding whenever the answer depends on it.
+  if (variants.length > 1) headers.vary = 'Accept-Encoding';
+  if (file.encoding) headers['content-encoding'] = file.encoding;
+  if (c.req.header('if-none-match') === file.etag) {
+    delete headers['content-length'];
+    return c.body(null, 304, headers);
+  }
   return c.body(file.body, 200, headers);
 }
 
@@ -80,18 +146,18 @@ export interface WebAppOptions {
 export function registerWebApp(app: App, options: WebAppOptions = {}): void {
   const dist = normalize(options.distDir ?? DEFAULT_DIST);
   // Hashed assets never change under the same name, so they are cached in memory as well as in browsers.
-  const assetCache = new Map<string, LoadedFile>();
+  const assetCache = new Map<string, Variant[]>();
 
   app.get('/assets/*', async (c) => {
     const full = inside(dist, c.req.path);
     if (!full) return c.text('Not found', 404);
-    let file = assetCache.get(full) ?? null;
-    if (!file) {
-      file = await load(full);
-      if (!file) return c.text('Not found', 404, { 'cache-control': REVALIDATE });
-      assetCache.set(full, file);
+    let variants = assetCache.get(full) ?? null;
+    if (!variants) {
+      variants = await loadVariants(full);
+      if (!variants) return c.text('Not found', 404, { 'cache-control': REVALIDATE });
+      assetCache.set(full, variants);
     }
-    return send(c, file, TYPES[extname(full)] ?? 'application/octet-stream', IMMUTABLE);
+    return send(c, variants, TYPES[extname(full)] ?? 'application/octet-stream', IMMUTABLE);
   });
 
   app.get('*', async (c, next) => {
@@ -100,11 +166,11 @@ export function registerWebApp(app: App, options: WebAppOptions = {}): void {
     // A real file at the top level of dist (favicon, robots.txt); anything else is a client-side route.
     if (path !== '/' && extname(path)) {
       const full = inside(dist, path);
-      const file = full ? await load(full) : null;
-      if (full && file) return send(c, file, TYPES[extname(full)] ?? 'application/octet-stream', REVALIDATE);
+      const variants = full ? await loadVariants(full) : null;
+      if (full && variants) return send(c, variants, TYPES[extname(full)] ?? 'application/octet-stream', REVALIDATE);
       return c.text('Not found', 404);
     }
-    const index = await load(join(dist, 'index.html'));
+    const index = await loadVariants(join(dist, 'index.html'));
     if (!index) {
       return c.text(
         'The web app has not been built. Run `npm run build -w web` (or `npm start`, which builds it) and reload.',

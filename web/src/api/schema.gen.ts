@@ -6555,6 +6555,8 @@ export interface components {
                 callId: string;
                 extension: string | null;
                 from: string | null;
+                /** @description An inbound call's queue: its business number's, as the call history shows it */
+                queue: string | null;
                 startedAt: string;
                 /** @enum {string} */
                 state: "ringing" | "connected";

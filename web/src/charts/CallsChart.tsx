@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import type { Interval, SeriesPoint } from '../api/types';
 import { type Column, Table } from '../components/Table';
-import { formatCount } from '../metrics/format';
+import { dateTimeFormat, formatCount } from '../metrics/format';
 
 const STACK = [
   { key: 'answered', label: 'Answered', token: '--color-series-answered' },
@@ -21,7 +21,7 @@ export function bucketLabel(iso: string, interval: Interval, timeZone: string): 
       : interval === 'month'
         ? { month: 'short', year: 'numeric' }
         : { month: 'short', day: 'numeric' };
-  return new Intl.DateTimeFormat('en-US', { ...options, timeZone }).format(date);
+  return dateTimeFormat('en-US', { ...options, timeZone }).format(date);
 }
 
 function token(name: string): string {
@@ -161,5 +161,24 @@ export function CallsChart({ points, interval, timeZone }: CallsChartProps) {
         />
       </details>
     </figure>
+  );
+}
+
+/** The chart's room while its data loads: the plot, the legend line and the table toggle, each at its final height. */
+export function ChartPlaceholder() {
+  return (
+    <div className="stack" role="status" aria-label="Loading chart">
+      <div className="chart-placeholder skeleton" />
+      <p className="chart-legend small">
+        <span className="skeleton placeholder" aria-hidden="true">
+          Range total Answered 000 Missed 00 Voicemail 00
+        </span>
+      </p>
+      <p className="small">
+        <span className="skeleton placeholder" aria-hidden="true">
+          Show the numbers behind the chart
+        </span>
+      </p>
+    </div>
   );
 }

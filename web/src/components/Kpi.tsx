@@ -76,3 +76,37 @@ export function Kpi({
     </div>
   );
 }
+
+/**
+ * A KPI card while its figure loads: the same lines in the same type (label, value, change, sub), with
+ * placeholder text drawn as a skeleton, so the card keeps its final height when the figure arrives.
+ */
+export function KpiPlaceholder({ label, compare, sub }: { label: string; compare: boolean; sub?: string }) {
+  return (
+    <div className="card kpi" role="status" aria-label={`Loading ${label}`}>
+      <div className="kpi-label">
+        <span>{label}</span>
+        <span className="tip-button placeholder" aria-hidden="true" />
+      </div>
+      <div className="kpi-value">
+        <span className="skeleton placeholder" aria-hidden="true">
+          00.0%
+        </span>
+      </div>
+      {compare ? (
+        <div className="kpi-change">
+          <span className="skeleton placeholder" aria-hidden="true">
+            +0.0 pts vs previous period
+          </span>
+        </div>
+      ) : null}
+      {sub ? (
+        <div className="kpi-sub">
+          <span className="skeleton placeholder" aria-hidden="true">
+            {sub}
+          </span>
+        </div>
+      ) : null}
+    </div>
+  );
+}

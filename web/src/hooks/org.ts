@@ -1,5 +1,5 @@
 // The org a screen is about: its settings (time zone, service level) loaded once by OrgLayout and shared below it.
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { useOutletContext } from 'react-router-dom';
 import { orgs } from '../api/endpoints';
 import type { Org, OrgRole } from '../api/types';
@@ -13,8 +13,11 @@ export interface OrgContext {
 
 export const orgKey = (orgId: string) => ['org', orgId] as const;
 
+export const orgQuery = (orgId: string) =>
+  queryOptions({ queryKey: orgKey(orgId), queryFn: () => orgs.get(orgId).then((r) => r.org) });
+
 export function useOrgQuery(orgId: string, enabled = true) {
-  return useQuery({ queryKey: orgKey(orgId), queryFn: () => orgs.get(orgId).then((r) => r.org), enabled });
+  return useQuery({ ...orgQuery(orgId), enabled });
 }
 
 export function useCurrentOrg(): OrgContext {

@@ -1,5 +1,5 @@
 // The signed-in user and their memberships (GET /api/me), and what they may do in an org.
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import type { Me, OrgRole } from '../api/types';
@@ -7,8 +7,8 @@ import type { Me, OrgRole } from '../api/types';
 export const ME_KEY = ['me'] as const;
 
 /** null means signed out; an error means we could not tell (server down), which is shown, not treated as signed out. */
-export function useMe() {
-  return useQuery<Me | null>({
+export const meQuery = () =>
+  queryOptions<Me | null>({
     queryKey: ME_KEY,
     queryFn: async () => {
       try {
@@ -21,6 +21,9 @@ export function useMe() {
     staleTime: 60_000,
     retry: false,
   });
+
+export function useMe() {
+  return useQuery(meQuery());
 }
 
 export function isPlatformAdmin(me: Me | null | undefined): boolean {

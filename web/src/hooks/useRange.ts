@@ -3,6 +3,7 @@ import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import type { RangeQuery } from '../api/endpoints';
 import type { Interval } from '../api/types';
+import { dateTimeFormat } from '../metrics/format';
 
 export type Preset = 'day' | 'week' | 'month' | 'year';
 export type RangeChoice = Preset | 'custom';
@@ -52,26 +53,29 @@ export function rangeSearch(search: string): string {
 
 /** Today's date (YYYY-MM-DD) in a time zone, used as the default end of a custom range. */
 export function localDate(timeZone: string | undefined, at = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+/** The range a location's search parameters choose, with `defaultPreset` when they choose none. */
+export function rangeStateOf(params: URLSearchParams, defaultPreset: Preset): RangeState {
+  const raw = params.get('range') ?? defaultPreset;
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const intervalParam = params.get('interval') ?? '';
+  const interval = isInterval(intervalParam) ? intervalParam : '';
+  const compare = params.get('compare') !== '0';
+  const custom = raw === 'custom' && DATE.test(from) && DATE.test(to);
+  const choice: RangeChoice = raw === 'custom' ? 'custom' : isPreset(raw) ? raw : defaultPreset;
+  let query: RangeQuery;
+  if (custom) query = { from, to, interval: interval || undefined, compare };
+  else if (choice === 'custom') query = { range: defaultPreset, compare };
+  else query = { range: choice, compare };
+  return { choice, from, to, interval, compare, query };
 }
 
 export function useRange(defaultPreset: Preset = 'day', timeZone?: string) {
   const [params, setParams] = useSearchParams();
-  const state = useMemo<RangeState>(() => {
-    const raw = params.get('range') ?? defaultPreset;
-    const from = params.get('from') ?? '';
-    const to = params.get('to') ?? '';
-    const intervalParam = params.get('interval') ?? '';
-    const interval = isInterval(intervalParam) ? intervalParam : '';
-    const compare = params.get('compare') !== '0';
-    const custom = raw === 'custom' && DATE.test(from) && DATE.test(to);
-    const choice: RangeChoice = raw === 'custom' ? 'custom' : isPreset(raw) ? raw : defaultPreset;
-    let query: RangeQuery;
-    if (custom) query = { from, to, interval: interval || undefined, compare };
-    else if (choice === 'custom') query = { range: defaultPreset, compare };
-    else query = { range: choice, compare };
-    return { choice, from, to, interval, compare, query };
-  }, [params, defaultPreset]);
+  const state = useMemo<RangeState>(() => rangeStateOf(params, defaultPreset), [params, defaultPreset]);
 
   const update = useCallback(
     (changes: Record<string, string | null>) => {

@@ -41,10 +41,29 @@ export function formatTimer(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+const DATE_TIME_FORMATS_MAX = 200;
+
+/**
+ * An Intl.DateTimeFormat, built once per locale and options: building one loads its zone's rules and costs far
+ * more than formatting (a dashboard formats hundreds of times as it first renders). A bad time zone throws, as
+ * the constructor does, and is not kept.
+ */
+export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}\u0000${JSON.stringify(options)}`;
+  let format = dateTimeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, options);
+    if (dateTimeFormats.size >= DATE_TIME_FORMATS_MAX) dateTimeFormats.clear();
+    dateTimeFormats.set(key, format);
+  }
+  return format;
+}
+
 function safeZone(timeZone: string | undefined): string | undefined {
   if (!timeZone) return undefined;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
+    dateTimeFormat('en-US', { timeZone });
     return timeZone;
   } catch {
     return undefined;
@@ -56,7 +75,7 @@ export function formatDateTime(iso: string | null | undefined, timeZone?: string
   if (!iso) return NO_DATA;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat('en-US', {
+  return dateTimeFormat('en-US', {
     timeZone: safeZone(timeZone),
     year: 'numeric',
     month: 'short',
@@ -70,7 +89,7 @@ export function formatDateTime(iso: string | null | undefined, timeZone?: string
 
 export function formatTime(iso: string | null | undefined, timeZone?: string): string {
   if (!iso) return NO_DATA;
-  return new Intl.DateTimeFormat('en-US', {
+  return dateTimeFormat('en-US', {
     timeZone: safeZone(timeZone),
     hour: '2-digit',
     minute: '2-digit',
@@ -81,7 +100,7 @@ export function formatTime(iso: string | null | undefined, timeZone?: string): s
 
 export function formatDate(iso: string | null | undefined, timeZone?: string): string {
   if (!iso) return NO_DATA;
-  return new Intl.DateTimeFormat('en-US', {
+  return dateTimeFormat('en-US', {
     timeZone: safeZone(timeZone),
     year: 'numeric',
     month: 'short',
@@ -91,7 +110,7 @@ export function formatDate(iso: string | null | undefined, timeZone?: string): s
 
 /** The short zone name ("EST", "GMT+1") of an instant in a zone, to label times with it. */
 export function zoneAbbreviation(timeZone: string, at = new Date()): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZone: safeZone(timeZone), timeZoneName: 'short' })
+  const part = dateTimeFormat('en-US', { timeZone: safeZone(timeZone), timeZoneName: 'short' })
     .formatToParts(at)
     .find((p) => p.type === 'timeZoneName');
   return part?.value ?? timeZone;
@@ -99,7 +118,7 @@ export function zoneAbbreviation(timeZone: string, at = new Date()): string {
 
 /** How far a zone's wall clock is ahead of UTC at an instant, in ms. */
 function zoneOffsetMs(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const parts = dateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',

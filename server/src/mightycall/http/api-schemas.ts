@@ -165,6 +165,10 @@ export const LiveSnapshotSchema = z
         agentName: z.string().nullable(),
         startedAt: z.string(),
         answeredAt: z.string().nullable(),
+        queue: z
+          .string()
+          .nullable()
+          .openapi({ description: "An inbound call's queue: its business number's, as the call history shows it" }),
       }),
     ),
     agents: z.array(

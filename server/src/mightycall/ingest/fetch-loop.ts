@@ -2,6 +2,7 @@
 // processes, a round of calls at a time, retried with backoff while MightyCall lags or the quota is spent.
 import { sql } from 'kysely';
 import { type NormalizedCall, upsertCalls } from '../../calls/ingest.js';
+import { withKnownQueues } from '../../calls/number-queues.js';
 import type { Tx } from '../../db/tenant.js';
 import { errorMessage } from '../../http/logger.js';
 import { callFromCallsApi, callFromJournal, PROVIDER } from '../client/mapping.js';
@@ -201,7 +202,7 @@ export class CallFetcher {
     if (outcomes.length === 0) return;
     const write = async (tx: Tx, list: readonly FetchOutcome[]) => {
       const found = list.flatMap((o) => (o.call ? [o.call] : []));
-      if (found.length > 0) await upsertCalls(tx, found);
+      if (found.length > 0) await upsertCalls(tx, await withKnownQueues(tx, found, this.deps.clock.now()));
       const done = list.filter((o) => o.patch.fetch_state === 'done' && Object.keys(o.patch).length === 1);
       if (done.length > 0) {
         await sql`

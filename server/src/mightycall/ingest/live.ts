@@ -1,5 +1,6 @@
 // The live view of an org (calls in progress, agent states) and the per-process hub that tells streams to refresh.
 import { type Kysely, sql } from 'kysely';
+import { knownQueueOf } from '../../calls/number-queues.js';
 import type { Tx } from '../../db/tenant.js';
 import type { DB } from '../../db/types.js';
 import type { Logger } from '../../http/logger.js';
@@ -16,6 +17,8 @@ export interface LiveCallView {
   agentName: string | null;
   startedAt: string;
   answeredAt: string | null;
+  /** an inbound call's queue: its number's, as the call history shows it (webhooks name none); null when unknown */
+  queue: string | null;
 }
 
 export interface LiveAgentView {
@@ -53,9 +56,11 @@ export async function liveSnapshot(tx: Tx, orgId: string, now: number): Promise<
     started_at: Date;
     answered_at: Date | null;
     agent_name: string | null;
+    queue: string | null;
   }>`
     SELECT lc.call_id, lc.state, lc.provider_account, lc.from_party, lc.to_party, lc.extension, lc.started_at,
-      lc.answered_at, ag.display_name AS agent_name
+      lc.answered_at, ag.display_name AS agent_name,
+      CASE WHEN lc.direction = 'inbound' THEN ${knownQueueOf(sql.raw('lc.business_number_id'), now)} END AS queue
     FROM mightycall_live_calls lc
     LEFT JOIN agents ag ON ag.provider = 'mightycall' AND ag.provider_account = lc.provider_account AND ag.extension = lc.extension
     WHERE ((lc.state = 'ringing' AND lc.last_event_at > ${ringingAfter})
@@ -91,6 +96,7 @@ export async function liveSnapshot(tx: Tx, orgId: string, now: number): Promise<
         agentName: ours ? r.agent_name : null,
         startedAt: new Date(r.started_at).toISOString(),
         answeredAt: iso(r.answered_at),
+        queue: r.queue,
       };
     }),
     agents: agents.rows

@@ -21,6 +21,9 @@ import {
   registerConnection,
   type TestServer,
 } from '../../../test/support/mightycall.js';
+import { systemPrincipal } from '../../auth/principal.js';
+import { type NormalizedCall, upsertCalls } from '../../calls/ingest.js';
+import { withPrincipal } from '../../db/tenant.js';
 import type { LiveSnapshot } from './live.js';
 
 const PASSWORD = 'a-long-test-password-1';
@@ -161,6 +164,8 @@ describe.each(testTargets())('MightyCall webhooks and live state on %s', (target
           agentName: 'Luis Ortega',
           startedAt: at(h, 0),
           answeredAt: at(h, 4),
+          // Nothing in this number's history names a queue (MightyCall's journal names none): unknown.
+          queue: null,
         },
         {
           callId: ringing.callId,
@@ -171,6 +176,7 @@ describe.each(testTargets())('MightyCall webhooks and live state on %s', (target
           agentName: 'Priya Nair',
           startedAt: at(r, 0),
           answeredAt: null,
+          queue: null,
         },
       ].sort(byStartThenId),
     );
@@ -380,5 +386,62 @@ describe.each(testTargets())('MightyCall webhooks and live state on %s', (target
     expect(res.headers.get('x-request-id')).toBeTruthy();
     expect(await inbox()).toHaveLength(1);
     expect(server.logs.join('\n')).not.toContain(hookPath.split('/').at(-1));
+  });
+  it("gives a live call its number's queue as the history shows it, and the stored call too; unknown stays null", async () => {
+    // Given: the billing line's history names its queue (an import), most recently "Billing"; the main line's none.
+    const hour = 3_600_000;
+    const history = (id: string, queue: string, startedAt: number): NormalizedCall => ({
+      provider: 'csv-import',
+      providerCallId: id,
+      direction: 'inbound',
+      status: 'answered',
+      businessNumber: '+12125550142',
+      externalNumber: '+15550001111',
+      startedAt: new Date(startedAt),
+      answeredAt: new Date(startedAt + 5_000),
+      endedAt: new Date(startedAt + 120_000),
+      agentExtension: '103',
+      queue,
+    });
+    await withPrincipal(database.db, systemPrincipal('queue history'), (tx) =>
+      upsertCalls(tx, [
+        history('q-old', 'Accounts', Date.now() - 10 * 24 * hour),
+        history('q-new', 'Billing', Date.now() - 2 * hour),
+      ]),
+    );
+
+    // The simulator keeps its events to itself (an earlier test had it deliver): this test delivers them, in parts.
+    sim.control.unregisterWebhook(DEMO_API_KEY);
+    // When: calls arrive by webhook on both lines, and one goes out from the billing line.
+    const billing = await emit({
+      from: '+15559371300',
+      to: '+12125550142',
+      ringExtensions: ['103'],
+      answeredBy: '103',
+    });
+    const main = await emit({ from: '+15559371301', to: '+12125550141', ringExtensions: ['101'], answeredBy: '101' });
+    const out = await emit({ kind: 'outgoing', from: '+12125550142', to: '+15551239999', extension: '102' });
+    const firstThree = (events: WebhookEnvelope[]) => events.slice(0, 3);
+    await deliver([...firstThree(billing.events), ...firstThree(main.events), ...out.events.slice(0, 2)]);
+    await server.runtime.worker.drain();
+
+    // Then: the wallboard names the billing call's queue; the main line's stays unknown, an outgoing call has none.
+    const live = await snapshot(admin, harbor);
+    const queueOf = (callId: string) => live.calls.find((c) => c.callId === callId)?.queue;
+    expect(live.calls.map((c) => c.callId)).toEqual(expect.arrayContaining([billing.callId, main.callId, out.callId]));
+    expect(queueOf(billing.callId)).toBe('Billing');
+    expect(queueOf(main.callId)).toBeNull();
+    expect(queueOf(out.callId)).toBeNull();
+
+    // And once over, the stored calls carry the same: the dashboard's queue summary has no "No queue" for them.
+    await deliver([...billing.events, ...main.events, ...out.events]);
+    await server.runtime.worker.drain();
+    const stored = await database.db
+      .selectFrom('calls')
+      .select(['provider_call_id', 'queue_name', 'direction'])
+      .where('provider_call_id', 'in', [billing.callId, main.callId, out.callId])
+      .execute();
+    const byId = Object.fromEntries(stored.map((r) => [r.provider_call_id, r.queue_name]));
+    expect(byId).toEqual({ [billing.callId]: 'Billing', [main.callId]: null, [out.callId]: null });
   });
 });

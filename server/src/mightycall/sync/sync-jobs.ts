@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { systemPrincipal } from '../../auth/principal.js';
 import { type NormalizedCall, upsertCalls } from '../../calls/ingest.js';
+import { withKnownQueues } from '../../calls/number-queues.js';
 import { type Tx, withPrincipal } from '../../db/tenant.js';
 import type { DB } from '../../db/types.js';
 import type { MightyCallClient } from '../client/client.js';
@@ -223,7 +224,8 @@ async function syncCallWindow(ctx: JobContext, fromMs: number, toMs: number): Pr
       agents.push(...agentsFromJournal(request));
     }
     await run(ctx.db, async (tx) => {
-      await upsertCalls(tx, calls);
+      // MightyCall's journal names no queue: an inbound call takes its number's, as the history shows it.
+      await upsertCalls(tx, await withKnownQueues(tx, calls, ctx.clock.now()));
       await upsertAgents(tx, account, agents);
       await closeLiveCalls(tx, ctx.connection.id, calls, ctx.clock.now());
     });

@@ -1,6 +1,6 @@
 // Org dashboard: range and compare, KPI row, calls-over-time chart, queues, recent activity, agents and numbers.
 import { useIsFetching, useQueryClient } from '@tanstack/react-query';
-import { CallsChart } from '../../charts/CallsChart';
+import { CallsChart, ChartPlaceholder } from '../../charts/CallsChart';
 import { HeatmapChart } from '../../charts/HeatmapChart';
 import { Button, ButtonLink } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -21,6 +21,7 @@ import { DEFINITIONS_VERSION } from '../../metrics/definitions';
 import { formatDateTime, formatTime } from '../../metrics/format';
 import { RangePicker } from '../RangePicker';
 import { AgentTable, NumberTable, QueueSummary } from './Breakdowns';
+import { DASHBOARD_RANGE, RECENT_CALLS } from './defaults';
 import { KpiRow } from './KpiRow';
 import { RangeStatusNotice, rangeName, useRangeStatus } from './RangeStatus';
 import { RecentActivity } from './RecentActivity';
@@ -30,14 +31,14 @@ const INTERVAL_WORD = { hour: 'hourly', day: 'daily', week: 'weekly', month: 'mo
 export default function Dashboard() {
   const { org } = useCurrentOrg();
   const tz = org.timezone;
-  const range = useRange('day', tz);
+  const range = useRange(DASHBOARD_RANGE, tz);
   const kpis = useKpis(org.id, range.query);
   const series = useSeries(org.id, range.query);
   const queues = useQueueSummary(org.id, range.query);
   const agents = useAgentStats(org.id, range.query);
   const numbers = useNumberStats(org.id, range.query);
   const heatmap = useHeatmap(org.id, range.query);
-  const recent = useRecentCalls(org.id, 20);
+  const recent = useRecentCalls(org.id, RECENT_CALLS);
   const queryClient = useQueryClient();
   const fetching = useIsFetching({ predicate: (q) => q.queryKey[1] === org.id }) > 0;
   const status = useRangeStatus(rangeName(range), [kpis, series, queues, agents, numbers, heatmap]);
@@ -56,11 +57,13 @@ export default function Dashboard() {
             {asOf ? `Data as of ${asOf}` : 'Loading data…'} · refreshes every {REFRESH_SECONDS} s · times in {tz}
           </p>
           {period ? (
-            <p className="page-header-meta" data-testid="range-label">
+            <p className="page-header-meta range-label" data-testid="range-label">
               {formatDateTime(period.from, tz)} – {formatDateTime(period.to, tz)}, {INTERVAL_WORD[period.interval]}{' '}
               buckets
             </p>
-          ) : null}
+          ) : (
+            <p className="page-header-meta range-label" aria-hidden="true" />
+          )}
         </div>
         <div className="row">
           <Button small busy={fetching} onClick={refetchAll}>
@@ -77,7 +80,12 @@ export default function Dashboard() {
       <RangePicker range={range} />
       <RangeStatusNotice status={status} onRetry={refetchAll} />
       <div className="stack" data-testid="range-figures" data-stale={status.shown ? 'true' : undefined}>
-        <KpiRow data={kpis.data} error={kpis.error} onRetry={() => kpis.refetch()} />
+        <KpiRow
+          data={kpis.data}
+          error={kpis.error}
+          onRetry={() => kpis.refetch()}
+          compare={range.query.compare !== false}
+        />
         <p className="small muted">
           Definitions ({DEFINITIONS_VERSION}): hover or focus the “i” beside a figure. Colours compare with the previous
           period; for missed, voicemail, abandon rate and ASA lower is better.
@@ -87,7 +95,7 @@ export default function Dashboard() {
           {series.error ? (
             <ErrorState error={series.error} title="Could not load the chart." onRetry={() => series.refetch()} />
           ) : !series.data ? (
-            <LoadingRows label="chart" rows={6} />
+            <ChartPlaceholder />
           ) : series.data.points.length === 0 ? (
             <EmptyState>No buckets in this range.</EmptyState>
           ) : (

@@ -74,6 +74,7 @@ function LiveState({ data, children }: { data: LiveSnapshot | undefined; childre
   const callColumns = (timer: (c: LiveCall) => string | null, label: string): Column<LiveCall>[] => [
     { key: 'from', header: 'Caller', cell: (c) => <Phone e164={c.from} fallback="Unknown" /> },
     { key: 'to', header: 'Number', cell: (c) => <Phone e164={c.to} /> },
+    { key: 'queue', header: 'Queue', cell: (c) => c.queue ?? '—' },
     { key: 'agent', header: 'Agent', cell: (c) => c.agentName ?? (c.extension ? `Ext. ${c.extension}` : '—') },
     { key: 'state', header: 'State', cell: (c) => <StatusPill status={c.state} /> },
     { key: 'timer', header: label, numeric: true, cell: (c) => <span className="wall-timer">{since(timer(c))}</span> },
