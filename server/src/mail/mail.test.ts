@@ -182,6 +182,55 @@ describe.each(testTargets())('mail on %s', (target) => {
     expect([dead.status, dead.body.error.code]).toEqual([400, 'invite_invalid']);
   });
 
+  it('emails the invite of a user a platform admin made without a password; a new invite kills the old link', async () => {
+    await createUser(database, 'root@agency.example', {
+      password: PASSWORD,
+      platformAdmin: true,
+      displayName: 'Rita Root',
+    });
+    const root = client(main.app);
+    await root.login('root@agency.example', PASSWORD);
+    const created = await root.json<{ user: { id: string }; invite: unknown; emailedTo: string | null }>(
+      '/api/admin/users',
+      json({ email: 'Fresh.Start@agency.example', displayName: 'Fresh Start' }),
+    );
+    expect(created.status).toBe(201);
+    // Emailed: the admin is told where the link went, and never sees it.
+    expect(created.body.invite).toBeNull();
+    expect(created.body.emailedTo).toBe('fresh.start@agency.example');
+    await main.deps.jobs.runDueJobs();
+    const first = smtp.arrivals.filter((a) => a.envelope.to[0] === 'fresh.start@agency.example');
+    expect(first).toHaveLength(1);
+    const [mail] = first;
+    if (!mail) throw new Error('no mail');
+    expect(mail.mail.subject).toBe('Your VictorySync account is ready');
+    expect(mail.mail.text).toContain('Rita Root made you a VictorySync account');
+    const oldLink = linkIn(mail, 'accept-invite');
+    expect(mail.mail.html).toContain(`href="${oldLink}"`);
+
+    const again = await root.json<{ invite: unknown; emailedTo: string | null }>(
+      `/api/admin/users/${created.body.user.id}/invite`,
+      { method: 'POST' },
+    );
+    expect([again.status, again.body.invite, again.body.emailedTo]).toEqual([201, null, 'fresh.start@agency.example']);
+    await main.deps.jobs.runDueJobs();
+    const both = smtp.arrivals.filter((a) => a.envelope.to[0] === 'fresh.start@agency.example');
+    expect(both).toHaveLength(2);
+    const stale = await client(main.app).json<{ error: { code: string } }>(
+      '/api/auth/accept-invite',
+      json({ token: tokenOf(oldLink), password: 'a password long enough' }),
+    );
+    expect([stale.status, stale.body.error.code]).toEqual([400, 'invite_invalid']);
+    const newLink = both[1] ? linkIn(both[1], 'accept-invite') : '';
+    const invitee = client(main.app);
+    const accepted = await invitee.json<{ user: { email: string } }>(
+      '/api/auth/accept-invite',
+      json({ token: tokenOf(newLink), password: 'a password long enough' }),
+    );
+    expect(accepted.status).toBe(200);
+    await invitee.login('fresh.start@agency.example', 'a password long enough');
+  });
+
   it('forgot password: the same answer for any address; the SMTP server down then up gets the link once', async () => {
     await createUser(database, 'forgetful@bayside.example', {
       password: PASSWORD,

@@ -71,6 +71,22 @@ export function invitationMail(input: {
   });
 }
 
+export function accountInviteMail(input: { url: string; inviterName: string | null; expiresAt: Date }): RenderedMail {
+  const who = input.inviterName ? `${input.inviterName} made you` : 'You have';
+  return actionMail({
+    subject: 'Your VictorySync account is ready',
+    heading: 'Choose your password',
+    paragraphs: [
+      `${who} a VictorySync account with this address, to see call-center dashboards.`,
+      `Choose your password with the link below. It works once and until ${input.expiresAt.toUTCString()}.`,
+    ],
+    action: 'Choose my password',
+    url: input.url,
+    footer:
+      'You received this because a VictorySync administrator entered this address. If you did not expect it, ignore this message.',
+  });
+}
+
 export function passwordResetMail(input: { url: string; lifetimeMinutes: number }): RenderedMail {
   return actionMail({
     subject: 'Reset your VictorySync password',

@@ -3,6 +3,9 @@ import { hashPassword } from '../auth/passwords.js';
 import { randomToken, sha256 } from '../auth/tokens.js';
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
+import type { Mailer } from '../mail/mailer.js';
+import { enqueueMail } from '../mail/outbox.js';
+import { accountInviteMail } from '../mail/templates.js';
 import { invitationUrl } from '../orgs/invitations.js';
 
 export const INVITE_LIFETIME_MS = 7 * 86_400_000;
@@ -19,15 +22,52 @@ export async function issueInvite(
   userId: string,
   createdBy: string | null,
   publicUrl: string | null,
-): Promise<IssuedInvite> {
+): Promise<IssuedInvite & { id: string }> {
   await tx.deleteFrom('user_invites').where('user_id', '=', userId).where('accepted_at', 'is', null).execute();
   const token = randomToken();
   const expiresAt = new Date(Date.now() + INVITE_LIFETIME_MS);
-  await tx
+  const row = await tx
     .insertInto('user_invites')
     .values({ user_id: userId, token_hash: sha256(token), created_by: createdBy, expires_at: expiresAt })
-    .execute();
-  return { token, url: invitationUrl(publicUrl, token), expiresAt: expiresAt.toISOString() };
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: row.id, token, url: invitationUrl(publicUrl, token), expiresAt: expiresAt.toISOString() };
+}
+
+/** What the admin who issued an invite is answered: the link itself, or where it was emailed. */
+export interface InviteAnswer {
+  invite: IssuedInvite | null;
+  emailedTo: string | null;
+}
+
+/**
+ * Writes the invite's message to the outbox in the same transaction (as a platform admin or the system). With SMTP
+ * configured the link goes only to the address, and the admin is told where it went; without SMTP the message is
+ * captured for the Sent mail page and the admin gets the link to pass on.
+ */
+export async function mailInvite(
+  tx: Tx,
+  mailer: Pick<Mailer, 'mode'>,
+  issued: IssuedInvite & { id: string },
+  to: string,
+  createdBy: string | null,
+): Promise<InviteAnswer> {
+  const inviter = createdBy
+    ? await tx.selectFrom('users').select('display_name').where('id', '=', createdBy).executeTakeFirst()
+    : undefined;
+  await enqueueMail(tx, {
+    idempotencyKey: `user-invite:${issued.id}`,
+    purpose: 'account_invite',
+    orgId: null,
+    to,
+    ...accountInviteMail({
+      url: issued.url,
+      inviterName: inviter?.display_name ?? null,
+      expiresAt: new Date(issued.expiresAt),
+    }),
+  });
+  const { id: _id, ...invite } = issued;
+  return mailer.mode === 'smtp' ? { invite: null, emailedTo: to } : { invite, emailedTo: null };
 }
 
 /** Ends the user's pending invites: their links stop working at once. False when none was pending. */

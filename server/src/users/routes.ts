@@ -5,10 +5,10 @@ import type { App, AppDeps } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { publicOrigin } from '../http/public-origin.js';
 import { defineRoute, json, jsonBody } from '../http/route.js';
-import { InviteSchema } from '../orgs/schema.js';
-import { issueInvite, revokeInvites } from './invites.js';
+import { issueInvite, mailInvite, revokeInvites } from './invites.js';
 import {
   CreateUserBody,
+  ReissuedInvite,
   UpdateUserBody,
   UserListItemSchema,
   UserParams,
@@ -30,7 +30,8 @@ export function registerUserRoutes(app: App, deps: AppDeps): void {
         method: 'post',
         path: '/api/admin/users',
         tags,
-        summary: 'Create a user with an initial password, or without one to get a one-time invite',
+        summary:
+          'Create a user with an initial password, or without one: a one-time invite, emailed where SMTP is configured',
         request: { body: jsonBody(CreateUserBody) },
         responses: { 201: json(UserWithInvite, 'The new user, and the invite when no password was given') },
       }),
@@ -38,15 +39,20 @@ export function registerUserRoutes(app: App, deps: AppDeps): void {
     async (c, ctx) => {
       const body = c.req.valid('json');
       const created = await ctx.tenant(async (tx) => {
-        const result = await createUser(tx, body, userIdOf(ctx.principal), publicOrigin(deps.config, c));
+        const by = userIdOf(ctx.principal);
+        const result = await createUser(tx, body, by, publicOrigin(deps.config, c));
         await ctx.auditIn(tx, {
           action: 'user.create',
           targetType: 'user',
           targetId: result.user.id,
           after: { ...result.user, invited: result.invite !== null },
         });
-        return result;
+        const answer = result.invite
+          ? await mailInvite(tx, deps.mailer, result.invite, result.user.email, by)
+          : { invite: null, emailedTo: null };
+        return { user: result.user, ...answer };
       });
+      if (created.invite || created.emailedTo) deps.jobs.kick();
       return c.json(created, 201);
     },
   );
@@ -135,7 +141,12 @@ export function registerUserRoutes(app: App, deps: AppDeps): void {
         tags,
         summary: 'Issue a new invite for a user who has not set a password (earlier invites stop working)',
         request: { params: UserParams },
-        responses: { 201: json(z.object({ invite: InviteSchema }), 'The new invite') },
+        responses: {
+          201: json(
+            ReissuedInvite,
+            'The new invite: emailed to the user where SMTP is configured (`emailedTo`), else its link (`invite`)',
+          ),
+        },
       }),
     },
     async (c, ctx) => {
@@ -145,11 +156,13 @@ export function registerUserRoutes(app: App, deps: AppDeps): void {
         if (user.status !== 'invited') {
           throw new AppError(409, 'already_active', 'This user has already set a password or is disabled.');
         }
-        const issued = await issueInvite(tx, userId, userIdOf(ctx.principal), publicOrigin(deps.config, c));
+        const by = userIdOf(ctx.principal);
+        const issued = await issueInvite(tx, userId, by, publicOrigin(deps.config, c));
         await ctx.auditIn(tx, { action: 'user.invite', targetType: 'user', targetId: userId });
-        return issued;
+        return mailInvite(tx, deps.mailer, issued, user.email, by);
       });
-      return c.json({ invite }, 201);
+      deps.jobs.kick();
+      return c.json(invite, 201);
     },
   );
 

@@ -57,4 +57,13 @@ export const UpdateUserBody = z
   .openapi('UpdateUser');
 export type UserChanges = z.infer<typeof UpdateUserBody>;
 
-export const UserWithInvite = z.object({ user: UserSchema, invite: orNull(InviteSchema) });
+export const UserWithInvite = z.object({
+  user: UserSchema,
+  /** the one-time link, when no password was given and no SMTP is configured (the message is captured) */
+  invite: orNull(InviteSchema),
+  /** where the invite was emailed, when no password was given and SMTP is configured */
+  emailedTo: z.string().nullable(),
+});
+
+/** A new invite for an invited user: emailed where SMTP is configured (`emailedTo`), else its link (`invite`). */
+export const ReissuedInvite = UserWithInvite.omit({ user: true });

@@ -67,7 +67,7 @@ export async function createUser(
   input: CreateUser,
   createdBy: string | null,
   publicUrl: string | null,
-): Promise<{ user: UserView; invite: IssuedInvite | null }> {
+): Promise<{ user: UserView; invite: (IssuedInvite & { id: string }) | null }> {
   if (await emailInUse(tx, input.email)) throw emailTaken(input.email);
   const row = await tx
     .insertInto('users')

@@ -2356,7 +2356,7 @@ export interface paths {
         };
         put?: never;
         /**
-         * Create a user with an initial password, or without one to get a one-time invite
+         * Create a user with an initial password, or without one: a one-time invite, emailed where SMTP is configured
          * @description Requires permission `platform:users`.
          */
         post: {
@@ -2379,6 +2379,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            emailedTo: string | null;
                             invite: components["schemas"]["Invite"] | null;
                             user: components["schemas"]["User"];
                         };
@@ -2598,14 +2599,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The new invite */
+                /** @description The new invite: emailed to the user where SMTP is configured (`emailedTo`), else its link (`invite`) */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            invite: components["schemas"]["Invite"];
+                            emailedTo: string | null;
+                            invite: components["schemas"]["Invite"] | null;
                         };
                     };
                 };

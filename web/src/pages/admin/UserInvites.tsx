@@ -34,7 +34,11 @@ export function useInviteActions(onIssued: (invite: IssuedInvite) => void) {
   const toast = useToast();
   const reissue = useMutation({
     mutationFn: (u: UserListItem) => admin.reissueInvite(u.id),
-    onSuccess: (res, u) => onIssued({ email: u.email, url: res.invite.url }),
+    onSuccess: (res, u) => {
+      if (res.invite) onIssued({ email: u.email, url: res.invite.url });
+      else if (res.emailedTo)
+        toast.success(`A new invite is on its way to ${res.emailedTo}; the earlier link no longer works.`);
+    },
   });
   const revoke = useMutation({
     mutationFn: (u: UserListItem) => admin.revokeInvite(u.id),

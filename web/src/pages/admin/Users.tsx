@@ -105,7 +105,8 @@ function CreateUser({ onIssued }: { onIssued: (invite: IssuedInvite) => void }) 
         ...(password ? { password } : {}),
       }),
     onSuccess: (result) => {
-      toast.success(`User ${result.user.email} created.`);
+      if (result.emailedTo) toast.success(`User ${result.user.email} created; their invite is on its way by email.`);
+      else toast.success(`User ${result.user.email} created.`);
       if (result.invite) onIssued({ email: result.user.email, url: result.invite.url });
       setEmail('');
       setDisplayName('');
