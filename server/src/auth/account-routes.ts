@@ -8,7 +8,7 @@ import { publicOrigin } from '../http/public-origin.js';
 import { defineRoute, json, jsonBody } from '../http/route.js';
 import { EmailSchema, PasswordSchema } from '../users/schema.js';
 import { requestPasswordReset, resetPassword, sendVerification, verifyEmail } from './account-tokens.js';
-import { assertSameOrigin } from './csrf.js';
+import { assertSameOriginIfStated } from './csrf.js';
 import { hashPassword } from './passwords.js';
 import { systemPrincipal } from './principal.js';
 
@@ -49,7 +49,7 @@ export function registerAccountRoutes(app: App, deps: AppDeps): void {
       }),
     },
     async (c, ctx) => {
-      if (c.req.header('origin') || c.req.header('referer')) assertSameOrigin(c, deps.config);
+      assertSameOriginIfStated(c, deps.config);
       const { email } = c.req.valid('json');
       ctx.auth.mailThrottle.admit(email, ctx.ip);
       const base = publicOrigin(deps.config, c);
@@ -75,7 +75,7 @@ export function registerAccountRoutes(app: App, deps: AppDeps): void {
       }),
     },
     async (c, ctx) => {
-      if (c.req.header('origin') || c.req.header('referer')) assertSameOrigin(c, deps.config);
+      assertSameOriginIfStated(c, deps.config);
       const { token, password } = c.req.valid('json');
       const hash = await hashPassword(password, deps.config.auth.passwordCost);
       const userId = await withPrincipal(deps.database.db, ACCOUNT, async (tx) => {
@@ -139,7 +139,7 @@ export function registerAccountRoutes(app: App, deps: AppDeps): void {
       }),
     },
     async (c, ctx) => {
-      if (c.req.header('origin') || c.req.header('referer')) assertSameOrigin(c, deps.config);
+      assertSameOriginIfStated(c, deps.config);
       const { token } = c.req.valid('json');
       await withPrincipal(deps.database.db, ACCOUNT, async (tx) => {
         const id = await verifyEmail(tx, token);

@@ -31,6 +31,14 @@ function trustedOrigins(c: Context, config: Config): Set<string> {
 }
 
 /**
+ * For the signed-out forms (sign-in, accept invite, forgot and reset password, verify email), which scripts may
+ * also call: a request that says where it comes from (Origin or Referer) must come from one of our pages.
+ */
+export function assertSameOriginIfStated(c: Context, config: Config): void {
+  if (c.req.header('origin') || c.req.header('referer')) assertSameOrigin(c, config);
+}
+
+/**
  * Throws 403 unless a state-changing request shows it comes from one of our pages. Browsers send Origin
  * on every cross-site POST/PATCH/DELETE; without Origin, Referer or Sec-Fetch-Site the request is refused.
  */

@@ -12,7 +12,7 @@ import { acceptInvitation, passwordRequired } from '../orgs/invitations.js';
 import { redeemInvite } from '../users/invites.js';
 import { EmailSchema, PasswordSchema } from '../users/schema.js';
 import { type Caller, loadUserAccess, userCaller } from './caller.js';
-import { assertSameOrigin } from './csrf.js';
+import { assertSameOriginIfStated } from './csrf.js';
 import { describeCaller, MeSchema } from './me.js';
 import { hashPassword, needsRehash, type ScryptCost, verifyPassword } from './passwords.js';
 import { systemPrincipal } from './principal.js';
@@ -111,7 +111,7 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
     },
     async (c, ctx) => {
       // A login form posted from another site would sign the victim into the attacker's account.
-      if (c.req.header('origin') || c.req.header('referer')) assertSameOrigin(c, deps.config);
+      assertSameOriginIfStated(c, deps.config);
       const { email, password } = c.req.valid('json');
       // Reserved before the first await: concurrent guesses cannot all pass while the first is being checked.
       const attempt = ctx.auth.throttle.admit(email, ctx.ip);
@@ -203,7 +203,7 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
       }),
     },
     async (c, ctx) => {
-      if (c.req.header('origin') || c.req.header('referer')) assertSameOrigin(c, deps.config);
+      assertSameOriginIfStated(c, deps.config);
       const { token, password, displayName } = c.req.valid('json');
       const p = ctx.principal;
       const signedIn = p.kind === 'user' && p.sessionId ? p.userId : null;
