@@ -1,12 +1,12 @@
 // Accept-invite screen: an invited user opens the one-time link (#token=…), chooses a password and is signed in.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type ChangeEvent, type FormEvent, type ReactNode, useEffect, useState } from 'react';
+import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { Button, ButtonLink } from '../components/Button';
-import { Card } from '../components/Card';
 import { Field } from '../components/Field';
+import { SignedOutFrame } from '../components/SignedOutFrame';
 import { ErrorState, Notice } from '../components/States';
 import { ME_KEY, useMe } from '../hooks/session';
 import { useFormErrors } from '../hooks/useFormErrors';
@@ -53,21 +53,9 @@ function needsSignIn(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'sign_in_required';
 }
 
-/** The page frame shared by the form and the dead-end messages, in the look of the sign-in screen. */
-function InviteFrame({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <main className="center-page">
-      <div className="stack narrow">
-        <h1>VictorySync</h1>
-        <Card title={title}>{children}</Card>
-      </div>
-    </main>
-  );
-}
-
 function DeadEnd({ title, message }: { title: string; message: string }) {
   return (
-    <InviteFrame title={title}>
+    <SignedOutFrame title={title}>
       <div className="stack">
         <p role="alert">{message}</p>
         <p className="muted small">If you have already set your password, sign in with it.</p>
@@ -77,7 +65,7 @@ function DeadEnd({ title, message }: { title: string; message: string }) {
           </ButtonLink>
         </div>
       </div>
-    </InviteFrame>
+    </SignedOutFrame>
   );
 }
 
@@ -152,7 +140,7 @@ export function AcceptInvite() {
   };
 
   return (
-    <InviteFrame title="Set your password">
+    <SignedOutFrame title="Set your password">
       <form className="stack" onSubmit={submit} noValidate>
         <p className="muted">Choose a password to finish setting up your VictorySync account.</p>
         {me.data?.user ? (
@@ -208,6 +196,6 @@ export function AcceptInvite() {
           Set password and sign in
         </Button>
       </form>
-    </InviteFrame>
+    </SignedOutFrame>
   );
 }

@@ -1,13 +1,13 @@
 // Self-service account screens reached without signing in: forgot password, reset password (from the mailed link),
 // and email verification (from the mailed link). Tokens come in the URL's fragment and leave the address bar at once.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { Button, ButtonLink } from '../components/Button';
-import { Card } from '../components/Card';
 import { Field } from '../components/Field';
+import { SignedOutFrame } from '../components/SignedOutFrame';
 import { ErrorState, Notice } from '../components/States';
 import { ME_KEY } from '../hooks/session';
 import { useFormErrors } from '../hooks/useFormErrors';
@@ -17,17 +17,6 @@ const PASSWORD_MIN = 12;
 const PASSWORD_MAX = 200;
 const TOKEN_MIN = 20;
 const TOKEN_MAX = 200;
-
-function AccountFrame({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <main className="center-page">
-      <div className="stack narrow">
-        <h1>VictorySync</h1>
-        <Card title={title}>{children}</Card>
-      </div>
-    </main>
-  );
-}
 
 /** Reads "#token=…" once, then takes it out of the address bar (history, bookmarks, screenshots). */
 function useFragmentToken(): string | null {
@@ -50,7 +39,7 @@ export function ForgotPassword() {
   const ask = useMutation({ mutationFn: () => auth.forgotPassword(email.trim()) });
   const errors = useFormErrors(ask.error);
   return (
-    <AccountFrame title="Reset your password">
+    <SignedOutFrame title="Reset your password">
       {ask.isSuccess ? (
         <div className="stack">
           <p role="status">{ask.data.message}</p>
@@ -82,7 +71,7 @@ export function ForgotPassword() {
           </p>
         </form>
       )}
-    </AccountFrame>
+    </SignedOutFrame>
   );
 }
 
@@ -100,7 +89,7 @@ export function ResetPassword() {
   const server = useFormErrors(reset.error);
   if (!token || isSpent(reset.error)) {
     return (
-      <AccountFrame title="Reset link no longer valid">
+      <SignedOutFrame title="Reset link no longer valid">
         <div className="stack">
           <p role="alert">This reset link is incomplete, expired or already used. Ask for a new one.</p>
           <div>
@@ -109,12 +98,12 @@ export function ResetPassword() {
             </ButtonLink>
           </div>
         </div>
-      </AccountFrame>
+      </SignedOutFrame>
     );
   }
   if (reset.isSuccess) {
     return (
-      <AccountFrame title="Password changed">
+      <SignedOutFrame title="Password changed">
         <div className="stack">
           <p role="status">Your password is changed, and every session of your account was signed out.</p>
           <div>
@@ -123,7 +112,7 @@ export function ResetPassword() {
             </ButtonLink>
           </div>
         </div>
-      </AccountFrame>
+      </SignedOutFrame>
     );
   }
   const tooShort = password.length < PASSWORD_MIN;
@@ -141,7 +130,7 @@ export function ResetPassword() {
     reset.mutate(token);
   };
   return (
-    <AccountFrame title="Choose a new password">
+    <SignedOutFrame title="Choose a new password">
       <form className="stack" onSubmit={submit} noValidate>
         <Field
           label="New password"
@@ -171,7 +160,7 @@ export function ResetPassword() {
           Save the new password
         </Button>
       </form>
-    </AccountFrame>
+    </SignedOutFrame>
   );
 }
 
@@ -192,7 +181,7 @@ export function VerifyEmail() {
   }, [token, verify]);
   if (!token || isSpent(verify.error)) {
     return (
-      <AccountFrame title="Verification link no longer valid">
+      <SignedOutFrame title="Verification link no longer valid">
         <div className="stack">
           <p role="alert">
             This link is incomplete, expired or already used. Sign in and ask for a new one from the menu.
@@ -203,11 +192,11 @@ export function VerifyEmail() {
             </ButtonLink>
           </div>
         </div>
-      </AccountFrame>
+      </SignedOutFrame>
     );
   }
   return (
-    <AccountFrame title="Confirm your email address">
+    <SignedOutFrame title="Confirm your email address">
       {verify.isSuccess ? (
         <div className="stack">
           <p role="status">Your email address is confirmed.</p>
@@ -222,6 +211,6 @@ export function VerifyEmail() {
       ) : (
         <Notice>Confirming…</Notice>
       )}
-    </AccountFrame>
+    </SignedOutFrame>
   );
 }

@@ -6,8 +6,8 @@ import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { Button } from '../components/Button';
-import { Card } from '../components/Card';
 import { Field } from '../components/Field';
+import { SignedOutFrame } from '../components/SignedOutFrame';
 import { ErrorState, Loading } from '../components/States';
 import { ME_KEY, useMe } from '../hooks/session';
 import { useFormErrors } from '../hooks/useFormErrors';
@@ -45,47 +45,48 @@ export function SignIn() {
   const retryAfter = login.error instanceof ApiError && login.error.status === 429 ? ' Wait before trying again.' : '';
 
   return (
-    <main className="center-page">
-      <div className="stack narrow">
-        <h1>VictorySync</h1>
-        <Card title="Sign in">
-          <form className="stack" onSubmit={errors.submit(() => login.mutate())} {...errors.formProps}>
-            <Field
-              label="Email"
-              type="email"
-              name="email"
-              autoComplete="username"
-              required
-              maxLength={320}
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-              error={errors.field('email')}
-            />
-            <Field
-              label="Password"
-              type="password"
-              name="password"
-              autoComplete="current-password"
-              required
-              maxLength={200}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              error={errors.field('password')}
-            />
-            <ErrorState error={errors.rest(FIELDS)} title={`Sign-in failed.${retryAfter}`} />
-            {me.isError ? <ErrorState error={me.error} title="The server is not answering." /> : null}
-            <Button type="submit" variant="primary" busy={login.isPending} disabled={!email || !password}>
-              Sign in
-            </Button>
-          </form>
-        </Card>
-        <p className="small">
-          <Link to="/forgot-password">Forgot your password?</Link>
-        </p>
-        <p className="small muted">
-          <a href="/api/docs">API documentation</a>
-        </p>
-      </div>
-    </main>
+    <SignedOutFrame
+      title="Sign in"
+      after={
+        <>
+          <p className="small">
+            <Link to="/forgot-password">Forgot your password?</Link>
+          </p>
+          <p className="small muted">
+            <a href="/api/docs">API documentation</a>
+          </p>
+        </>
+      }
+    >
+      <form className="stack" onSubmit={errors.submit(() => login.mutate())} {...errors.formProps}>
+        <Field
+          label="Email"
+          type="email"
+          name="email"
+          autoComplete="username"
+          required
+          maxLength={320}
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          error={errors.field('email')}
+        />
+        <Field
+          label="Password"
+          type="password"
+          name="password"
+          autoComplete="current-password"
+          required
+          maxLength={200}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={errors.field('password')}
+        />
+        <ErrorState error={errors.rest(FIELDS)} title={`Sign-in failed.${retryAfter}`} />
+        {me.isError ? <ErrorState error={me.error} title="The server is not answering." /> : null}
+        <Button type="submit" variant="primary" busy={login.isPending} disabled={!email || !password}>
+          Sign in
+        </Button>
+      </form>
+    </SignedOutFrame>
   );
 }
