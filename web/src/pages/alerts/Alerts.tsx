@@ -351,7 +351,7 @@ function BusinessHours({ orgId, canWrite }: { orgId: string; canWrite: boolean }
           const update = (patch: Partial<typeof row>) =>
             setEdits((all) => ({ ...all, [weekday]: { ...row, ...patch } }));
           return (
-            <fieldset key={day} className="row" disabled={!canWrite}>
+            <fieldset key={day} className="row" style={{ border: 0, padding: 0, margin: 0 }} disabled={!canWrite}>
               <legend className="visually-hidden">{day}</legend>
               <Checkbox label={day} checked={row.open} onChange={(e) => update({ open: e.target.checked })} />
               <Field
