@@ -288,7 +288,13 @@ export function registerAlertRoutes(app: App, deps: AppDeps): void {
           .onConflict((oc) => oc.column('org_id').doUpdateSet({ url, secret_enc: sealed }))
           .returning(['url', 'created_at'])
           .executeTakeFirstOrThrow();
-        await ctx.auditIn(tx, { action: 'alert.webhook_set', targetType: 'org', targetId: orgId, after: { url } });
+        // The URL's host only: a Slack-style URL carries its own secret in the path.
+        await ctx.auditIn(tx, {
+          action: 'alert.webhook_set',
+          targetType: 'org',
+          targetId: orgId,
+          after: { host: new URL(url).host },
+        });
         return saved;
       });
       return c.json({ webhook: { url: row.url, createdAt: row.created_at.toISOString(), secret } }, 201);
