@@ -1,5 +1,6 @@
 // zod schemas of the alerts API: an org's rules (with their state), business hours, history and webhook.
 import { z } from '@hono/zod-openapi';
+import { orNull } from '../http/or-null.js';
 
 export const ALERT_KINDS = [
   'service_level_below',
@@ -150,10 +151,9 @@ export const AlertHistoryQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export const AlertWebhookSchema = z
-  .strictObject({ url: z.string(), createdAt: z.string() })
-  .nullable()
-  .openapi('AlertWebhook');
+export const AlertWebhookSchema = orNull(
+  z.strictObject({ url: z.string(), createdAt: z.string() }).openapi('AlertWebhook'),
+);
 
 export const AlertWebhookInputSchema = z
   .strictObject({

@@ -5087,7 +5087,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            webhook: components["schemas"]["AlertWebhook"];
+                            webhook: components["schemas"]["AlertWebhook"] | null;
                         };
                     };
                 };
@@ -7174,7 +7174,7 @@ export interface components {
         AlertWebhook: {
             createdAt: string;
             url: string;
-        } | null;
+        };
         AlertWebhookInput: {
             /**
              * Format: uri
