@@ -10,9 +10,11 @@ import { openTestDatabase, type TestDatabase, testTargets } from '../../test/sup
 import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from '../../test/support/fixtures.js';
 import { startTestSmtp, type TestSmtp } from '../../test/support/smtp.js';
 import { systemPrincipal } from '../auth/principal.js';
+import { loadConfig } from '../config.js';
 import { withPrincipal } from '../db/tenant.js';
 import type { AppDeps } from '../http/context.js';
 import { createLogger } from '../http/logger.js';
+import { createServices } from '../services.js';
 import { ALERTS_EVALUATE, evaluateAlerts } from './evaluate.js';
 import type { AlertEvent, AlertRule } from './schema.js';
 import { isPrivateAddress, postJson, TargetRefused } from './webhook.js';
@@ -456,6 +458,70 @@ describe.each(testTargets())('alerts on %s', (target) => {
     await until(() => mailsTo(w.emails.manager, 'Twins').length === 2, 'the twin mails');
     expect(mailsTo(w.emails.manager, 'Alert firing: Twins')).toHaveLength(1);
     expect(mailsTo(w.emails.manager, 'Alert resolved: Twins')).toHaveLength(1);
+  });
+
+  it('a webhook answering 500 is retried with back-off until it takes the alert, which arrives once', async () => {
+    const w = await world('Flaky Hook');
+    let failures = 2;
+    const arrived: Hook[] = [];
+    const flaky = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (failures > 0) {
+          failures--;
+          res.writeHead(500).end();
+          return;
+        }
+        arrived.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    try {
+      const config = loadConfig({ VICTORYSYNC_LOG_LEVEL: 'silent', ...env() });
+      const quick = createServices(
+        { config, database, logger: createLogger('silent') },
+        { jobs: { webhookBackoff: { baseMs: 1, maxMs: 5 } } },
+      );
+      const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/slack`;
+      const hook = await w.admin.json<{ webhook: { secret: string } }>(`/api/orgs/${w.orgId}/alerts/webhook`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ url }),
+      });
+      await withPrincipal(database.db, SYSTEM, (tx) =>
+        tx
+          .insertInto('alert_rules')
+          .values({ org_id: w.orgId, name: 'Flaky', kind: 'calls_waiting', threshold: 1, notify_email: false })
+          .execute(),
+      );
+      await ringing(w.numberId, `${w.orgId}-f`, 5);
+      await quick.jobs.runLeased(ALERTS_EVALUATE, 'all');
+      for (let i = 0; i < 20 && arrived.length === 0; i++) {
+        await quick.jobs.runDueJobs();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(failures).toBe(0);
+      expect(arrived).toHaveLength(1);
+      expect(validSignature(arrived[0] as Hook, hook.body.webhook.secret)).toBe(true);
+      expect(JSON.parse((arrived[0] as Hook).body)).toMatchObject({ type: 'alert.fired', rule: { name: 'Flaky' } });
+      const job = await withPrincipal(database.db, SYSTEM, (tx) =>
+        tx
+          .selectFrom('jobs')
+          .select(['status', 'attempts'])
+          .where('kind', '=', 'alert.webhook')
+          .where('payload', '@>', JSON.stringify({ transition: 'fired' }))
+          .orderBy('created_at', 'desc')
+          .executeTakeFirstOrThrow(),
+      );
+      expect(job).toEqual({ status: 'done', attempts: 3 });
+      await quick.jobs.runDueJobs();
+      expect(arrived).toHaveLength(1);
+      await hangUp([`${w.orgId}-f`]);
+    } finally {
+      await new Promise((r) => flaky.close(r));
+    }
   });
 
   it('the API: bad input is a 400 naming the field; managers read, cannot write; private webhook targets refused', async () => {
