@@ -10,7 +10,14 @@ let world: World;
 let tab: TrackedPage;
 let page: Page;
 
-const FIELDS = ['offeredCalls', 'answerRatePct', 'serviceLevelPct', 'waitingNow', 'longestWaitNowSeconds'] as const;
+const FIELDS = [
+  'offeredCalls',
+  'answerRatePct',
+  'serviceLevelPct',
+  'waitingNow',
+  'longestWaitNowSeconds',
+  'alertsFiring',
+] as const;
 const asAttr = (v: number | null) => (v === null ? '' : String(v));
 const rows = () => page.getByTestId('portfolio-table').locator('tbody tr');
 const shownNames = () => page.getByTestId('portfolio-org').allTextContents();
@@ -150,6 +157,7 @@ describe('portfolio', () => {
       'Service level vs target',
       'Waiting now',
       'Longest wait now',
+      'Alerts firing',
       'Last 7 days',
     ]);
     expect(phone.pageWidth).toBeLessThanOrEqual(PHONE.width);

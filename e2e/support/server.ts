@@ -108,6 +108,8 @@ export async function startServer(): Promise<RunningServer> {
     VICTORYSYNC_LOG_LEVEL: 'warn',
     VICTORYSYNC_PUBLIC_URL: `http://127.0.0.1:${port}`,
     MIGHTYCALL_SIM_PORT: String(simPort),
+    // Alert rules evaluated every 2 s, so a browser test sees one fire and resolve within seconds.
+    VICTORYSYNC_ALERT_INTERVAL_SECONDS: '2',
   };
   // Always the embedded database: a fresh one per test file.
   delete env.DATABASE_URL;

@@ -5,6 +5,7 @@
 // them as parameters; main.ts listens, starts the MightyCall jobs, and on shutdown stops them, then flushes API-key
 // usage, then closes the database. Tests build services and app the same way (test/support/app.ts).
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { registerAlertRoutes } from './alerts/routes.js';
 import { registerApiKeyRoutes } from './api-keys/routes.js';
 import { registerAuditRoutes } from './audit/routes.js';
 import { registerAccountRoutes } from './auth/account-routes.js';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): App {
   registerPhoneNumberRoutes(app, deps);
   registerMightyCallRoutes(app, deps);
   registerPortfolioRoutes(app, deps);
+  registerAlertRoutes(app, deps);
   // Last: its SPA fallback answers every GET no route above claimed (never /api or /health).
   registerWebApp(app);
 

@@ -95,6 +95,8 @@ const EnvSchema = z.object({
   VICTORYSYNC_METRICS_TOKEN: z.string().min(24, 'VICTORYSYNC_METRICS_TOKEN must be at least 24 characters').optional(),
   VICTORYSYNC_LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.2).max(60).default(10),
   VICTORYSYNC_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(10),
+  VICTORYSYNC_ALERT_INTERVAL_SECONDS: z.coerce.number().min(1).max(600).default(20),
+  VICTORYSYNC_WEBHOOK_ALLOW_PRIVATE: flag,
   SMTP_URL: z
     .string()
     .optional()
@@ -187,6 +189,14 @@ export interface Config {
   auth: AuthConfig;
   mightycall: MightyCallConfig;
   mail: MailConfig;
+  alerts: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** how often alert rules are evaluated (one process at a time, under a lease) */
+  intervalMs: number;
+  /** outgoing alert webhooks may reach private and loopback addresses (tests, a private network); off by default */
+  webhookAllowPrivate: boolean;
 }
 
 export interface MightyCallConfig {
@@ -303,6 +313,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mail: {
       smtp: e.SMTP_URL ? parseSmtpUrl(e.SMTP_URL) : null,
       from: e.MAIL_FROM ?? 'VictorySync <no-reply@victorysync.invalid>',
+    },
+    alerts: {
+      intervalMs: e.VICTORYSYNC_ALERT_INTERVAL_SECONDS * 1000,
+      webhookAllowPrivate: e.VICTORYSYNC_WEBHOOK_ALLOW_PRIVATE ?? false,
     },
   };
 }

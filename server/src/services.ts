@@ -1,6 +1,8 @@
 // The composition root's one factory: every long-lived service of a server, built once from the config, database
 // and logger, and passed on as AppDeps (nothing is looked up by app, and nothing needs configuring first).
 
+import { alertEvaluatorKind } from './alerts/evaluate.js';
+import { alertWebhookKind } from './alerts/webhook.js';
 import { passwordResetKind } from './auth/account-tokens.js';
 import { KeyVerifier } from './auth/key-verifier.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -28,7 +30,14 @@ export interface ServiceOptions {
   /** main.ts's, moved along as the process starts and stops (default: ready) */
   lifecycle?: Lifecycle;
   /** the job runner's tuning (tests: a faster tick, shorter mail back-off, a mailer of their own) */
-  jobs?: { tickMs?: number; mailBackoff?: { baseMs: number; maxMs: number }; mailer?: Mailer };
+  jobs?: {
+    tickMs?: number;
+    mailBackoff?: { baseMs: number; maxMs: number };
+    mailer?: Mailer;
+    /** ms between alert evaluations (default: config.alerts.intervalMs) */
+    alertIntervalMs?: number;
+    webhookBackoff?: { baseMs: number; maxMs: number };
+  };
 }
 
 /**
@@ -72,12 +81,33 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     }),
   );
   jobs.register(passwordResetKind(database.db));
+  const mightycall = createMightyCallRuntime(base, jobs, options.mightycall);
+  // Alerts: evaluated on the runner under a lease (one process at a time), webhooks sent as queued jobs.
+  jobs.registerRecurring(
+    alertEvaluatorKind({
+      db: database.db,
+      clock,
+      logger,
+      intervalMs: options.jobs?.alertIntervalMs ?? config.alerts.intervalMs,
+      publicUrl: config.publicUrl,
+    }),
+  );
+  jobs.register(
+    alertWebhookKind({
+      db: database.db,
+      clock,
+      logger,
+      box: () => mightycall.box(),
+      allowPrivate: config.alerts.webhookAllowPrivate,
+      ...(options.jobs?.webhookBackoff ? { backoff: options.jobs.webhookBackoff } : {}),
+    }),
+  );
   return {
     ...base,
     auth,
     jobs,
     mailer,
-    mightycall: createMightyCallRuntime(base, jobs, options.mightycall),
+    mightycall,
     dashboard: new DashboardCache(config.dashboardCacheMs),
     orgSettings: new OrgSettingsMemo(),
     routes: new RouteTable(),

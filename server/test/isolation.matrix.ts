@@ -54,6 +54,9 @@ export const ACCESS: Record<Exclude<Permission, 'public'>, readonly Actor[]> = {
   'platform:mightycall': PLATFORM,
   'platform:portfolio': ['platformAdmin'],
   'platform:mail': ['platformAdmin'],
+  // Signed-in people only: no API key scope grants alerts (docs/permissions.md).
+  'alerts:read': ['platformAdmin', 'adminA', 'managerA', 'adminB'],
+  'alerts:write': ORG_ADMINS,
 };
 
 export interface MatrixRequest {
@@ -100,6 +103,19 @@ async function freshInvitation(w: World, orgId: string): Promise<string> {
   );
   return issued.invitation.id;
 }
+
+async function freshAlertRule(w: World, orgId: string): Promise<string> {
+  const row = await withPrincipal(w.database.db, SYSTEM, (tx) =>
+    tx
+      .insertInto('alert_rules')
+      .values({ org_id: orgId, name: unique('rule'), kind: 'calls_waiting', threshold: 3 })
+      .returning('id')
+      .executeTakeFirstOrThrow(),
+  );
+  return row.id;
+}
+
+const ALERT_RULE = { name: 'Queue building up', kind: 'calls_waiting', threshold: 3 };
 
 async function freshMail(w: World): Promise<string> {
   const id = await withPrincipal(w.database.db, SYSTEM, (tx) =>
@@ -229,6 +245,44 @@ export const MATRIX: Record<string, MatrixEntry> = {
     request: async (w, orgId) => ({
       path: `/api/orgs/${orgId}/invitations/${await freshInvitation(w, orgId)}/reissue`,
     }),
+  },
+
+  'GET /api/orgs/:orgId/alerts/rules': get('/api/orgs/:orgId/alerts/rules'),
+  'POST /api/orgs/:orgId/alerts/rules': {
+    ok: 201,
+    request: (_w, orgId) => ({ path: `/api/orgs/${orgId}/alerts/rules`, body: ALERT_RULE }),
+  },
+  'PUT /api/orgs/:orgId/alerts/rules/:ruleId': {
+    ok: 200,
+    request: async (w, orgId) => ({
+      path: `/api/orgs/${orgId}/alerts/rules/${await freshAlertRule(w, orgId)}`,
+      body: ALERT_RULE,
+    }),
+  },
+  'DELETE /api/orgs/:orgId/alerts/rules/:ruleId': {
+    ok: 200,
+    request: async (w, orgId) => ({ path: `/api/orgs/${orgId}/alerts/rules/${await freshAlertRule(w, orgId)}` }),
+  },
+  'GET /api/orgs/:orgId/alerts/history': get('/api/orgs/:orgId/alerts/history'),
+  'GET /api/orgs/:orgId/alerts/business-hours': get('/api/orgs/:orgId/alerts/business-hours'),
+  'PUT /api/orgs/:orgId/alerts/business-hours': {
+    ok: 200,
+    request: (_w, orgId) => ({
+      path: `/api/orgs/${orgId}/alerts/business-hours`,
+      body: { ranges: [{ weekday: 1, startMinute: 540, endMinute: 1020 }] },
+    }),
+  },
+  'GET /api/orgs/:orgId/alerts/webhook': get('/api/orgs/:orgId/alerts/webhook'),
+  'PUT /api/orgs/:orgId/alerts/webhook': {
+    ok: 201,
+    request: (_w, orgId) => ({
+      path: `/api/orgs/${orgId}/alerts/webhook`,
+      body: { url: 'https://hooks.example.com/a' },
+    }),
+  },
+  'DELETE /api/orgs/:orgId/alerts/webhook': {
+    ok: 200,
+    request: (_w, orgId) => ({ path: `/api/orgs/${orgId}/alerts/webhook` }),
   },
 
   'POST /api/admin/users': {

@@ -7,6 +7,7 @@ import { withPrincipal } from '../src/db/tenant.js';
 import type { DB } from '../src/db/types.js';
 import { openTestDatabase, type TestDatabase, testTargets } from './support/database.js';
 import { ACCOUNT_CASES } from './write-policies.accounts.js';
+import { ALERT_CASES } from './write-policies.alerts.js';
 import {
   type Case,
   COMMANDS,
@@ -33,7 +34,7 @@ class Rollback extends Error {
 }
 
 /** Every table with row-level security, its commands and their cases. */
-const MATRIX: TableCases = { ...ACCOUNT_CASES, ...TELEPHONY_CASES, ...ROLLUP_CASES };
+const MATRIX: TableCases = { ...ACCOUNT_CASES, ...TELEPHONY_CASES, ...ROLLUP_CASES, ...ALERT_CASES };
 
 const SYSTEM: Principal = { kind: 'system', reason: 'write-policy matrix' };
 

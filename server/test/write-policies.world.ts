@@ -52,6 +52,10 @@ export const ids = {
   jobA: randomUUID(),
   jobB: randomUUID(),
   mailA: randomUUID(),
+  ruleA: randomUUID(),
+  ruleB: randomUUID(),
+  alertEventA: randomUUID(),
+  alertEventB: randomUUID(),
   mailB: randomUUID(),
   tokenAgentA: randomUUID(),
   tokenAdminB: randomUUID(),
@@ -156,6 +160,15 @@ export async function seedWorld(tx: Kysely<DB>): Promise<void> {
     sql`INSERT INTO mail_outbox (id, idempotency_key, purpose, org_id, to_address, subject) VALUES
       (${i.mailA}, 'fixture:a', 'invitation', ${i.orgA}, 'a@example.com', 'Hello A'),
       (${i.mailB}, 'fixture:b', 'invitation', ${i.orgB}, 'b@example.com', 'Hello B')`,
+    sql`INSERT INTO alert_rules (id, org_id, name, kind, threshold) VALUES
+      (${i.ruleA}, ${i.orgA}, 'Queue A', 'calls_waiting', 3), (${i.ruleB}, ${i.orgB}, 'Queue B', 'calls_waiting', 3)`,
+    sql`INSERT INTO alert_events (id, org_id, rule_id, rule_name, kind, threshold, fired_at) VALUES
+      (${i.alertEventA}, ${i.orgA}, ${i.ruleA}, 'Queue A', 'calls_waiting', 3, ${AT}),
+      (${i.alertEventB}, ${i.orgB}, ${i.ruleB}, 'Queue B', 'calls_waiting', 3, ${AT})`,
+    sql`INSERT INTO org_business_hours (org_id, weekday, start_minute, end_minute) VALUES
+      (${i.orgA}, 1, 540, 1020), (${i.orgB}, 1, 540, 1020)`,
+    sql`INSERT INTO alert_webhooks (org_id, url, secret_enc) VALUES
+      (${i.orgA}, 'https://hooks.example.com/a', 'v1:sealed'), (${i.orgB}, 'https://hooks.example.com/b', 'v1:sealed')`,
     sql`INSERT INTO account_tokens (id, user_id, purpose, email, token_hash, expires_at) VALUES
       (${i.tokenAgentA}, ${i.agentA}, 'password_reset', 'agent-a@example.com', ${TOKEN}, now() + interval '1 hour'),
       (${i.tokenAdminB}, ${i.adminB}, 'email_verification', 'admin-b@example.com', ${TOKEN}, now() + interval '1 hour')`,

@@ -22,6 +22,7 @@ import {
   CallDetailPage,
   Calls,
   Dashboard,
+  OrgAlerts,
   OrgAudit,
   OrgSettings,
   Wallboard,
@@ -92,6 +93,7 @@ export function App() {
             <Route path="live" element={<Wallboard />} />
             <Route path="settings" element={<OrgSettings />} />
             <Route path="audit" element={<OrgAudit />} />
+            <Route path="alerts" element={<OrgAlerts />} />
           </Route>
           <Route path="admin" element={<RequirePlatformAdmin />}>
             <Route index element={<Navigate to="portfolio" replace />} />

@@ -13,6 +13,8 @@ export type Permission =
   | 'settings:write'
   | 'keys:manage'
   | 'audit:read'
+  | 'alerts:read'
+  | 'alerts:write'
   | 'platform:orgs'
   | 'platform:users'
   | 'platform:numbers'
@@ -44,6 +46,16 @@ export const PERMISSIONS: ReadonlyArray<{
   { permission: 'settings:write', scope: 'org', meaning: "Change the org's name, time zone and SLA settings." },
   { permission: 'keys:manage', scope: 'org', meaning: "Create, list and revoke the org's API keys." },
   { permission: 'audit:read', scope: 'org', meaning: "Read the org's audit log." },
+  {
+    permission: 'alerts:read',
+    scope: 'org',
+    meaning: "The org's alert rules, business hours and alert history (signed in; no API key scope grants it).",
+  },
+  {
+    permission: 'alerts:write',
+    scope: 'org',
+    meaning: "Create, change and delete the org's alert rules, business hours and alert webhook.",
+  },
   { permission: 'platform:orgs', scope: 'platform', meaning: 'Create, list, change and delete any org.' },
   {
     permission: 'platform:users',
@@ -73,8 +85,17 @@ const ORG_READER: readonly Permission[] = ['org:read', 'metrics:read', 'calls:re
 
 /** What each org role may do inside its own org. Platform admins hold every permission everywhere. */
 export const ROLE_PERMISSIONS: Readonly<Record<OrgRole, readonly Permission[]>> = {
-  org_admin: [...ORG_READER, 'members:read', 'members:write', 'settings:write', 'keys:manage', 'audit:read'],
-  org_manager: [...ORG_READER, 'members:read'],
+  org_admin: [
+    ...ORG_READER,
+    'members:read',
+    'members:write',
+    'settings:write',
+    'keys:manage',
+    'audit:read',
+    'alerts:read',
+    'alerts:write',
+  ],
+  org_manager: [...ORG_READER, 'members:read', 'alerts:read'],
   agent: ORG_READER,
 };
 

@@ -244,7 +244,61 @@ export interface AccountTokensTable {
   used_at: Timestamp | null;
 }
 
+export type AlertKind = 'service_level_below' | 'calls_waiting' | 'longest_wait' | 'missed_calls' | 'no_inbound';
+
+export interface OrgBusinessHoursTable {
+  org_id: string;
+  weekday: number;
+  start_minute: number;
+  end_minute: number;
+}
+
+export interface AlertRulesTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  kind: AlertKind;
+  threshold: number;
+  window_minutes: number | null;
+  min_calls: number | null;
+  enabled: Generated<boolean>;
+  recipients: Generated<string[]>;
+  notify_email: Generated<boolean>;
+  notify_webhook: Generated<boolean>;
+  firing_since: Date | null;
+  open_event_id: string | null;
+  last_value: number | null;
+  last_evaluated_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface AlertEventsTable {
+  id: Generated<string>;
+  org_id: string;
+  rule_id: string | null;
+  rule_name: string;
+  kind: AlertKind;
+  threshold: number;
+  window_minutes: number | null;
+  fired_at: Timestamp;
+  fired_value: number | null;
+  resolved_at: Timestamp | null;
+  resolved_value: number | null;
+}
+
+export interface AlertWebhooksTable {
+  org_id: string;
+  url: string;
+  secret_enc: string;
+  created_at: CreatedAt;
+}
+
 export interface DB extends MightyCallTables {
+  org_business_hours: OrgBusinessHoursTable;
+  alert_rules: AlertRulesTable;
+  alert_events: AlertEventsTable;
+  alert_webhooks: AlertWebhooksTable;
   jobs: JobsTable;
   job_leases: JobLeasesTable;
   mail_outbox: MailOutboxTable;

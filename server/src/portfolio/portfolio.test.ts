@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, testApp } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from '../../test/support/fixtures.js';
+import { evaluateAlerts } from '../alerts/evaluate.js';
 import { systemPrincipal } from '../auth/principal.js';
 import type { NormalizedCall } from '../calls/ingest.js';
 import { withPrincipal } from '../db/tenant.js';
+import { createLogger } from '../http/logger.js';
 import { kpis } from '../metrics/service.js';
 import { liveSnapshot } from '../mightycall/ingest/live.js';
 import type { Portfolio, PortfolioOrg } from './schema.js';
@@ -203,6 +205,40 @@ describe.each(testTargets())('portfolio on %s', (target) => {
     expect(byId(answer, org.north)).toMatchObject({ waitingNow: 3, longestWaitNowSeconds: 95 });
     expect(byId(answer, org.south)).toMatchObject({ waitingNow: 1, longestWaitNowSeconds: 50 });
     expect(byId(answer, org.tokyo)).toMatchObject({ waitingNow: 0, longestWaitNowSeconds: null });
+  });
+
+  it('alerts firing counts the rules of each org the evaluator left firing', async () => {
+    const rule = (orgId: string, name: string, kind: 'calls_waiting' | 'longest_wait', threshold: number) => ({
+      org_id: orgId,
+      name,
+      kind,
+      threshold,
+      notify_email: false,
+    });
+    await withPrincipal(database.db, SYSTEM, (tx) =>
+      tx
+        .insertInto('alert_rules')
+        .values([
+          rule(org.north, 'Two waiting', 'calls_waiting', 2), // 3 waiting: fires
+          rule(org.north, 'Ten waiting', 'calls_waiting', 10), // does not
+          rule(org.north, 'A minute', 'longest_wait', 60), // 95 s: fires
+          rule(org.south, 'Five waiting', 'calls_waiting', 5), // 1 waiting: does not
+        ])
+        .execute(),
+    );
+    await evaluateAlerts({
+      db: database.db,
+      clock: { now: () => liveNow },
+      logger: createLogger('silent'),
+      publicUrl: null,
+    });
+    const answer = await asAdmin((tx) => portfolio(tx, { limit: 500 }, new Date(liveNow)));
+    expect(byId(answer, org.north).alertsFiring).toBe(2);
+    expect(byId(answer, org.south).alertsFiring).toBe(0);
+    expect(byId(answer, org.tokyo).alertsFiring).toBe(0);
+    const sorted = await asAdmin((tx) => portfolio(tx, { limit: 500, sort: '-alertsFiring' }, new Date(liveNow)));
+    expect(sorted.orgs[0]?.orgId).toBe(org.north);
+    await withPrincipal(database.db, SYSTEM, (tx) => tx.deleteFrom('alert_rules').execute());
   });
 
   it('answers a platform admin over HTTP with the figures client-metrics gives each org today', async () => {

@@ -79,3 +79,11 @@ export async function ringingPerOrg(tx: Tx, now: Date): Promise<OrgWaitingRow[]>
     GROUP BY w.org_id`.execute(tx);
   return result.rows;
 }
+
+/** Per org, how many of its alert rules are firing now. Orgs with none are absent. */
+export async function firingPerOrg(tx: Tx): Promise<Array<{ orgId: string; firing: number }>> {
+  const result = await sql<{ orgId: string; firing: number }>`
+    SELECT org_id AS "orgId", count(*)::int AS firing FROM alert_rules
+    WHERE firing_since IS NOT NULL GROUP BY org_id`.execute(tx);
+  return result.rows;
+}

@@ -13,6 +13,7 @@ export const PORTFOLIO_SORT_FIELDS = [
   'serviceLevelGapPts',
   'waitingNow',
   'longestWaitNowSeconds',
+  'alertsFiring',
 ] as const;
 export type PortfolioSortField = (typeof PORTFOLIO_SORT_FIELDS)[number];
 
@@ -71,6 +72,10 @@ export const PortfolioOrgSchema = z
       .int()
       .nullable()
       .openapi({ description: 'How long the oldest ringing call has waited, whole seconds; null when none' }),
+    alertsFiring: z
+      .number()
+      .int()
+      .openapi({ description: "The org's alert rules firing now (its alerts page lists them)" }),
     days: z.array(PortfolioDaySchema).openapi({ description: 'The last seven local days, oldest first, today last' }),
   })
   .openapi('PortfolioOrg');

@@ -3,7 +3,7 @@
 import type { Tx } from '../db/tenant.js';
 import { AppError } from '../http/errors.js';
 import { EMPTY_SUMS, FIGURES, round1, type Sums } from '../metrics/definitions.js';
-import { type OrgDayRow, orgDays, PORTFOLIO_DAYS, ringingPerOrg } from './queries.js';
+import { firingPerOrg, type OrgDayRow, orgDays, PORTFOLIO_DAYS, ringingPerOrg } from './queries.js';
 import {
   PORTFOLIO_SORT_FIELDS,
   type Portfolio,
@@ -30,6 +30,7 @@ function orgOf(
   rows: OrgDayRow[],
   days: readonly string[],
   waiting: { waiting: number; oldest: Date | string | null } | undefined,
+  alertsFiring: number,
   now: Date,
 ): PortfolioOrg {
   const [first] = rows;
@@ -54,6 +55,7 @@ function orgOf(
     serviceLevelGapPts: sl === null ? null : round1(sl - first.slTargetPct),
     waitingNow: waiting?.waiting ?? 0,
     longestWaitNowSeconds: oldest === null ? null : Math.max(0, Math.floor((now.getTime() - oldest) / 1000)),
+    alertsFiring,
     days: days.map((day) => {
       const sums = byDay.get(day) ?? EMPTY_SUMS;
       return {
@@ -119,6 +121,7 @@ export async function portfolio(tx: Tx, query: PortfolioQuery, now: Date): Promi
   const q = query.q?.trim();
   const rows = await orgDays(tx, now, q === '' ? undefined : q);
   const ringing = new Map((await ringingPerOrg(tx, now)).map((r) => [r.orgId, r]));
+  const firing = new Map((await firingPerOrg(tx)).map((r) => [r.orgId, r.firing]));
   const perOrg = new Map<string, OrgDayRow[]>();
   for (const row of rows) {
     const list = perOrg.get(row.orgId);
@@ -131,7 +134,7 @@ export async function portfolio(tx: Tx, query: PortfolioQuery, now: Date): Promi
   const orgs = [...perOrg.values()].map((list) => {
     const first = list[0];
     if (!first) throw new Error('portfolio: an org without rows');
-    return orgOf(list, weekOf(first.today), ringing.get(first.orgId), now);
+    return orgOf(list, weekOf(first.today), ringing.get(first.orgId), firing.get(first.orgId) ?? 0, now);
   });
   orgs.sort(order.compare);
   return {

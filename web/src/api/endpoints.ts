@@ -165,6 +165,38 @@ export const orgs = {
     request<Res<`${typeof ORG}/audit`, 'get'>>(`/api/orgs/${enc(orgId)}/audit`, { query }),
 };
 
+const ALERTS = '/api/orgs/{orgId}/alerts';
+export const alerts = {
+  rules: (orgId: string) => request<Res<`${typeof ALERTS}/rules`, 'get'>>(`/api/orgs/${enc(orgId)}/alerts/rules`),
+  createRule: (orgId: string, body: Body<`${typeof ALERTS}/rules`, 'post'>) =>
+    request<Res<`${typeof ALERTS}/rules`, 'post'>>(`/api/orgs/${enc(orgId)}/alerts/rules`, { method: 'POST', body }),
+  updateRule: (orgId: string, ruleId: string, body: Body<`${typeof ALERTS}/rules/{ruleId}`, 'put'>) =>
+    request<Res<`${typeof ALERTS}/rules/{ruleId}`, 'put'>>(`/api/orgs/${enc(orgId)}/alerts/rules/${enc(ruleId)}`, {
+      method: 'PUT',
+      body,
+    }),
+  deleteRule: (orgId: string, ruleId: string) =>
+    request<Res<`${typeof ALERTS}/rules/{ruleId}`, 'delete'>>(`/api/orgs/${enc(orgId)}/alerts/rules/${enc(ruleId)}`, {
+      method: 'DELETE',
+    }),
+  history: (orgId: string) => request<Res<`${typeof ALERTS}/history`, 'get'>>(`/api/orgs/${enc(orgId)}/alerts/history`),
+  businessHours: (orgId: string) =>
+    request<Res<`${typeof ALERTS}/business-hours`, 'get'>>(`/api/orgs/${enc(orgId)}/alerts/business-hours`),
+  saveBusinessHours: (orgId: string, body: Body<`${typeof ALERTS}/business-hours`, 'put'>) =>
+    request<Res<`${typeof ALERTS}/business-hours`, 'put'>>(`/api/orgs/${enc(orgId)}/alerts/business-hours`, {
+      method: 'PUT',
+      body,
+    }),
+  webhook: (orgId: string) => request<Res<`${typeof ALERTS}/webhook`, 'get'>>(`/api/orgs/${enc(orgId)}/alerts/webhook`),
+  setWebhook: (orgId: string, url: string) =>
+    request<Res<`${typeof ALERTS}/webhook`, 'put'>>(`/api/orgs/${enc(orgId)}/alerts/webhook`, {
+      method: 'PUT',
+      body: { url } satisfies Body<`${typeof ALERTS}/webhook`, 'put'>,
+    }),
+  removeWebhook: (orgId: string) =>
+    request<Res<`${typeof ALERTS}/webhook`, 'delete'>>(`/api/orgs/${enc(orgId)}/alerts/webhook`, { method: 'DELETE' }),
+};
+
 const ADMIN_ORG = '/api/admin/orgs/{orgId}';
 /** The portfolio's order (`worst`, a column, or `-column`), name filter and bound (server/src/portfolio/schema.ts). */
 export interface PortfolioQuery extends QueryParams {

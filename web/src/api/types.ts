@@ -110,3 +110,10 @@ export type MightyCallConnectionInput = RequestBodyOf<'/api/admin/mightycall/con
 export type MailSummary = Schemas['MailSummary'];
 export type MailMessage = Schemas['MailMessage'];
 export type MailStatus = MailSummary['status'];
+
+// Alerts
+export type AlertRule = Schemas['AlertRule'];
+export type AlertRuleInput = Schemas['AlertRuleInput'];
+export type AlertKind = AlertRule['kind'];
+export type AlertEvent = Schemas['AlertEvent'];
+export type BusinessHoursRange = Schemas['BusinessHoursRange'];

@@ -56,6 +56,7 @@ export const CallDetailPage = lazyScreen(() => import('./calls/CallDetail'));
 export const Wallboard = lazyScreen(() => import('./live/Wallboard'));
 export const OrgSettings = lazyScreen(() => import('./settings/OrgSettings'));
 export const OrgAudit = lazyScreen(() => import('./audit/OrgAudit'));
+export const OrgAlerts = lazyScreen(() => import('./alerts/Alerts'));
 export const AdminPortfolio = lazyScreen(() => import('./admin/Portfolio'));
 export const AdminOrgs = lazyScreen(() => import('./admin/Orgs'));
 export const AdminOrgDetail = lazyScreen(() => import('./admin/OrgDetail'));

@@ -14,6 +14,7 @@ const PAGES: ReadonlyArray<readonly [pattern: string, page: string]> = [
   ['/orgs/:orgId/live', 'Live wallboard'],
   ['/orgs/:orgId/settings', 'Org settings'],
   ['/orgs/:orgId/audit', 'Org audit log'],
+  ['/orgs/:orgId/alerts', 'Alerts'],
   ['/admin/portfolio', 'Portfolio'],
   ['/admin/orgs', 'Organizations'],
   ['/admin/orgs/:orgId', 'Organization'],

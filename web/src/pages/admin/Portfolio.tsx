@@ -27,7 +27,8 @@ type SortKey =
   | 'answerRatePct'
   | 'serviceLevelGapPts'
   | 'waitingNow'
-  | 'longestWaitNowSeconds';
+  | 'longestWaitNowSeconds'
+  | 'alertsFiring';
 
 /** Each sortable column, and which direction shows its worst first (the first click). */
 const SORTS: ReadonlyArray<{ key: SortKey; label: string; worst: 'asc' | 'desc' }> = [
@@ -37,6 +38,7 @@ const SORTS: ReadonlyArray<{ key: SortKey; label: string; worst: 'asc' | 'desc' 
   { key: 'serviceLevelGapPts', label: 'Service level vs target', worst: 'asc' },
   { key: 'waitingNow', label: 'Waiting now', worst: 'desc' },
   { key: 'longestWaitNowSeconds', label: 'Longest wait now', worst: 'desc' },
+  { key: 'alertsFiring', label: 'Alerts firing', worst: 'desc' },
 ];
 
 const SORT_OPTIONS = [
@@ -191,6 +193,23 @@ const COLUMNS: Column<PortfolioOrg>[] = [
     cell: (o) => (
       <Figure field="longestWaitNowSeconds" value={o.longestWaitNowSeconds}>
         {o.longestWaitNowSeconds === null ? NO_DATA : formatTimer(o.longestWaitNowSeconds * 1000)}
+      </Figure>
+    ),
+  },
+  {
+    key: 'alertsFiring',
+    header: 'Alerts firing',
+    numeric: true,
+    sortable: true,
+    cell: (o) => (
+      <Figure field="alertsFiring" value={o.alertsFiring}>
+        {o.alertsFiring > 0 ? (
+          <Link to={`/orgs/${o.orgId}/alerts`} aria-label={`${o.alertsFiring} alerts firing at ${o.name}`}>
+            <Pill tone="bad">{formatCount(o.alertsFiring)}</Pill>
+          </Link>
+        ) : (
+          '0'
+        )}
       </Figure>
     ),
   },
