@@ -95,6 +95,23 @@ describe('org dashboard', () => {
       .toEqual(expected);
   });
 
+  it('on a phone lists the five latest calls, and the rest on request; queues and agents are tables at 1440', async () => {
+    const recent = await world.admin.get<{ items: CallItem[] }>(`/api/calls/recent?org_id=${org.id}&limit=20`);
+    expect(recent.body.items.length).toBeGreaterThan(5);
+    const agents = page.locator('[data-testid="recent-table"] [data-testid="agent-name"]');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => agents.count()).toBe(5);
+    const more = page.getByRole('button', { name: `Show ${recent.body.items.length - 5} more` });
+    await more.click();
+    await expect.poll(() => agents.count()).toBe(recent.body.items.length);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // Full width, the queue summary and the agents fit their cards as tables (no list fallback).
+    for (const name of ['Queues', 'Agents']) {
+      const card = page.getByRole('region', { name, exact: true });
+      await expect.poll(() => card.locator('.table-wrap').getAttribute('data-layout')).toBe('table');
+    }
+  });
+
   it('writes dashboard screenshots at 1440×900 and 390×844', async () => {
     await chooseRange('30 days');
     await page.getByTestId('calls-chart').waitFor();

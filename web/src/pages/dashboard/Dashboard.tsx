@@ -105,10 +105,9 @@ export default function Dashboard() {
       </div>
       <RecentActivity orgId={org.id} timeZone={tz} query={recent} />
       <div className="stack" data-stale={status.shown ? 'true' : undefined}>
-        <div className="grid-2">
-          <QueueSummary query={queues} />
-          <AgentTable query={agents} />
-        </div>
+        {/* Full width each: side by side, half a card cannot hold their columns and they fall back to lists. */}
+        <QueueSummary query={queues} />
+        <AgentTable query={agents} />
         <NumberTable query={numbers} />
         <Card
           title="Busy hours"

@@ -1,10 +1,13 @@
 // Recent activity: the latest calls with agent names, local date and time, and status pills; rows open the call.
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { CallItem } from '../../api/types';
+import { Button, ButtonLink } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { Phone } from '../../components/Phone';
 import { StatusPill } from '../../components/Pill';
 import { type Column, Table } from '../../components/Table';
+import { useMediaQuery } from '../../hooks/useMediaQuery';
 import { formatDateTime, formatSeconds } from '../../metrics/format';
 
 export function agentLabel(call: Pick<CallItem, 'agentName' | 'agentExtension'>): string {
@@ -37,20 +40,37 @@ interface RecentQuery {
   refetch: () => void;
 }
 
+/** On a phone each call is a block of labelled lines: the first few, and the rest on request. */
+const PHONE_ROWS = 5;
+
 export function RecentActivity({ orgId, timeZone, query }: { orgId: string; timeZone: string; query: RecentQuery }) {
+  const phone = useMediaQuery('(max-width: 640px)');
+  const [all, setAll] = useState(false);
+  const items = query.data?.items;
+  const hidden = phone && !all && items ? Math.max(0, items.length - PHONE_ROWS) : 0;
   return (
     <Card title="Recent activity" subtitle={`Latest calls, times in ${timeZone}`}>
       <Table
         caption="Recent calls"
         testId="recent-table"
         columns={callColumns(orgId, timeZone).filter((c) => c.key !== 'queue' && c.key !== 'talk')}
-        rows={query.data?.items}
+        rows={hidden > 0 ? items?.slice(0, PHONE_ROWS) : items}
         rowKey={(r) => r.id}
         isLoading={query.isLoading}
         error={query.error}
         onRetry={query.refetch}
         empty="No calls yet."
       />
+      {hidden > 0 ? (
+        <div className="row">
+          <Button small onClick={() => setAll(true)}>
+            Show {hidden} more
+          </Button>
+          <ButtonLink small to={`/orgs/${orgId}/calls`}>
+            Call log
+          </ButtonLink>
+        </div>
+      ) : null}
     </Card>
   );
 }
