@@ -9,6 +9,7 @@ import { Card } from '../../components/Card';
 import { ConfirmDialog } from '../../components/Dialog';
 import { Checkbox, Field, SelectField } from '../../components/Field';
 import { Pill } from '../../components/Pill';
+import { EditAndRemove } from '../../components/RowActions';
 import { ErrorState, Loading } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
@@ -239,22 +240,15 @@ function Rules({ orgId, timeZone, canWrite }: { orgId: string; timeZone: string;
             key: 'actions',
             header: <span className="visually-hidden">Actions</span>,
             cell: (r: AlertRule) => (
-              <span className="row">
-                <Button small onClick={() => setEditing(r)} aria-label={`Edit ${r.name}`}>
-                  Edit
-                </Button>
-                <Button
-                  small
-                  variant="danger"
-                  onClick={() => {
-                    remove.reset();
-                    setDeleting(r);
-                  }}
-                  aria-label={`Delete ${r.name}`}
-                >
-                  Delete
-                </Button>
-              </span>
+              <EditAndRemove
+                name={r.name}
+                remove="Delete"
+                onEdit={() => setEditing(r)}
+                onRemove={() => {
+                  remove.reset();
+                  setDeleting(r);
+                }}
+              />
             ),
           },
         ]

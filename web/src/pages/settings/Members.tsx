@@ -9,6 +9,7 @@ import { ConfirmDialog, Dialog } from '../../components/Dialog';
 import { ExtensionField } from '../../components/ExtensionField';
 import { Field, SelectField } from '../../components/Field';
 import { Pill } from '../../components/Pill';
+import { EditAndRemove } from '../../components/RowActions';
 import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
@@ -148,22 +149,14 @@ export function MembersPanel({ orgId, api, canEdit }: { orgId: string; api: Memb
       key: 'actions',
       header: <span className="visually-hidden">Actions</span>,
       cell: (m) => (
-        <span className="row">
-          <Button small onClick={() => setEditing(m)} aria-label={`Edit ${m.displayName}`}>
-            Edit
-          </Button>
-          <Button
-            small
-            variant="danger"
-            onClick={() => {
-              remove.reset();
-              setRemoving(m);
-            }}
-            aria-label={`Remove ${m.displayName}`}
-          >
-            Remove
-          </Button>
-        </span>
+        <EditAndRemove
+          name={m.displayName}
+          onEdit={() => setEditing(m)}
+          onRemove={() => {
+            remove.reset();
+            setRemoving(m);
+          }}
+        />
       ),
     });
   }
