@@ -1,10 +1,10 @@
 // Starts the real server for a test file: built web app, free port, fresh PGlite data dir, demo data, known admin.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from '../../deploy/nginx.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ADMIN = { email: 'e2e-admin@victorysync.test', password: 'e2e-admin-password-123' };
@@ -52,18 +52,6 @@ export function ensureWebBuilt(): void {
   if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** Lines like "  agent of Harbor Dental Group   maya.chen@harbor.example  Wq0BW…" from the first-start banner. */
 export function parseDemoUsers(output: string): DemoUser[] {
   const users: DemoUser[] = [];
@@ -94,8 +82,10 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, output: () =>
 
 export async function startServer(): Promise<RunningServer> {
   ensureWebBuilt();
-  const port = await freePort();
-  const simPort = await freePort();
+  // Both at once: taken one after the other, the second can be the first again (the simulator then took
+  // another port and the tests talked to the server in its place).
+  const [port, simPort] = await freePorts(2);
+  if (port === undefined || simPort === undefined) throw new Error('no free ports');
   const dataDir = mkdtempSync(join(tmpdir(), 'vs-e2e-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
