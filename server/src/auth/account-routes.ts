@@ -1,8 +1,8 @@
 // HTTP routes for self-service accounts: forgot password → reset link by mail → new password; email verification.
 import { createRoute, z } from '@hono/zod-openapi';
 import { recordAudit } from '../audit/audit.js';
-import { withPrincipal } from '../db/tenant.js';
-import type { App, AppDeps } from '../http/context.js';
+import { type Tx, withPrincipal } from '../db/tenant.js';
+import type { App, AppDeps, RouteContext } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { publicOrigin } from '../http/public-origin.js';
 import { defineRoute, json, jsonBody } from '../http/route.js';
@@ -78,15 +78,7 @@ export function registerAccountRoutes(app: App, deps: AppDeps): void {
       assertSameOriginIfStated(c, deps.config);
       const { token, password } = c.req.valid('json');
       const hash = await hashPassword(password, deps.config.auth.passwordCost);
-      const userId = await withPrincipal(deps.database.db, ACCOUNT, async (tx) => {
-        const id = await resetPassword(tx, token, hash);
-        await recordAudit(
-          tx,
-          { caller: ctx.caller, ip: ctx.ip, requestId: ctx.requestId },
-          { action: 'auth.password_reset', targetType: 'user', targetId: id },
-        );
-        return id;
-      });
+      const userId = await redeemAudited(deps, ctx, 'auth.password_reset', (tx) => resetPassword(tx, token, hash));
       ctx.auth.sessions.forgetUser(userId);
       return c.json({ reset: true as const }, 200);
     },
@@ -141,15 +133,23 @@ export function registerAccountRoutes(app: App, deps: AppDeps): void {
     async (c, ctx) => {
       assertSameOriginIfStated(c, deps.config);
       const { token } = c.req.valid('json');
-      await withPrincipal(deps.database.db, ACCOUNT, async (tx) => {
-        const id = await verifyEmail(tx, token);
-        await recordAudit(
-          tx,
-          { caller: ctx.caller, ip: ctx.ip, requestId: ctx.requestId },
-          { action: 'auth.email_verified', targetType: 'user', targetId: id },
-        );
-      });
+      await redeemAudited(deps, ctx, 'auth.email_verified', (tx) => verifyEmail(tx, token));
       return c.json({ verified: true as const }, 200);
     },
   );
+}
+
+/** Uses a mailed single-use token (as the system: the caller is signed out) and audits it on its user, together. */
+function redeemAudited(
+  deps: AppDeps,
+  ctx: RouteContext,
+  action: 'auth.password_reset' | 'auth.email_verified',
+  redeem: (tx: Tx) => Promise<string>,
+): Promise<string> {
+  return withPrincipal(deps.database.db, ACCOUNT, async (tx) => {
+    const userId = await redeem(tx);
+    const origin = { caller: ctx.caller, ip: ctx.ip, requestId: ctx.requestId };
+    await recordAudit(tx, origin, { action, targetType: 'user', targetId: userId });
+    return userId;
+  });
 }
