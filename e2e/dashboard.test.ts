@@ -105,6 +105,8 @@ describe('org dashboard', () => {
     await more.click();
     await expect.poll(() => agents.count()).toBe(recent.body.items.length);
     await page.setViewportSize({ width: 1440, height: 900 });
+    // Unexpanded again for the tests after this one (the screenshots show the phone as it opens).
+    await page.reload();
     // Full width, the queue summary and the agents fit their cards as tables (no list fallback).
     for (const name of ['Queues', 'Agents']) {
       const card = page.getByRole('region', { name, exact: true });
