@@ -2,11 +2,12 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { precompress } from './vite-precompress';
+import { preloadApp } from './vite-preload-app';
 
 const server = 'http://localhost:3000';
 
 export default defineConfig({
-  plugins: [react(), precompress()],
+  plugins: [react(), preloadApp(), precompress()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, assetsDir: 'assets' },
   server: { proxy: { '/api': server, '/health': server } },
 });

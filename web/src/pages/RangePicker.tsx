@@ -3,7 +3,8 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { Button } from '../components/Button';
 import { Checkbox, Field, SelectField } from '../components/Field';
 import { Segmented } from '../components/Segmented';
-import { isInterval, PRESETS, type RangeChoice, type useRange } from '../hooks/useRange';
+import type { useRange } from '../hooks/useRange';
+import { isInterval, PRESETS, type RangeChoice } from '../metrics/range-state';
 
 const INTERVAL_OPTIONS = [
   { value: '', label: 'Automatic' },
