@@ -2,6 +2,7 @@
 // It fits its card: cells wrap, and where even so the table would be wider than its card (a phone, a half-width card)
 // each row is shown as a list of label: value lines.
 import { type ReactNode, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import { useKeyboardScrollable } from '../hooks/scrollable';
 import { EmptyState, ErrorState, LoadingRows } from './States';
 
@@ -52,59 +53,122 @@ function compare(a: string | number | null, b: string | number | null): number {
   return a < b ? -1 : 1;
 }
 
+/** A table's wrapper under watch: its table's width and its own, as the shared observer last reported them. */
+interface Fitting {
+  table: Element | null;
+  tableWidth: number;
+  wrapWidth: number;
+  fit(): void;
+}
+
+const fittings = new Map<Element, Fitting>();
+let sizes: ResizeObserver | null = null;
+
+/**
+ * One observer for every table on the page. Its entries carry the sizes, so nothing is read from the layout (each
+ * such read after a change forces the browser to lay the page out again, once per table); the switches it decides
+ * are rendered at once (flushSync), before the browser paints, so a table never shows in the wrong layout.
+ */
+function sharedSizes(): ResizeObserver {
+  sizes ??= new ResizeObserver((entries) => {
+    const changed = new Set<Fitting>();
+    for (const entry of entries) {
+      const wrapper = fittings.get(entry.target);
+      if (wrapper) {
+        wrapper.wrapWidth = entry.contentRect.width;
+        changed.add(wrapper);
+        continue;
+      }
+      const parent = entry.target.parentElement;
+      const owner = parent ? fittings.get(parent) : undefined;
+      if (owner && owner.table === entry.target) {
+        owner.tableWidth = entry.borderBoxSize[0]?.inlineSize ?? entry.contentRect.width;
+        changed.add(owner);
+      }
+    }
+    flushSync(() => {
+      for (const fitting of changed) fitting.fit();
+    });
+  });
+  return sizes;
+}
+
 /**
  * 'table' while the table, at its narrowest, fits its wrapper; else 'list'. Measured as a table whenever the rows
- * change (before the browser paints), and again when the wrapper is resized.
+ * change, and again when the wrapper is resized.
  */
 function useLayoutThatFits(rows: unknown) {
-  const wrap = useRef<HTMLDivElement | null>(null);
   const [layout, setLayout] = useState<'table' | 'list'>('table');
   // The width the table needed when it last did not fit: the list turns back into a table once that is there.
   const needed = useRef(0);
+  const current = useRef(layout);
+  current.current = layout;
   // biome-ignore lint/correctness/useExhaustiveDependencies: new rows are measured as a table again
   useLayoutEffect(() => setLayout('table'), [rows]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: re-measured after each switch and with new rows
-  useLayoutEffect(() => {
-    const el = wrap.current;
+  const watched = useRef<HTMLElement | null>(null);
+  /** The wrapper's ref: it (and its table) are watched while they are on the page. */
+  const watch = useCallback((el: HTMLElement | null) => {
+    const before = watched.current;
+    if (before === el) return;
+    const observer = sharedSizes();
+    if (before) {
+      const table = fittings.get(before)?.table;
+      fittings.delete(before);
+      observer.unobserve(before);
+      if (table) observer.unobserve(table);
+    }
+    watched.current = el;
     if (!el) return;
-    const fit = () => {
-      const table = el.firstElementChild;
-      if (!(table instanceof HTMLElement)) return;
-      if (el.dataset.layout !== 'list') {
-        if (table.offsetWidth <= el.clientWidth + 1) return;
-        needed.current = table.offsetWidth;
-        setLayout('list');
-      } else if (el.clientWidth >= needed.current) setLayout('table');
-    };
-    fit();
-    let frame = 0;
-    // On the next frame, outside the observer's callback, so a switch never loops the observer.
-    const observer = new ResizeObserver(() => {
-      cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(fit);
+    const table = el.firstElementChild;
+    fittings.set(el, {
+      table,
+      tableWidth: 0,
+      wrapWidth: 0,
+      fit() {
+        if (current.current === 'table') {
+          if (this.tableWidth <= this.wrapWidth + 1) return;
+          needed.current = this.tableWidth;
+          setLayout('list');
+        } else if (this.wrapWidth >= needed.current) setLayout('table');
+      },
     });
     observer.observe(el);
-    return () => {
-      cancelAnimationFrame(frame);
-      observer.disconnect();
-    };
-  }, [layout, rows]);
-  return { wrap, layout };
+    if (table) observer.observe(table);
+  }, []);
+  return { watch, layout };
+}
+
+/**
+ * `rows`, or the array given before when this one holds the same rows in the same order: a screen that slices or
+ * filters its data on every render passes a new array each time, and each would be measured (a forced layout) anew.
+ */
+function useSameRows<Row>(rows: Row[] | undefined): Row[] | undefined {
+  const kept = useRef(rows);
+  const before = kept.current;
+  const same =
+    before === rows ||
+    (before !== undefined &&
+      rows !== undefined &&
+      before.length === rows.length &&
+      before.every((row, i) => row === rows[i]));
+  if (!same) kept.current = rows;
+  return kept.current;
 }
 
 export function Table<Row>(props: TableProps<Row>) {
-  const { caption, columns, rows, rowKey, isLoading, error, onRetry, empty, initialSort, testId, onSort } = props;
-  const { wrap, layout } = useLayoutThatFits(rows);
+  const { caption, columns, rowKey, isLoading, error, onRetry, empty, initialSort, testId, onSort } = props;
+  const rows = useSameRows(props.rows);
+  const { watch, layout } = useLayoutThatFits(rows);
   const [ownSort, setSort] = useState(initialSort ?? null);
   const sort = onSort ? (props.sortedBy ?? null) : ownSort;
   const { ref: scrollRef, ...scrollProps } = useKeyboardScrollable(caption);
   // One element, two observers: the layout measure and the keyboard scroll region.
   const wrapRef = useCallback(
     (el: HTMLDivElement | null) => {
-      wrap.current = el;
+      watch(el);
       scrollRef(el);
     },
-    [wrap, scrollRef],
+    [watch, scrollRef],
   );
   const sorted = useMemo(() => {
     const column = sort ? columns.find((c) => c.key === sort.key) : undefined;
