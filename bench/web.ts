@@ -216,7 +216,9 @@ async function runLighthouse(url: string, cookie: string, formFactor: 'desktop' 
       flagged,
       scripts: items(report.audits['bootup-time'])
         .slice(0, 6)
-        .map((i) => `${shortUrl(i.url)} ${Math.round(Number(i.total))} ms (scripting ${Math.round(Number(i.scripting))})`),
+        .map(
+          (i) => `${shortUrl(i.url)} ${Math.round(Number(i.total))} ms (scripting ${Math.round(Number(i.scripting))})`,
+        ),
       longTasks: items(report.audits['long-tasks'])
         .slice(0, 8)
         .map((i) => `${Math.round(Number(i.duration))} ms at ${Math.round(Number(i.startTime))} (${shortUrl(i.url)})`),
