@@ -143,6 +143,23 @@ describe('accessibility (axe, WCAG 2.1 AA): no critical or serious violation', (
     expect(findings).toEqual([]);
   });
 
+  it('on the API documentation (Swagger UI, served by the app), at both sizes and with an operation open', async () => {
+    const { page, context } = await world.signedInPage(world.server.admin);
+    const findings: string[] = [];
+    await page.goto('/api/docs');
+    await page.locator('.swagger-ui .info .title').waitFor();
+    await page.locator('.opblock').first().waitFor();
+    findings.push(...(await axeFindings(page, 'API docs')));
+    await page.locator('.opblock-summary').first().click();
+    await page.locator('.opblock.is-open .opblock-body').waitFor();
+    findings.push(...(await axeFindings(page, 'API docs, an operation open')));
+    await page.setViewportSize(PHONE);
+    await settled(page);
+    findings.push(...(await axeFindings(page, `API docs, at ${PHONE.width} px`)));
+    await context.close();
+    expect(findings).toEqual([]);
+  });
+
   it('on every screen and dialog of the platform admin', { timeout: 300_000 }, async () => {
     const result = await walk(world.server.admin, 'platform admin');
     for (const path of [
