@@ -6,7 +6,7 @@ import { alertWebhookKind } from './alerts/webhook.js';
 import { passwordResetKind } from './auth/account-tokens.js';
 import { KeyVerifier } from './auth/key-verifier.js';
 import { LoginThrottle } from './auth/login-throttle.js';
-import { MailThrottle } from './auth/mail-throttle.js';
+import { MailThrottle, mailThrottlePruneKind } from './auth/mail-throttle.js';
 import { type AuthRuntime, KnownOrgs } from './auth/runtime.js';
 import { SessionCache } from './auth/sessions.js';
 import { createSupabaseVerifier } from './auth/supabase.js';
@@ -58,7 +58,7 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     sessions: new SessionCache(config.auth.sessionCacheMs),
     supabase: config.auth.supabase ? createSupabaseVerifier(database.db, config.auth.supabase, logger) : null,
     throttle: new LoginThrottle(),
-    mailThrottle: new MailThrottle(),
+    mailThrottle: new MailThrottle(database.db),
     orgs: new KnownOrgs(config.auth.keyCacheMs),
   };
   const reads = new ReadRouting({ primary: database.db, replica: database.readDb, logger });
@@ -81,6 +81,7 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     }),
   );
   jobs.register(passwordResetKind(database.db));
+  jobs.registerRecurring(mailThrottlePruneKind(auth.mailThrottle, clock));
   const mightycall = createMightyCallRuntime(base, jobs, options.mightycall);
   // Alerts: evaluated on the runner under a lease (one process at a time), webhooks sent as queued jobs.
   jobs.registerRecurring(

@@ -466,6 +466,25 @@ export const TELEPHONY_CASES: TableCases = {
     delete: [sql`DELETE FROM mail_outbox WHERE id = ${i.mailA}`, sql`DELETE FROM mail_outbox WHERE id = ${i.mailB}`],
   }),
 
+  mail_throttle_hits: platformOnly({
+    select: [
+      sql`SELECT at FROM mail_throttle_hits WHERE key_hash = decode('0a', 'hex')`,
+      sql`SELECT at FROM mail_throttle_hits WHERE key_hash = decode('0b', 'hex')`,
+    ],
+    insert: [
+      sql`INSERT INTO mail_throttle_hits (scope, key_hash, at) VALUES ('account', decode('0c', 'hex'), now())`,
+      sql`INSERT INTO mail_throttle_hits (scope, key_hash, at) VALUES ('client', decode('0d', 'hex'), now())`,
+    ],
+    update: [
+      sql`UPDATE mail_throttle_hits SET at = now() - interval '1 day' WHERE key_hash = decode('0a', 'hex')`,
+      sql`UPDATE mail_throttle_hits SET scope = 'account' WHERE key_hash = decode('0b', 'hex')`,
+    ],
+    delete: [
+      sql`DELETE FROM mail_throttle_hits WHERE key_hash = decode('0a', 'hex')`,
+      sql`DELETE FROM mail_throttle_hits WHERE key_hash = decode('0b', 'hex')`,
+    ],
+  }),
+
   account_tokens: platformOnly({
     select: [
       sql`SELECT id FROM account_tokens WHERE id = ${i.tokenAgentA}`,

@@ -294,6 +294,14 @@ export interface AlertWebhooksTable {
   created_at: CreatedAt;
 }
 
+/** One request that sends mail to an address, counted for the cross-process throttle (0024). */
+export interface MailThrottleHitsTable {
+  id: Generated<string>;
+  scope: 'account' | 'client';
+  key_hash: Uint8Array;
+  at: Timestamp;
+}
+
 export interface DB extends MightyCallTables {
   org_business_hours: OrgBusinessHoursTable;
   alert_rules: AlertRulesTable;
@@ -302,6 +310,7 @@ export interface DB extends MightyCallTables {
   jobs: JobsTable;
   job_leases: JobLeasesTable;
   mail_outbox: MailOutboxTable;
+  mail_throttle_hits: MailThrottleHitsTable;
   account_tokens: AccountTokensTable;
   organizations: OrganizationsTable;
   users: UsersTable;
