@@ -7,7 +7,8 @@ import { client, testApp } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { createOrg, createUser } from '../../test/support/fixtures.js';
 import { AppError } from '../http/errors.js';
-import { MAIL_THROTTLE_PRUNE, MailThrottle } from './mail-throttle.js';
+import { MailThrottle } from './mail-throttle.js';
+import { THROTTLE_PRUNE, ThrottleStore } from './throttle-store.js';
 
 const MINUTE = 60_000;
 const json = (body: unknown): RequestInit => ({
@@ -74,15 +75,16 @@ describe.each(testTargets())('mail throttle across processes on %s', (target) =>
     // The counts hold hashes, never the addresses asked for.
     const stored = await sql<{
       text: string;
-    }>`SELECT encode(key_hash, 'escape') AS text FROM mail_throttle_hits`.execute(database.db);
+    }>`SELECT encode(key_hash, 'escape') AS text FROM throttle_hits`.execute(database.db);
     expect(stored.rows.length).toBeGreaterThanOrEqual(6);
     expect(stored.rows.some((r) => r.text.includes('throttle.example'))).toBe(false);
   });
 
   it('concurrent requests through two throttles are admitted exactly up to the limits, per address and per client', async () => {
     const limits = { perAccount: 3, perClient: 5, windowMs: 15 * MINUTE };
-    const a = new MailThrottle(database.db, limits);
-    const b = new MailThrottle(database.db, limits);
+    // Two processes: each its own store and throttle, one database.
+    const a = new MailThrottle(new ThrottleStore(database.db, limits.windowMs), limits);
+    const b = new MailThrottle(new ThrottleStore(database.db, limits.windowMs), limits);
     const now = Date.parse('2026-03-02T10:00:00Z');
     const perAddress = await Promise.all(
       Array.from({ length: 8 }, (_, i) => outcome((i % 2 ? a : b).admit('race@throttle.example', null, now + i))),
@@ -106,7 +108,8 @@ describe.each(testTargets())('mail throttle across processes on %s', (target) =>
 
   it('the prune job deletes counts that have left the window, and only those', async () => {
     const limits = { perAccount: 1, perClient: 10, windowMs: 15 * MINUTE };
-    const throttle = new MailThrottle(database.db, limits);
+    const store = new ThrottleStore(database.db, limits.windowMs);
+    const throttle = new MailThrottle(store, limits);
     const base = Date.parse('2026-04-01T08:00:00Z');
     await throttle.admit('old@throttle.example', null, base);
     await throttle.admit('new@throttle.example', null, base + 14 * MINUTE);
@@ -115,21 +118,21 @@ describe.each(testTargets())('mail throttle across processes on %s', (target) =>
         (
           await sql<{
             n: string;
-          }>`SELECT count(*) AS n FROM mail_throttle_hits WHERE at >= ${new Date(base)} AND at < ${new Date(base + 60 * MINUTE)}`.execute(
+          }>`SELECT count(*) AS n FROM throttle_hits WHERE at >= ${new Date(base)} AND at < ${new Date(base + 60 * MINUTE)}`.execute(
             database.db,
           )
         ).rows[0]?.n,
       );
     expect(await count()).toBe(2);
-    expect(await throttle.prune(base + 15 * MINUTE)).toBeGreaterThanOrEqual(1);
+    expect(await store.prune(base + 15 * MINUTE)).toBeGreaterThanOrEqual(1);
     expect(await count()).toBe(1);
     // The newer one still counts: its address is refused until its own window ends.
     expect(await outcome(throttle.admit('new@throttle.example', null, base + 15 * MINUTE))).toBe(429);
     // The app's job runner has the prune as a recurring kind, run under a lease.
-    await one.deps.jobs.runLeased(MAIL_THROTTLE_PRUNE, 'all');
+    await one.deps.jobs.runLeased(THROTTLE_PRUNE, 'all');
     const left = await sql<{
       n: string;
-    }>`SELECT count(*) AS n FROM mail_throttle_hits WHERE at < now() - interval '15 minutes'`.execute(database.db);
+    }>`SELECT count(*) AS n FROM throttle_hits WHERE at < now() - interval '15 minutes'`.execute(database.db);
     expect(Number(left.rows[0]?.n)).toBe(0);
   });
 });

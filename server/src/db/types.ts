@@ -294,10 +294,10 @@ export interface AlertWebhooksTable {
   created_at: CreatedAt;
 }
 
-/** One request that sends mail to an address, counted for the cross-process throttle (0024). */
-export interface MailThrottleHitsTable {
+/** One counted request of the sign-in or mail throttle (0024): shared by every process. */
+export interface ThrottleHitsTable {
   id: Generated<string>;
-  scope: 'account' | 'client';
+  scope: 'login_account' | 'login_address' | 'mail_account' | 'mail_client';
   key_hash: Uint8Array;
   at: Timestamp;
 }
@@ -310,7 +310,7 @@ export interface DB extends MightyCallTables {
   jobs: JobsTable;
   job_leases: JobLeasesTable;
   mail_outbox: MailOutboxTable;
-  mail_throttle_hits: MailThrottleHitsTable;
+  throttle_hits: ThrottleHitsTable;
   account_tokens: AccountTokensTable;
   organizations: OrganizationsTable;
   users: UsersTable;
