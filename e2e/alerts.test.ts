@@ -33,6 +33,14 @@ describe('alerts', () => {
   afterAll(() => world?.close());
 
   it('fires on the Alerts page and the portfolio while a call waits, then resolves', async () => {
+    // The demo seeds its own rule for this org ("Caller waiting ≥ 20 s"); it goes, so only the rule made here acts.
+    const seeded = await world.admin.get<{ rules: AlertRule[] }>(`/api/orgs/${org.id}/alerts/rules`);
+    expect(seeded.body.rules.map((r) => [r.name, r.kind, r.threshold])).toEqual([
+      ['Caller waiting ≥ 20 s', 'longest_wait', 20],
+    ]);
+    for (const rule of seeded.body.rules) {
+      expect((await world.admin.send('DELETE', `/api/orgs/${org.id}/alerts/rules/${rule.id}`)).status).toBe(200);
+    }
     await page.goto(`/orgs/${org.id}/alerts`);
     await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
     await page.getByText('No alert rules yet.').waitFor();

@@ -5,11 +5,12 @@ import { alertEvaluatorKind } from './alerts/evaluate.js';
 import { alertWebhookKind } from './alerts/webhook.js';
 import { passwordResetKind } from './auth/account-tokens.js';
 import { KeyVerifier } from './auth/key-verifier.js';
-import { LoginThrottle } from './auth/login-throttle.js';
-import { MailThrottle } from './auth/mail-throttle.js';
+import { DEFAULT_LIMITS, LoginThrottle } from './auth/login-throttle.js';
+import { DEFAULT_MAIL_LIMITS, MailThrottle } from './auth/mail-throttle.js';
 import { type AuthRuntime, KnownOrgs } from './auth/runtime.js';
 import { SessionCache } from './auth/sessions.js';
 import { createSupabaseVerifier } from './auth/supabase.js';
+import { ThrottleStore, throttlePruneKind } from './auth/throttle-store.js';
 import type { CoreDeps } from './core-deps.js';
 import { ReadRouting } from './db/read-routing.js';
 import { Lifecycle } from './health/lifecycle.js';
@@ -48,6 +49,11 @@ export interface ServiceOptions {
 export function createServices(core: CoreDeps, options: ServiceOptions = {}): AppDeps {
   const { config, database, logger } = core;
   const base: CoreDeps = { config, database, logger };
+  // The sign-in and mail throttles count in the database: their limits hold across every process.
+  const throttles = new ThrottleStore(
+    database.db,
+    Math.max(DEFAULT_LIMITS.accountWindowMs, DEFAULT_LIMITS.addressWindowMs, DEFAULT_MAIL_LIMITS.windowMs),
+  );
   const auth: AuthRuntime = {
     deps: base,
     keys: new KeyVerifier(database.db, {
@@ -57,8 +63,8 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     }),
     sessions: new SessionCache(config.auth.sessionCacheMs),
     supabase: config.auth.supabase ? createSupabaseVerifier(database.db, config.auth.supabase, logger) : null,
-    throttle: new LoginThrottle(),
-    mailThrottle: new MailThrottle(),
+    throttle: new LoginThrottle(throttles),
+    mailThrottle: new MailThrottle(throttles),
     orgs: new KnownOrgs(config.auth.keyCacheMs),
   };
   const reads = new ReadRouting({ primary: database.db, replica: database.readDb, logger });
@@ -81,6 +87,7 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
     }),
   );
   jobs.register(passwordResetKind(database.db));
+  jobs.registerRecurring(throttlePruneKind(throttles, clock));
   const mightycall = createMightyCallRuntime(base, jobs, options.mightycall);
   // Alerts: evaluated on the runner under a lease (one process at a time), webhooks sent as queued jobs.
   jobs.registerRecurring(

@@ -466,6 +466,25 @@ export const TELEPHONY_CASES: TableCases = {
     delete: [sql`DELETE FROM mail_outbox WHERE id = ${i.mailA}`, sql`DELETE FROM mail_outbox WHERE id = ${i.mailB}`],
   }),
 
+  throttle_hits: platformOnly({
+    select: [
+      sql`SELECT at FROM throttle_hits WHERE key_hash = decode('0a', 'hex')`,
+      sql`SELECT at FROM throttle_hits WHERE key_hash = decode('0b', 'hex')`,
+    ],
+    insert: [
+      sql`INSERT INTO throttle_hits (scope, key_hash, at) VALUES ('mail_account', decode('0c', 'hex'), now())`,
+      sql`INSERT INTO throttle_hits (scope, key_hash, at) VALUES ('login_address', decode('0d', 'hex'), now())`,
+    ],
+    update: [
+      sql`UPDATE throttle_hits SET at = now() - interval '1 day' WHERE key_hash = decode('0a', 'hex')`,
+      sql`UPDATE throttle_hits SET scope = 'mail_account' WHERE key_hash = decode('0b', 'hex')`,
+    ],
+    delete: [
+      sql`DELETE FROM throttle_hits WHERE key_hash = decode('0a', 'hex')`,
+      sql`DELETE FROM throttle_hits WHERE key_hash = decode('0b', 'hex')`,
+    ],
+  }),
+
   account_tokens: platformOnly({
     select: [
       sql`SELECT id FROM account_tokens WHERE id = ${i.tokenAgentA}`,

@@ -169,6 +169,8 @@ export async function seedWorld(tx: Kysely<DB>): Promise<void> {
       (${i.orgA}, 1, 540, 1020), (${i.orgB}, 1, 540, 1020)`,
     sql`INSERT INTO alert_webhooks (org_id, url, secret_enc) VALUES
       (${i.orgA}, 'https://hooks.example.com/a', 'v1:sealed'), (${i.orgB}, 'https://hooks.example.com/b', 'v1:sealed')`,
+    sql`INSERT INTO throttle_hits (scope, key_hash, at) VALUES
+      ('mail_account', decode('0a', 'hex'), now()), ('login_address', decode('0b', 'hex'), now())`,
     sql`INSERT INTO account_tokens (id, user_id, purpose, email, token_hash, expires_at) VALUES
       (${i.tokenAgentA}, ${i.agentA}, 'password_reset', 'agent-a@example.com', ${TOKEN}, now() + interval '1 hour'),
       (${i.tokenAdminB}, ${i.adminB}, 'email_verification', 'admin-b@example.com', ${TOKEN}, now() + interval '1 hour')`,

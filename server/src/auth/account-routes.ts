@@ -51,7 +51,7 @@ export function registerAccountRoutes(app: App, deps: AppDeps): void {
     async (c, ctx) => {
       assertSameOriginIfStated(c, deps.config);
       const { email } = c.req.valid('json');
-      ctx.auth.mailThrottle.admit(email, ctx.ip);
+      await ctx.auth.mailThrottle.admit(email, ctx.ip);
       const base = publicOrigin(deps.config, c);
       await withPrincipal(deps.database.db, ACCOUNT, (tx) => requestPasswordReset(tx, email, base));
       deps.jobs.kick();
@@ -103,7 +103,7 @@ export function registerAccountRoutes(app: App, deps: AppDeps): void {
       if (p.kind !== 'user' || p.actingKeyId !== null) {
         throw new AppError(403, 'forbidden', 'Only a signed-in user can verify their own address.');
       }
-      ctx.auth.mailThrottle.admit(`verify:${p.userId}`, ctx.ip);
+      await ctx.auth.mailThrottle.admit(`verify:${p.userId}`, ctx.ip);
       const base = publicOrigin(deps.config, c);
       const sentTo = await withPrincipal(deps.database.db, ACCOUNT, async (tx) => {
         await sendVerification(tx, p.userId, base);

@@ -1,5 +1,6 @@
 // Brute-force protection for sign-in: attempts are reserved per account and per address before any password check.
 import { AppError } from '../http/errors.js';
+import { type ThrottleStore, throttleKey } from './throttle-store.js';
 
 export interface ThrottleLimits {
   /** attempts on one account within accountWindowMs; the next is refused with 429, a correct password too */
@@ -34,97 +35,61 @@ export interface LoginAttempt {
   /** wait this long before checking the password (the account has failed before) */
   readonly delayMs: number;
   /** the password matched: the account's failures are forgotten and this attempt no longer counts for the address */
-  succeeded(): void;
+  succeeded(): Promise<void>;
 }
 
-/** Timestamps per key within a sliding window; the map is swept as it grows so one-off keys do not pile up. */
-export class SlidingWindows {
-  private readonly times = new Map<string, number[]>();
-  private sweepAbove = 10_000;
-
+/**
+ * Counts live in the throttle store (the database), so the limits hold across every server process: N processes
+ * behind a load balancer do not give a guesser N times the attempts.
+ */
+export class LoginThrottle {
   constructor(
-    private readonly windowMs: number,
-    /** only the newest this many matter: a count at the limit and the time the oldest of them expires */
-    private readonly keep: number,
+    private readonly store: ThrottleStore,
+    private readonly limits: ThrottleLimits = DEFAULT_LIMITS,
   ) {}
 
-  recent(key: string, now: number): number[] {
-    const list = (this.times.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (list.length === 0) this.times.delete(key);
-    else this.times.set(key, list);
-    return list;
-  }
-
-  add(key: string, now: number): void {
-    if (this.times.size > this.sweepAbove) {
-      for (const k of [...this.times.keys()]) this.recent(k, now);
-      this.sweepAbove = Math.max(10_000, this.times.size * 2);
-    }
-    const list = this.recent(key, now);
-    list.push(now);
-    this.times.set(key, list.slice(-this.keep));
-  }
-
-  /** When the count under `limit` frees a slot again: the moment the oldest of the newest `limit` expires. */
-  freeAt(list: number[], limit: number, now: number): number {
-    return (list[list.length - limit] ?? now) + this.windowMs;
-  }
-
-  removeOne(key: string, at: number): void {
-    const list = this.times.get(key);
-    const index = list?.indexOf(at) ?? -1;
-    if (list && index >= 0) list.splice(index, 1);
-  }
-
-  clear(key: string): void {
-    this.times.delete(key);
-  }
-}
-
-export class LoginThrottle {
-  private readonly accounts: SlidingWindows;
-  private readonly addresses: SlidingWindows;
-
-  constructor(private readonly limits: ThrottleLimits = DEFAULT_LIMITS) {
-    this.accounts = new SlidingWindows(limits.accountWindowMs, limits.perAccount);
-    this.addresses = new SlidingWindows(limits.addressWindowMs, limits.perAddress);
-  }
-
   /**
-   * Reserves an attempt, or refuses it (429 with Retry-After). Synchronous on purpose: the reservation is counted
-   * before the caller awaits anything, so concurrent guesses cannot all pass while the first is still checking.
+   * Reserves an attempt, or refuses it (429 with Retry-After). The reservation is counted under the account's and
+   * address's locks before the caller checks any password, so concurrent guesses — in this process or another —
+   * cannot all pass while the first is still checking.
    */
-  admit(email: string, address: string | null, now = Date.now()): LoginAttempt {
-    const account = email.toLowerCase();
-    const byAccount = this.accounts.recent(account, now);
-    const byAddress = address === null ? [] : this.addresses.recent(address, now);
-    const retryAt = this.refusedUntil(byAccount, byAddress, now);
-    if (retryAt !== null) throw tooManyAttempts(retryAt, now);
-    const earlier = byAccount.length;
-    this.accounts.add(account, now);
-    if (address !== null) this.addresses.add(address, now);
-    const { slowAfter, delayStepMs } = this.limits;
+  async admit(email: string, address: string | null, now = Date.now()): Promise<LoginAttempt> {
+    const { perAccount, perAddress, accountWindowMs, addressWindowMs, slowAfter, delayStepMs } = this.limits;
+    const account = throttleKey('login_account', email.toLowerCase());
+    const client = address === null ? null : throttleKey('login_address', address);
+    const outcome = await this.store.locked(client ? [account, client] : [account], async (counts) => {
+      const byAccount = await counts.recent(account, now - accountWindowMs, perAccount);
+      const byAddress = client ? await counts.recent(client, now - addressWindowMs, perAddress) : [];
+      const retryAt = this.refusedUntil(byAccount, byAddress, now);
+      if (retryAt !== null) return { retryAt, earlier: 0, ids: [] };
+      const ids = await counts.add(client ? [account, client] : [account], now);
+      return { retryAt: null, earlier: byAccount.length, ids };
+    });
+    if (outcome.retryAt !== null) throw tooManyAttempts(outcome.retryAt, now);
+    const addressHit = client ? outcome.ids.slice(1) : [];
     return {
       // Slowing follows the account's failures; a shared office address is never slowed.
-      delayMs: Math.min(1000, Math.max(0, earlier - slowAfter + 1) * delayStepMs),
-      succeeded: () => {
-        this.accounts.clear(account);
-        if (address !== null) this.addresses.removeOne(address, now);
+      delayMs: Math.min(1000, Math.max(0, outcome.earlier - slowAfter + 1) * delayStepMs),
+      succeeded: async () => {
+        await this.store.clear(account);
+        await this.store.remove(addressHit);
       },
     };
   }
 
-  /** When the attempt could be admitted, or null if it can be now. */
+  /** When the attempt could be admitted, or null if it can be now (the lists are newest first, at most a limit). */
   private refusedUntil(byAccount: number[], byAddress: number[], now: number): number | null {
-    const { perAccount, perAddress, restrictedAccountFailures } = this.limits;
+    const { perAccount, perAddress, restrictedAccountFailures, accountWindowMs, addressWindowMs } = this.limits;
+    // A slot frees when the oldest of the newest `limit` hits leaves its window.
+    const freeAt = (list: number[], limit: number, windowMs: number) => (list[limit - 1] ?? now) + windowMs;
     const until: number[] = [];
-    if (byAccount.length >= perAccount) until.push(this.accounts.freeAt(byAccount, perAccount, now));
+    if (byAccount.length >= perAccount) until.push(freeAt(byAccount, perAccount, accountWindowMs));
     if (byAddress.length >= perAddress && byAccount.length >= restrictedAccountFailures) {
       // Lifted when either the address calms down or the account's own failures age out.
       until.push(
         Math.min(
-          this.addresses.freeAt(byAddress, perAddress, now),
-          this.accounts.freeAt(byAccount, restrictedAccountFailures, now),
+          freeAt(byAddress, perAddress, addressWindowMs),
+          freeAt(byAccount, restrictedAccountFailures, accountWindowMs),
         ),
       );
     }

@@ -113,8 +113,8 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
       // A login form posted from another site would sign the victim into the attacker's account.
       assertSameOriginIfStated(c, deps.config);
       const { email, password } = c.req.valid('json');
-      // Reserved before the first await: concurrent guesses cannot all pass while the first is being checked.
-      const attempt = ctx.auth.throttle.admit(email, ctx.ip);
+      // Reserved before the password is checked: concurrent guesses cannot all pass while the first is checked.
+      const attempt = await ctx.auth.throttle.admit(email, ctx.ip);
       if (attempt.delayMs > 0) await sleep(attempt.delayMs);
       const user = await withPrincipal(deps.database.db, SIGN_IN, (tx) =>
         tx
@@ -136,7 +136,7 @@ export function registerAuthRoutes(app: App, deps: AppDeps): void {
         });
         throw invalidCredentials();
       }
-      attempt.succeeded();
+      await attempt.succeeded();
       if (stored && needsRehash(stored, cost)) await upgradeHash(deps, user.id, stored, password, cost);
       return c.json(await startSession(c, deps, ctx, user.id, 'auth.login'), 200);
     },

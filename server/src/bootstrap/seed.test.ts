@@ -101,4 +101,28 @@ describe.each(testTargets())('demo bootstrap on %s', (target) => {
     // Only the one printed agent can sign in; the rest are roster entries an admin may invite.
     expect(rows.filter((r) => r.password_hash !== null)).toHaveLength(1);
   });
+
+  it("gives the first org the demo's alert rule, emailed to its admins and managers, and no other org a rule", async () => {
+    const owner = accounts.find((a) => a.email.startsWith('owner@'));
+    if (!owner) throw new Error('no owner');
+    const signedIn = client(app);
+    await signedIn.login(owner.email, owner.password);
+    const me = await signedIn.json<{ memberships: Array<{ orgId: string }> }>('/api/me');
+    const orgId = me.body.memberships[0]?.orgId;
+    const rules = await signedIn.json<{ rules: Array<Record<string, unknown>> }>(`/api/orgs/${orgId}/alerts/rules`);
+    expect(rules.status).toBe(200);
+    expect(rules.body.rules).toEqual([
+      expect.objectContaining({
+        name: 'Caller waiting ≥ 20 s',
+        kind: 'longest_wait',
+        threshold: 20,
+        enabled: true,
+        recipients: [],
+        notifyEmail: true,
+        firing: false,
+      }),
+    ]);
+    const all = await database.db.selectFrom('alert_rules').select('org_id').execute();
+    expect(all.map((r) => r.org_id)).toEqual([orgId]);
+  });
 });

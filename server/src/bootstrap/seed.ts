@@ -1,6 +1,7 @@
 // First start: the bootstrap platform admin, and (in demo mode) the demo orgs, numbers, agents and calls.
 import { demoTopology, generateCalls, type Topology } from '@victorysync/datagen';
 import { sql } from 'kysely';
+import { seedDemoAlertRule } from '../alerts/demo.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
 import { systemPrincipal } from '../auth/principal.js';
 import { type NormalizedCall, upsertCalls } from '../calls/ingest.js';
@@ -149,6 +150,7 @@ export async function seedDemo(
         .execute();
       created.push({ email: p.email, password, role: `${p.role} of ${first.name}` });
     }
+    await seedDemoAlertRule(tx, orgIds.get(first.key) as string);
   }
 
   // The rest of the staff are members of their org too (no password: an admin invites them to sign in), so

@@ -294,6 +294,14 @@ export interface AlertWebhooksTable {
   created_at: CreatedAt;
 }
 
+/** One counted request of the sign-in or mail throttle (0024): shared by every process. */
+export interface ThrottleHitsTable {
+  id: Generated<string>;
+  scope: 'login_account' | 'login_address' | 'mail_account' | 'mail_client';
+  key_hash: Uint8Array;
+  at: Timestamp;
+}
+
 export interface DB extends MightyCallTables {
   org_business_hours: OrgBusinessHoursTable;
   alert_rules: AlertRulesTable;
@@ -302,6 +310,7 @@ export interface DB extends MightyCallTables {
   jobs: JobsTable;
   job_leases: JobLeasesTable;
   mail_outbox: MailOutboxTable;
+  throttle_hits: ThrottleHitsTable;
   account_tokens: AccountTokensTable;
   organizations: OrganizationsTable;
   users: UsersTable;
