@@ -32,7 +32,7 @@ describe('alerts', () => {
   });
   afterAll(() => world?.close());
 
-  it('fires on the Alerts page and the portfolio while a call waits, then resolves', async () => {
+  it('fires on the Alerts page and the portfolio while a call waits, then resolves', { timeout: 240_000 }, async () => {
     // The demo seeds its own rule for this org ("Caller waiting ≥ 20 s"); it goes, so only the rule made here acts.
     const seeded = await world.admin.get<{ rules: AlertRule[] }>(`/api/orgs/${org.id}/alerts/rules`);
     expect(seeded.body.rules.map((r) => [r.name, r.kind, r.threshold])).toEqual([
@@ -58,7 +58,8 @@ describe('alerts', () => {
       ['Caller waiting', 'calls_waiting', 1, false],
     ]);
 
-    // A call rings for 20 s at the org's number, then an agent answers it.
+    // A call rings for 60 s at the org's number (long enough for the firing to be seen on two screens under load),
+    // then an agent answers it.
     const numbers = await world.admin.get<{ phoneNumbers: PhoneNumber[] }>(`/api/orgs/${org.id}/phone-numbers`);
     const business = numbers.body.phoneNumbers[0]?.e164;
     if (!business) throw new Error('the org has no number');
@@ -67,7 +68,7 @@ describe('alerts', () => {
       to: business,
       ringExtensions: ['101'],
       answeredBy: '101',
-      ringSeconds: 20,
+      ringSeconds: 60,
       talkSeconds: 5,
     });
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toContain('firing');
@@ -88,7 +89,7 @@ describe('alerts', () => {
     await expect.poll(() => cell.getAttribute('data-value'), { timeout: 15_000 }).toBe('1');
 
     // Answered: nobody waits, the alert resolves — once.
-    await expect.poll(() => row.textContent(), { timeout: 45_000 }).toContain('ok');
+    await expect.poll(() => row.textContent(), { timeout: 90_000 }).toContain('ok');
     const events = await world.admin.get<{ events: AlertEvent[] }>(`/api/orgs/${org.id}/alerts/history`);
     expect(events.body.events).toHaveLength(1);
     const [event] = events.body.events;
