@@ -329,6 +329,7 @@ export const CSV_COLUMNS: CsvColumn[] = [
 
 /** A spreadsheet evaluates a text cell starting with one of these as a formula (OWASP "CSV injection"). */
 const FORMULA_START = /^[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",\n\r]/;
 
 /**
  * One cell. Numbers (durations) stay bare numbers. Any text that a spreadsheet would run as a formula gets a
@@ -339,18 +340,22 @@ function csvCell(value: CallItem[keyof CallItem]): string {
   if (typeof value === 'number') return String(value);
   const formula = FORMULA_START.test(value);
   const text = formula ? `'${value}` : value;
-  return formula || /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return formula || NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 const isLocalTime = (column: CsvColumn): column is keyof typeof LOCAL_TIME_OF => column in LOCAL_TIME_OF;
 
-function csvValue(item: CallItem, column: CsvColumn, timeZone: string): CallItem[keyof CallItem] {
-  if (!isLocalTime(column)) return item[column];
-  const utc = item[LOCAL_TIME_OF[column]];
-  return typeof utc === 'string' ? isoWithOffset(new Date(utc), timeZone) : null;
-}
+/** Each column's cell, decided once: an export formats hundreds of thousands of lines. */
+const CELLS: Array<(item: CallItem, timeZone: string) => string> = CSV_COLUMNS.map((column) => {
+  if (!isLocalTime(column)) return (item: CallItem) => csvCell(item[column]);
+  const of = LOCAL_TIME_OF[column];
+  return (item: CallItem, timeZone: string) => {
+    const utc = item[of];
+    return csvCell(typeof utc === 'string' ? isoWithOffset(new Date(utc), timeZone) : null);
+  };
+});
 
 /** One CSV record; the local-time columns are read in `timeZone` (the org's zone, UTC platform-wide). */
 export function csvLine(item: CallItem, timeZone: string): string {
-  return `${CSV_COLUMNS.map((k) => csvCell(csvValue(item, k, timeZone))).join(',')}\r\n`;
+  return `${CELLS.map((cell) => cell(item, timeZone)).join(',')}\r\n`;
 }
