@@ -12,6 +12,7 @@ import { exportFileName, planExport, type Slice } from './export.js';
 import { importCalls } from './import.js';
 import {
   type CallFilters,
+  type CallItem,
   CSV_COLUMNS,
   callsBetween,
   csvLine,
@@ -150,14 +151,27 @@ export function registerCallRoutes(app: App, deps: AppDeps): void {
         ctx.read((tx) => callsBetween(tx, filters, { orgId: filters.orgId, from: slice.from, to: slice.to }));
       const encoder = new TextEncoder();
       let next = 0;
+      // One slice read ahead: the database reads the next slice while this process formats and sends the current
+      // one. Never more than one read in flight, and at most two slices held in memory.
+      let ahead: Promise<CallItem[]> | null = null;
+      const readNext = (): Promise<CallItem[]> | null => {
+        const slice = slices[next++];
+        if (!slice) return null;
+        const reading = read(slice);
+        // Awaited by the next pull; a client that goes away first must not leave its failure unhandled.
+        reading.catch(() => {});
+        return reading;
+      };
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {
           controller.enqueue(encoder.encode(`${CSV_COLUMNS.join(',')}\r\n`));
         },
         async pull(controller) {
           // Each pull enqueues something or closes (a pull that enqueues nothing is not called again).
-          for (let slice = slices[next++]; slice; slice = slices[next++]) {
-            const items = await read(slice);
+          for (let reading = ahead ?? readNext(); reading; reading = ahead ?? readNext()) {
+            ahead = null;
+            const items = await reading;
+            ahead = readNext();
             if (items.length > 0) {
               controller.enqueue(encoder.encode(items.map((item) => csvLine(item, timeZone)).join('')));
               return;

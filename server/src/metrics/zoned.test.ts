@@ -74,8 +74,11 @@ describe('bucketStarts across changes', () => {
 
 describe('localParts between whole minutes', () => {
   // What Intl itself says for the instant, read here without zoned.ts's caches or its minute shortcut.
+  const formats = new Map<string, Intl.DateTimeFormat>();
   const reference = (t: number, timeZone: string) => {
-    const parts = new Intl.DateTimeFormat('en-US', { ...LOCAL_PARTS_FORMAT, timeZone }).formatToParts(new Date(t));
+    const format = formats.get(timeZone) ?? new Intl.DateTimeFormat('en-US', { ...LOCAL_PARTS_FORMAT, timeZone });
+    formats.set(timeZone, format);
+    const parts = format.formatToParts(new Date(t));
     const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
     const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1;
     return {
@@ -113,6 +116,39 @@ describe('localParts between whole minutes', () => {
       for (const t of instants) {
         expect(localParts(new Date(t), timeZone), `${timeZone} ${new Date(t).toISOString()}`).toEqual(
           reference(t, timeZone),
+        );
+      }
+    }
+  });
+
+  it('gives each instant its local time and offset as Intl reads them, on days with and without a change', () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    const expected = (t: number, timeZone: string) => {
+      const p = reference(t, timeZone);
+      const off = Math.round(
+        (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000) / 60_000,
+      );
+      const abs = Math.abs(off);
+      return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${off < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+    };
+    const zones = [
+      'UTC',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'Africa/Monrovia',
+      'Pacific/Apia',
+    ];
+    // Every 2 hours 13 minutes and 53.7 seconds through 2026 (both New York changes, Lord Howe's half hours), and through
+    // the days around Monrovia's change of 1972 (an offset with seconds) and Apia skipping 30 December 2011.
+    const instants: number[] = [];
+    for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 8_033_700) instants.push(t);
+    for (let t = Date.UTC(1972, 0, 5); t < Date.UTC(1972, 0, 9); t += 600_001) instants.push(t);
+    for (let t = Date.UTC(2011, 11, 28); t < Date.UTC(2012, 0, 2); t += 600_001) instants.push(t);
+    for (const timeZone of zones) {
+      for (const t of instants) {
+        expect(isoWithOffset(new Date(t), timeZone), `${timeZone} ${new Date(t).toISOString()}`).toBe(
+          expected(t, timeZone),
         );
       }
     }

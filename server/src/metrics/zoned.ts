@@ -135,12 +135,54 @@ function computeZonedInstant(year: number, month: number, day: number, hour: num
   return wall - before;
 }
 
+const DAY_MS = 86_400_000;
+/** Instants from year 1000 to 9999: four-digit years, and no Date.UTC mapping of years 0–99. */
+const STEADY_FROM = Date.UTC(1000, 0, 1);
+const STEADY_TO = Date.UTC(9999, 0, 1);
+// The zone's offset through each UTC day it does not change in; null for a day holding a change. Bounded like
+// the caches above: cleared whole when full.
+const dayOffsets = new Map<string, number | null>();
+
+/**
+ * The zone's offset (ms, east positive) at every instant of the UTC day holding `t`, when it reads the same at
+ * both ends of that day: offset changes are months apart, so none falls inside such a day. null when the day
+ * holds a change (or lies outside years 1000–9999), and the caller reads the instant itself.
+ */
+function steadyDayOffset(t: number, timeZone: string): number | null {
+  if (t < STEADY_FROM || t >= STEADY_TO) return null;
+  const start = t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
+  const key = `${timeZone}|${start}`;
+  const hit = dayOffsets.get(key);
+  if (hit !== undefined) return hit;
+  const at = (m: number) => wallClockMs(computeLocalParts(new Date(m), timeZone)) - m;
+  const offset = at(start);
+  const steady = at(start + DAY_MS) === offset ? offset : null;
+  if (dayOffsets.size >= PARTS_CACHE_LIMIT) dayOffsets.clear();
+  dayOffsets.set(key, steady);
+  return steady;
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
 /** ISO 8601 with the zone's offset at that instant, e.g. 2026-03-08T03:00:00-04:00. */
 export function isoWithOffset(instant: Date, timeZone: string): string {
+  // A CSV export formats hundreds of thousands of instants: one Intl reading per UTC day, not several per call.
+  const steady = steadyDayOffset(instant.getTime(), timeZone);
+  if (steady !== null) {
+    const wall = new Date(instant.getTime() + steady);
+    return `${pad(wall.getUTCFullYear(), 4)}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}T${pad(
+      wall.getUTCHours(),
+    )}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())}${offsetText(steady)}`;
+  }
   const p = localParts(instant, timeZone);
-  const off = Math.round(offsetMs(instant, timeZone) / 60_000);
-  const sign = off < 0 ? '-' : '+';
+  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${offsetText(
+    offsetMs(instant, timeZone),
+  )}`;
+}
+
+/** ±hh:mm, rounded to the minute (old local mean times have seconds). */
+function offsetText(ms: number): string {
+  const off = Math.round(ms / 60_000);
   const abs = Math.abs(off);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return `${off < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
