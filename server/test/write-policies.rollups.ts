@@ -1,8 +1,8 @@
 // The rollup tables' cells of the write-policy matrix, one set per table from the rollup definitions: sums kept by
-// the owner's triggers, read like the calls they sum (an org's rows by its members, the platform's by platform
-// admins only), written by nobody directly.
+// the owner's triggers, read like the calls they sum (an org's rows by its members, the platform's hours and
+// blocks of days by platform admins only), written by nobody directly.
 import { sql } from 'kysely';
-import { PLATFORM_ROLLUP, ROLLUP_TABLES, SUMS } from '../src/metrics/definitions.js';
+import { PLATFORM_BREAKDOWN_TABLES, PLATFORM_ROLLUP, ROLLUP_TABLES, SUMS } from '../src/metrics/definitions.js';
 import { ADMIN, type Case, NOBODY, READS_A, type TableCases } from './write-policies.cells.js';
 import { AT, ids as i } from './write-policies.world.js';
 
@@ -49,11 +49,75 @@ function orgRollupCases(table: string, keys: ReadonlyArray<{ column: string; typ
   };
 }
 
+/**
+ * A platform breakdown table: blocks of days per key, read by platform admins only, written by nobody directly.
+ * Each case touches one row: the one-day block of call A's key, or the 64-day block of call B's key (both calls
+ * start at AT, in no queue).
+ */
+function platformBreakdownCases(table: string, keys: ReadonlyArray<{ column: string }>): TableCases[string] {
+  const t = sql.table(table);
+  const keyOf = (side: 'a' | 'b') =>
+    sql.join(
+      keys.map((k) => {
+        if (k.column === 'business_number_id') return sql`business_number_id = ${side === 'a' ? i.numberA : i.numberB}`;
+        if (k.column === 'agent_extension') return sql`agent_extension = ${side === 'a' ? '101' : '201'}`;
+        if (k.column === 'provider_account') return sql`provider_account = ${`acct-${side}`}`;
+        if (k.column === 'queue_name') return sql`queue_name IS NULL`;
+        return sql`true`;
+      }),
+      sql` AND `,
+    );
+  const blocks = [
+    { what: "call A's day", where: sql`span_days = 1 AND ${keyOf('a')}` },
+    { what: "call B's 64 days", where: sql`span_days = 64 AND ${keyOf('b')}` },
+  ];
+  const keyColumns = sql.raw(keys.map((k) => `, ${k.column}`).join(''));
+  const keyValues = (number: string) =>
+    sql.join(
+      keys.map((k) => (k.column === 'business_number_id' ? sql`, ${number}` : sql`, 'x'`)),
+      sql``,
+    );
+  return {
+    select: {
+      cases: blocks.map((b) => ({
+        what: b.what,
+        statement: sql`SELECT first_day FROM ${t} WHERE ${b.where}`,
+        allowed: ADMIN,
+      })),
+    },
+    insert: {
+      cases: [i.numberA, i.numberB].map((number, n) => ({
+        what: `a day of ${n === 0 ? "A's" : "B's"} number`,
+        statement: sql`INSERT INTO ${t} (span_days, first_day${keyColumns}, ${sums})
+          VALUES (1, '2026-01-01'${keyValues(number)}, ${values})`,
+        allowed: NOBODY,
+      })),
+    },
+    update: {
+      cases: blocks.map((b) => ({
+        what: b.what,
+        statement: sql`UPDATE ${t} SET offered = offered + 1 WHERE ${b.where}`,
+        allowed: NOBODY,
+      })),
+    },
+    delete: {
+      cases: blocks.map((b) => ({
+        what: b.what,
+        statement: sql`DELETE FROM ${t} WHERE ${b.where}`,
+        allowed: NOBODY,
+      })),
+    },
+  };
+}
+
 const platform = sql.table(PLATFORM_ROLLUP.table);
 const hour = sql`date_trunc('hour', ${AT}::timestamptz, 'UTC')`;
 
 export const ROLLUP_CASES: TableCases = {
   ...Object.fromEntries(Object.values(ROLLUP_TABLES).map((t) => [t.table, orgRollupCases(t.table, t.keys)])),
+  ...Object.fromEntries(
+    Object.values(PLATFORM_BREAKDOWN_TABLES).map((t) => [t.table, platformBreakdownCases(t.table, t.keys)]),
+  ),
   // One hour holds both calls; "every hour" reads or writes the whole table.
   [PLATFORM_ROLLUP.table]: {
     select: {

@@ -9,6 +9,8 @@ import {
   aggregates,
   EMPTY_SUMS,
   mergeSums,
+  PLATFORM_BLOCK_SPANS,
+  PLATFORM_BREAKDOWN_TABLES,
   PLATFORM_ROLLUP,
   PLATFORM_THRESHOLDS,
   pickSums,
@@ -57,6 +59,8 @@ interface DimensionSql {
   wrap?: (parts: RawBuilder<unknown>, orgId: string | null) => RawBuilder<unknown>;
   /** platform-wide: the key columns over the platform's hourly rollup `r`, when it can answer this dimension */
   platformKeys?: (period: Period) => RawBuilder<unknown>[];
+  /** platform-wide: the table of blocks of whole UTC days (as `r`) that answers this dimension, and its key columns */
+  platformBlocks?: { from: string; keys: RawBuilder<unknown>[] };
 }
 
 /** One period of a query as its parts see it: the range, and its bucket starts built once for all its parts. */
@@ -99,11 +103,19 @@ const DIMENSIONS: Record<Dimension, DimensionSql> = {
     keys: () => keysOf(ROLLUP_TABLES.queue, 'c'),
     where: whereOf(ROLLUP_TABLES.queue),
     rollup: { from: `${ROLLUP_TABLES.queue.table} r`, keys: () => keysOf(ROLLUP_TABLES.queue, 'r') },
+    platformBlocks: {
+      from: `${PLATFORM_BREAKDOWN_TABLES.queue.table} r`,
+      keys: keysOf(PLATFORM_BREAKDOWN_TABLES.queue, 'r'),
+    },
   },
   agent: {
     keys: () => keysOf(ROLLUP_TABLES.agent, 'c'),
     where: whereOf(ROLLUP_TABLES.agent),
     rollup: { from: `${ROLLUP_TABLES.agent.table} r`, keys: () => keysOf(ROLLUP_TABLES.agent, 'r') },
+    platformBlocks: {
+      from: `${PLATFORM_BREAKDOWN_TABLES.agent.table} r`,
+      keys: keysOf(PLATFORM_BREAKDOWN_TABLES.agent, 'r'),
+    },
     // The agent's name looked up once per group, after summing, in the same statement.
     wrap: (parts, orgId) => {
       const name = agentNameSql(orgId, {
@@ -117,6 +129,10 @@ const DIMENSIONS: Record<Dimension, DimensionSql> = {
   number: {
     keys: () => keysOf(ROLLUP_TABLES.number, 'c'),
     rollup: { from: `${ROLLUP_TABLES.number.table} r`, keys: () => keysOf(ROLLUP_TABLES.number, 'r') },
+    platformBlocks: {
+      from: `${PLATFORM_BREAKDOWN_TABLES.number.table} r`,
+      keys: keysOf(PLATFORM_BREAKDOWN_TABLES.number, 'r'),
+    },
     // The number's E.164 and label joined once per group, after summing.
     wrap: (parts) =>
       sql`SELECT u.*, p.e164, p.label FROM (${parts}) u JOIN phone_numbers p ON p.id = u."phoneNumberId"`,
@@ -184,6 +200,47 @@ export function planHours(window: Window, buckets: Date[] | null): HourPlan {
   return { hours: { from: first, to: last }, raw };
 }
 
+const DAY = 86_400_000;
+
+export interface BlockPlan {
+  /** blocks of whole UTC days served by the platform's breakdown rollups: span in days, first day (YYYY-MM-DD) */
+  blocks: Array<{ spanDays: number; firstDay: string }>;
+  raw: Window[];
+}
+
+/**
+ * Platform-wide breakdowns: the whole UTC days of the window as the fewest aligned blocks (the longest span that
+ * starts on the day and fits, so spans rise and then fall across the window), the partial days at the edges from
+ * raw calls.
+ */
+export function planBlocks(window: Window): BlockPlan {
+  const first = Math.ceil(window.from.getTime() / DAY);
+  const last = Math.floor(window.to.getTime() / DAY);
+  if (first >= last) return { blocks: [], raw: [window] };
+  const blocks: BlockPlan['blocks'] = [];
+  for (let day = first; day < last; ) {
+    const span = PLATFORM_BLOCK_SPANS.find((n) => day % n === 0 && day + n <= last) ?? 1;
+    blocks.push({ spanDays: span, firstDay: new Date(day * DAY).toISOString().slice(0, 10) });
+    day += span;
+  }
+  const raw: Window[] = [];
+  if (window.from.getTime() < first * DAY) raw.push({ from: window.from, to: new Date(first * DAY) });
+  if (last * DAY < window.to.getTime()) raw.push({ from: new Date(last * DAY), to: window.to });
+  return { blocks, raw };
+}
+
+/** The rows of a block plan in a table aliased `r`: one list of first days per span. */
+function blocksWhere(blocks: BlockPlan['blocks']): RawBuilder<unknown> {
+  const spans = [...new Set(blocks.map((b) => b.spanDays))];
+  return sql.join(
+    spans.map((span) => {
+      const days = blocks.filter((b) => b.spanDays === span).map((b) => b.firstDay);
+      return sql`(r.span_days = ${sql.lit(span)} AND r.first_day = ANY (${`{${days.join(',')}}`}::date[]))`;
+    }),
+    sql` OR `,
+  );
+}
+
 const groupBy = (keys: RawBuilder<unknown>[]) =>
   keys.length === 0 ? sql`` : sql`GROUP BY ${sql.raw(keys.map((_, i) => i + 2).join(', '))}`;
 
@@ -191,7 +248,7 @@ const withPart = (part: number, keys: RawBuilder<unknown>[]) => sql.join([sql`${
 
 /**
  * The statement of a query: for each period (`part` 0 the range, 1 the previous period), its rollup days (an org)
- * or hours (platform-wide) and raw edges, grouped by the dimension's keys, as one UNION ALL. `rollups: false` reads raw calls only (the truth the
+ * or hours or blocks of days (platform-wide) and raw edges, grouped by the dimension's keys, as one UNION ALL. `rollups: false` reads raw calls only (the truth the
  * rollups are tested against, and the benchmark's baseline).
  */
 export function runSql(
@@ -216,6 +273,16 @@ export function runSql(
       const platformThresholds =
         ctx.thresholds.slThresholdSeconds === PLATFORM_THRESHOLDS.slThresholdSeconds &&
         ctx.thresholds.shortAbandonSeconds === PLATFORM_THRESHOLDS.shortAbandonSeconds;
+      const blocks = rollups && platformThresholds ? dim.platformBlocks : undefined;
+      if (blocks) {
+        const plan = planBlocks(range);
+        if (plan.blocks.length > 0) {
+          parts.push(sql`SELECT ${withPart(part, blocks.keys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(blocks.from)}
+            WHERE ${blocksWhere(plan.blocks)} ${groupBy(blocks.keys)}`);
+        }
+        for (const w of plan.raw) parts.push(rawPart(part, period, w));
+        return;
+      }
       const platformKeys = rollups && platformThresholds ? dim.platformKeys : undefined;
       const plan = platformKeys
         ? planHours(range, dimension === 'bucket' ? range.buckets : null)
