@@ -2,15 +2,32 @@
 // the owner's triggers, read like the calls they sum (an org's rows by its members, the platform's hours and
 // blocks of days by platform admins only), written by nobody directly.
 import { sql } from 'kysely';
-import { PLATFORM_BREAKDOWN_TABLES, PLATFORM_ROLLUP, ROLLUP_TABLES, SUMS } from '../src/metrics/definitions.js';
+import {
+  ORG_BLOCK_TABLES,
+  PLATFORM_BREAKDOWN_TABLES,
+  PLATFORM_ROLLUP,
+  ROLLUP_TABLES,
+  SUMS,
+} from '../src/metrics/definitions.js';
 import { ADMIN, type Case, NOBODY, READS_A, type TableCases } from './write-policies.cells.js';
 import { AT, ids as i } from './write-policies.world.js';
 
 const sums = sql.raw(SUMS.map((d) => d.column).join(', '));
 const values = sql.raw(SUMS.map((d) => (d.agg === 'max' ? 'NULL' : '1')).join(', '));
 
-function orgRollupCases(table: string, keys: ReadonlyArray<{ column: string; type: string }>): TableCases[string] {
+/**
+ * An org's rollup table: its days, or (`blocks`) its blocks of 4, 16 and 64 days, of which the cases read and write
+ * those of 4 days (one row per org and key holds the calls' day).
+ */
+function orgRollupCases(
+  table: string,
+  keys: ReadonlyArray<{ column: string; type: string }>,
+  blocks = false,
+): TableCases[string] {
   const t = sql.table(table);
+  const dayColumns = blocks ? 'span_days, first_day' : 'day';
+  const dayValue = blocks ? sql.raw("4, '2026-01-01'") : sql.raw("'2026-01-01'");
+  const only = blocks ? sql` AND span_days = 4` : sql``;
   const keyColumns = keys.map((k) => `, ${k.column}`).join('');
   const keyValues = (org: string) =>
     keys.map((k) =>
@@ -18,15 +35,15 @@ function orgRollupCases(table: string, keys: ReadonlyArray<{ column: string; typ
     );
   const insert = (org: string, what: string): Case => ({
     what,
-    statement: sql`INSERT INTO ${t} (org_id, day${sql.raw(keyColumns)}, ${sums})
-      VALUES (${org}, '2026-01-01'${sql.join(keyValues(org), sql``)}, ${values})`,
+    statement: sql`INSERT INTO ${t} (org_id, ${sql.raw(dayColumns)}${sql.raw(keyColumns)}, ${sums})
+      VALUES (${org}, ${dayValue}${sql.join(keyValues(org), sql``)}, ${values})`,
     allowed: NOBODY,
   });
   return {
     select: {
       cases: [
-        { what: "A's day", statement: sql`SELECT day FROM ${t} WHERE org_id = ${i.orgA}`, allowed: READS_A },
-        { what: "B's day", statement: sql`SELECT day FROM ${t} WHERE org_id = ${i.orgB}`, allowed: ADMIN },
+        { what: "A's day", statement: sql`SELECT org_id FROM ${t} WHERE org_id = ${i.orgA}${only}`, allowed: READS_A },
+        { what: "B's day", statement: sql`SELECT org_id FROM ${t} WHERE org_id = ${i.orgB}${only}`, allowed: ADMIN },
       ],
     },
     insert: { cases: [insert(i.orgA, "a day of A's"), insert(i.orgB, "a day of B's")] },
@@ -34,16 +51,20 @@ function orgRollupCases(table: string, keys: ReadonlyArray<{ column: string; typ
       cases: [
         {
           what: "A's day",
-          statement: sql`UPDATE ${t} SET offered = offered + 100 WHERE org_id = ${i.orgA}`,
+          statement: sql`UPDATE ${t} SET offered = offered + 100 WHERE org_id = ${i.orgA}${only}`,
           allowed: NOBODY,
         },
-        { what: "B's day", statement: sql`UPDATE ${t} SET offered = 0 WHERE org_id = ${i.orgB}`, allowed: NOBODY },
+        {
+          what: "B's day",
+          statement: sql`UPDATE ${t} SET offered = 0 WHERE org_id = ${i.orgB}${only}`,
+          allowed: NOBODY,
+        },
       ],
     },
     delete: {
       cases: [
-        { what: "A's day", statement: sql`DELETE FROM ${t} WHERE org_id = ${i.orgA}`, allowed: NOBODY },
-        { what: "B's day", statement: sql`DELETE FROM ${t} WHERE org_id = ${i.orgB}`, allowed: NOBODY },
+        { what: "A's day", statement: sql`DELETE FROM ${t} WHERE org_id = ${i.orgA}${only}`, allowed: NOBODY },
+        { what: "B's day", statement: sql`DELETE FROM ${t} WHERE org_id = ${i.orgB}${only}`, allowed: NOBODY },
       ],
     },
   };
@@ -115,6 +136,7 @@ const hour = sql`date_trunc('hour', ${AT}::timestamptz, 'UTC')`;
 
 export const ROLLUP_CASES: TableCases = {
   ...Object.fromEntries(Object.values(ROLLUP_TABLES).map((t) => [t.table, orgRollupCases(t.table, t.keys)])),
+  ...Object.fromEntries(Object.values(ORG_BLOCK_TABLES).map((t) => [t.table, orgRollupCases(t.table, t.keys, true)])),
   ...Object.fromEntries(
     Object.values(PLATFORM_BREAKDOWN_TABLES).map((t) => [t.table, platformBreakdownCases(t.table, t.keys)]),
   ),

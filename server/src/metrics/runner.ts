@@ -1,6 +1,6 @@
 // The one way figures are read: a query (org or platform, range, zone, dimension, with or without the previous
-// period) → a plan per period (whole local days from the daily rollups where the dimension allows, raw calls for
-// the rest) → one SQL statement → sums per period and key. Every view (KPIs, series, queue, agents, numbers,
+// period) → a plan per period (whole local days from the daily rollups or blocks of days where the dimension
+// allows, platform-wide whole UTC hours or blocks of UTC days, raw calls for the rest) → one SQL statement → sums per period and key. Every view (KPIs, series, queue, agents, numbers,
 // platform-wide) goes through run(); views only derive and shape.
 import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
@@ -9,6 +9,8 @@ import {
   aggregates,
   EMPTY_SUMS,
   mergeSums,
+  ORG_BLOCK_SPANS,
+  ORG_BLOCK_TABLES,
   PLATFORM_BLOCK_SPANS,
   PLATFORM_BREAKDOWN_TABLES,
   PLATFORM_ROLLUP,
@@ -59,6 +61,8 @@ interface DimensionSql {
   wrap?: (parts: RawBuilder<unknown>, orgId: string | null) => RawBuilder<unknown>;
   /** platform-wide: the key columns over the platform's hourly rollup `r`, when it can answer this dimension */
   platformKeys?: (period: Period) => RawBuilder<unknown>[];
+  /** an org: its blocks of 64, 16 and 4 local days (as `r`) beside the daily rollup (the blocks of one day) */
+  orgBlocks?: { from: string; keys: RawBuilder<unknown>[] };
   /** platform-wide: the table of blocks of whole UTC days (as `r`) that answers this dimension, and its key columns */
   platformBlocks?: { from: string; keys: RawBuilder<unknown>[] };
 }
@@ -112,6 +116,7 @@ const DIMENSIONS: Record<Dimension, DimensionSql> = {
     keys: () => keysOf(ROLLUP_TABLES.agent, 'c'),
     where: whereOf(ROLLUP_TABLES.agent),
     rollup: { from: `${ROLLUP_TABLES.agent.table} r`, keys: () => keysOf(ROLLUP_TABLES.agent, 'r') },
+    orgBlocks: { from: `${ORG_BLOCK_TABLES.agent.table} r`, keys: keysOf(ORG_BLOCK_TABLES.agent, 'r') },
     platformBlocks: {
       from: `${PLATFORM_BREAKDOWN_TABLES.agent.table} r`,
       keys: keysOf(PLATFORM_BREAKDOWN_TABLES.agent, 'r'),
@@ -129,6 +134,7 @@ const DIMENSIONS: Record<Dimension, DimensionSql> = {
   number: {
     keys: () => keysOf(ROLLUP_TABLES.number, 'c'),
     rollup: { from: `${ROLLUP_TABLES.number.table} r`, keys: () => keysOf(ROLLUP_TABLES.number, 'r') },
+    orgBlocks: { from: `${ORG_BLOCK_TABLES.number.table} r`, keys: keysOf(ORG_BLOCK_TABLES.number, 'r') },
     platformBlocks: {
       from: `${PLATFORM_BREAKDOWN_TABLES.number.table} r`,
       keys: keysOf(PLATFORM_BREAKDOWN_TABLES.number, 'r'),
@@ -217,17 +223,28 @@ export function planBlocks(window: Window): BlockPlan {
   const first = Math.ceil(window.from.getTime() / DAY);
   const last = Math.floor(window.to.getTime() / DAY);
   if (first >= last) return { blocks: [], raw: [window] };
-  const blocks: BlockPlan['blocks'] = [];
-  for (let day = first; day < last; ) {
-    const span = PLATFORM_BLOCK_SPANS.find((n) => day % n === 0 && day + n <= last) ?? 1;
-    blocks.push({ spanDays: span, firstDay: new Date(day * DAY).toISOString().slice(0, 10) });
-    day += span;
-  }
+  const blocks = blocksOfDays(first, last, PLATFORM_BLOCK_SPANS);
   const raw: Window[] = [];
   if (window.from.getTime() < first * DAY) raw.push({ from: window.from, to: new Date(first * DAY) });
   if (last * DAY < window.to.getTime()) raw.push({ from: new Date(last * DAY), to: window.to });
   return { blocks, raw };
 }
+
+/**
+ * Days numbered from 1970-01-01, [first, last), as the fewest aligned blocks: at each day the longest span (longest
+ * first in `spans`) that starts there and fits, so spans rise and then fall across the run; 1 when none does.
+ */
+export function blocksOfDays(first: number, last: number, spans: readonly number[]): BlockPlan['blocks'] {
+  const blocks: BlockPlan['blocks'] = [];
+  for (let day = first; day < last; ) {
+    const span = spans.find((n) => day % n === 0 && day + n <= last) ?? 1;
+    blocks.push({ spanDays: span, firstDay: new Date(day * DAY).toISOString().slice(0, 10) });
+    day += span;
+  }
+  return blocks;
+}
+
+const dayNumber = (isoDate: string) => Date.parse(`${isoDate}T00:00:00Z`) / DAY;
 
 /** The rows of a block plan in a table aliased `r`: one list of first days per span. */
 function blocksWhere(blocks: BlockPlan['blocks']): RawBuilder<unknown> {
@@ -299,7 +316,22 @@ export function runSql(
     const hourly = dimension === 'bucket' && range.interval === 'hour';
     const plan =
       rollups && !hourly && dim.rollup ? planRead(ctx.orgId, range, ctx.timezone) : { days: null, raw: [range] };
-    if (plan.days && dim.rollup) {
+    if (plan.days && dim.orgBlocks && dim.rollup) {
+      // Whole local days as blocks: the longer ones from the org's block rollup, single days from the daily one.
+      const blocks = blocksOfDays(dayNumber(plan.days.fromDay), dayNumber(plan.days.toDay), ORG_BLOCK_SPANS);
+      const long = blocks.filter((b) => b.spanDays > 1);
+      const days = blocks.filter((b) => b.spanDays === 1).map((b) => b.firstDay);
+      const keys = dim.orgBlocks.keys;
+      if (long.length > 0) {
+        parts.push(sql`SELECT ${withPart(part, keys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(dim.orgBlocks.from)}
+          WHERE r.org_id = ${ctx.orgId} AND (${blocksWhere(long)}) ${groupBy(keys)}`);
+      }
+      if (days.length > 0) {
+        const dayKeys = dim.rollup.keys(period);
+        parts.push(sql`SELECT ${withPart(part, dayKeys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(dim.rollup.from)}
+          WHERE r.org_id = ${ctx.orgId} AND r.day = ANY (${`{${days.join(',')}}`}::date[]) ${groupBy(dayKeys)}`);
+      }
+    } else if (plan.days && dim.rollup) {
       const keys = dim.rollup.keys(period);
       parts.push(sql`SELECT ${withPart(part, keys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(dim.rollup.from)}
         WHERE r.org_id = ${ctx.orgId} AND r.day >= ${plan.days.fromDay}::date AND r.day < ${plan.days.toDay}::date
