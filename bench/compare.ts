@@ -29,6 +29,8 @@ const ENDPOINTS = (org: string) => ({
   'recent 50': `/api/calls/recent?org_id=${org}&limit=50`,
   'calls page 100': `/api/calls?org_id=${org}&limit=100`,
   'queue summary 12 months': `/api/calls/queue-summary?org_id=${org}&range=year`,
+  'agents 12 months': `/api/metrics/agents?org_id=${org}&range=year`,
+  'numbers 12 months': `/api/metrics/numbers?org_id=${org}&range=year`,
 });
 
 function checkout(commit: string): { dir: string; remove(): void } {

@@ -11,6 +11,8 @@ import {
   EMPTY_SUMS,
   FIGURES,
   mergeSums,
+  ORG_BLOCK_TABLES,
+  PLATFORM_BREAKDOWN_TABLES,
   ROLLUP_TABLES,
   rollupMergeOf,
   SUMS,
@@ -75,6 +77,26 @@ describe.each(testTargets())('metric definitions on %s', (target) => {
         columns.rows.map((r) => r.column_name),
         t.table,
       ).toEqual(['org_id', 'day', ...t.keys.map((k) => k.column), ...SUMS.map((d) => d.column)]);
+    }
+    for (const t of Object.values(PLATFORM_BREAKDOWN_TABLES)) {
+      const columns = await sql<{ column_name: string }>`SELECT column_name FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = ${t.table} ORDER BY ordinal_position`.execute(
+        database.db,
+      );
+      expect(
+        columns.rows.map((r) => r.column_name),
+        t.table,
+      ).toEqual(['span_days', 'first_day', ...t.keys.map((k) => k.column), ...SUMS.map((d) => d.column)]);
+    }
+    for (const t of Object.values(ORG_BLOCK_TABLES)) {
+      const columns = await sql<{ column_name: string }>`SELECT column_name FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = ${t.table} ORDER BY ordinal_position`.execute(
+        database.db,
+      );
+      expect(
+        columns.rows.map((r) => r.column_name),
+        t.table,
+      ).toEqual(['org_id', 'span_days', 'first_day', ...t.keys.map((k) => k.column), ...SUMS.map((d) => d.column)]);
     }
   });
 });

@@ -237,6 +237,32 @@ export const ROLLUP_TABLES = {
   },
 } as const satisfies Record<string, RollupTable>;
 
+/**
+ * Platform-wide breakdowns: the sums of every call once per key (queue, agent, number, as in the org tables) and per
+ * block of whole UTC days, platform admins only. A block spans 64, 16, 4 or 1 days and starts on a day number (days
+ * since 1970-01-01) that its span divides, so any run of whole days is a few blocks of each span: twelve months of
+ * an agent are about fifteen rows, where daily rows would be 365 and hourly rows about as many as the calls.
+ */
+export const PLATFORM_BLOCK_SPANS = [64, 16, 4, 1] as const;
+
+export const PLATFORM_BREAKDOWN_TABLES = {
+  queue: { ...ROLLUP_TABLES.queue, table: 'platform_queue_rollups' },
+  agent: { ...ROLLUP_TABLES.agent, table: 'platform_agent_rollups' },
+  number: { ...ROLLUP_TABLES.number, table: 'platform_number_rollups' },
+} as const satisfies Record<string, RollupTable>;
+
+/**
+ * An org's agents and numbers over months: the same key's sums in blocks of 64, 16 and 4 whole local days beside
+ * the daily rows (the blocks of one day), aligned like the platform's blocks on local day numbers. Twelve months
+ * of an agent are about fifteen rows instead of 365.
+ */
+export const ORG_BLOCK_SPANS = [64, 16, 4] as const;
+
+export const ORG_BLOCK_TABLES = {
+  agent: { ...ROLLUP_TABLES.agent, table: 'org_block_agent_rollups', daily: ROLLUP_TABLES.agent.table },
+  number: { ...ROLLUP_TABLES.number, table: 'org_block_number_rollups', daily: ROLLUP_TABLES.number.table },
+} as const satisfies Record<string, RollupTable & { daily: string }>;
+
 /** How a rollup row absorbs another (an upsert's `SET`): `r` the stored row, `excluded` the new one. */
 export function rollupMergeOf(d: Def): string {
   return d.agg === 'max'

@@ -8,6 +8,10 @@ import {
   aggregateOf,
   conditionsOf,
   type Def,
+  ORG_BLOCK_SPANS,
+  ORG_BLOCK_TABLES,
+  PLATFORM_BLOCK_SPANS,
+  PLATFORM_BREAKDOWN_TABLES,
   PLATFORM_ROLLUP,
   PLATFORM_THRESHOLDS,
   ROLLUP_TABLES,
@@ -182,6 +186,195 @@ FROM calls c
 GROUP BY 1;`;
 }
 
+/**
+ * Platform-wide breakdowns: every call once (no assignment join), per key and per block of whole UTC days of each
+ * span (definitions.ts), with the platform's thresholds. A call is in one block of each span.
+ */
+const BREAKDOWNS: RollupTable[] = Object.values(PLATFORM_BREAKDOWN_TABLES);
+const SPANS = `(VALUES ${PLATFORM_BLOCK_SPANS.map((n) => `(${n})`).join(', ')}) s (span_days)`;
+/** The first day of the block of `span` days holding the date `date` (a floor on days since 1970-01-01). */
+const blockOf = (date: string, span: string) => {
+  const n = `(${date} - DATE '1970-01-01')`;
+  return `DATE '1970-01-01' + (${n} - mod(mod(${n}, ${span}) + ${span}, ${span}))`;
+};
+/** The block of `span` UTC days holding the call. */
+const blockStart = (alias: string, span: string) => blockOf(`(${alias}.started_at AT TIME ZONE 'UTC')::date`, span);
+const blockKey = (t: RollupTable) => ['span_days', 'first_day', ...t.keys.map((k) => k.column)].join(', ');
+/** Same key values; `=` where a key cannot be null, so that an index on the key serves the comparison. */
+const sameKeyValues = (t: RollupTable, x: string, y: string) =>
+  t.keys.map((k) => ` AND ${x}.${k.column} ${k.nullable ? 'IS NOT DISTINCT FROM' : '='} ${y}.${k.column}`).join('');
+/** GROUP BY the block's span, its first day and the keys (select list positions). */
+const blockGroupBy = (t: RollupTable) => Array.from({ length: 2 + t.keys.length }, (_, i) => i + 1).join(', ');
+
+/** The table, its key and its read policy (platform admins only, like platform_hourly_rollups). */
+export function createPlatformBreakdownTableSql(t: RollupTable): string {
+  const keys = t.keys.map((k) => `  ${k.column} ${k.type}${k.nullable ? '' : ' NOT NULL'},\n`).join('');
+  const sums = SUMS.map((d) => `  ${d.column} ${columnType(d)}`).join(',\n');
+  const nullable = t.keys.some((k) => k.nullable);
+  const key = nullable ? '' : `,\n  PRIMARY KEY (${blockKey(t)})`;
+  const unique = nullable
+    ? `\nCREATE UNIQUE INDEX ${t.table}_key ON ${t.table} (${blockKey(t)}) NULLS NOT DISTINCT;`
+    : '';
+  return `CREATE TABLE ${t.table} (
+  span_days smallint NOT NULL CHECK (span_days IN (${PLATFORM_BLOCK_SPANS.join(', ')})),
+  first_day date NOT NULL,
+${keys}${sums}${key}
+);${unique}
+ALTER TABLE ${t.table} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ${t.table} FORCE ROW LEVEL SECURITY;
+CREATE POLICY ${t.table}_read ON ${t.table} FOR SELECT USING ((SELECT vs_is_admin()));
+`;
+}
+
+/** Adds the signed calls `x` to one platform breakdown table, in the block of every span. */
+function platformBreakdownApplySql(t: RollupTable, source: string): string {
+  const signed = SUMS.map((d) => sqlText(signedAggregateOf(d, 'x', PLATFORM_THRESHOLD_SQL)));
+  return `WITH x AS (${source})
+INSERT INTO ${t.table} AS r (${blockKey(t)}, ${sumColumns})
+SELECT s.span_days, ${blockStart('x', 's.span_days')}, ${[...keyCols(t, 'x'), ...signed].join(', ')}
+FROM x CROSS JOIN ${SPANS}${where(t, 'x', 'WHERE')}
+GROUP BY ${blockGroupBy(t)}
+ON CONFLICT (${blockKey(t)}) DO UPDATE SET ${SUMS.map(rollupMergeOf).join(', ')};`;
+}
+
+/**
+ * A removed call may have held a block's maximum: the one-day blocks it touched are recomputed from the raw calls,
+ * then each longer span from the blocks of the span below it (already exact), shortest first.
+ */
+function platformBreakdownMaxFixSql(t: RollupTable): string {
+  const spans = [...PLATFORM_BLOCK_SPANS].sort((a, b) => a - b);
+  return SUMS.filter((d) => d.agg === 'max')
+    .flatMap((d) => {
+      const cond = (alias: string) => sqlText(sql.join(conditionsOf(d, alias, PLATFORM_THRESHOLD_SQL), sql` AND `));
+      const of = 'of' in d ? d.of : '';
+      const touched = (span: number) => `(
+  SELECT ${[`${blockStart('x', String(span))} AS first_day`, ...keyCols(t, 'x'), `max(x.${of}) FILTER (WHERE ${cond('x')}) AS removed`].join(', ')}
+  FROM old_calls x${where(t, 'x', 'WHERE')}
+  GROUP BY ${Array.from({ length: 1 + t.keys.length }, (_, i) => i + 1).join(', ')}
+) g`;
+      const match = (span: number) =>
+        `WHERE r.span_days = ${span} AND r.first_day = g.first_day${sameKeyValues(t, 'r', 'g')} AND g.removed >= r.${d.column};`;
+      return spans.map((span, i) => {
+        const below = spans[i - 1];
+        const value =
+          below === undefined
+            ? `SELECT max(c.${of}) FILTER (WHERE ${cond('c')}) FROM calls c
+  WHERE c.started_at >= (r.first_day::timestamp AT TIME ZONE 'UTC')
+    AND c.started_at < ((r.first_day + 1)::timestamp AT TIME ZONE 'UTC')${where(t, 'c', 'AND')}${sameKeyValues(t, 'c', 'r')}`
+            : `SELECT max(b.${d.column}) FROM ${t.table} b
+  WHERE b.span_days = ${below} AND b.first_day >= r.first_day AND b.first_day < r.first_day + r.span_days${sameKeyValues(t, 'b', 'r')}`;
+        return `UPDATE ${t.table} r SET ${d.column} = (
+  ${value})
+FROM ${touched(span)}
+${match(span)}`;
+      });
+    })
+    .join('\n');
+}
+
+/** Fills one platform breakdown table from every call (the migration that creates it). */
+export function platformBreakdownFillSql(t: RollupTable): string {
+  const sums = SUMS.map((d) => sqlText(aggregateOf(d, 'c', PLATFORM_THRESHOLD_SQL)));
+  return `INSERT INTO ${t.table} (${blockKey(t)}, ${sumColumns})
+SELECT s.span_days, ${blockStart('c', 's.span_days')}, ${[...keyCols(t, 'c'), ...sums].join(', ')}
+FROM calls c CROSS JOIN ${SPANS}${where(t, 'c', 'WHERE')}
+GROUP BY ${blockGroupBy(t)};`;
+}
+
+/**
+ * An org's blocks of 64, 16 and 4 local days per agent and per number. Calls change them as deltas like the daily
+ * rows; a rebuild of days (assignments, settings) and a longest wait that may have been removed recompute them
+ * from the daily rows, which are exact by then.
+ */
+type OrgBlockTable = (typeof ORG_BLOCK_TABLES)[keyof typeof ORG_BLOCK_TABLES];
+const ORG_BLOCKS: OrgBlockTable[] = Object.values(ORG_BLOCK_TABLES);
+const ORG_SPANS = `(VALUES ${ORG_BLOCK_SPANS.map((n) => `(${n})`).join(', ')}) s (span_days)`;
+const orgBlockKey = (t: RollupTable) => ['org_id', blockKey(t)].join(', ');
+
+export function createOrgBlockTableSql(t: RollupTable): string {
+  const keys = t.keys.map((k) => `  ${k.column} ${k.type}${k.nullable ? '' : ' NOT NULL'},\n`).join('');
+  const sums = SUMS.map((d) => `  ${d.column} ${columnType(d)}`).join(',\n');
+  return `CREATE TABLE ${t.table} (
+  org_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  span_days smallint NOT NULL CHECK (span_days IN (${ORG_BLOCK_SPANS.join(', ')})),
+  first_day date NOT NULL,
+${keys}${sums},
+  PRIMARY KEY (${orgBlockKey(t)})
+);
+ALTER TABLE ${t.table} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ${t.table} FORCE ROW LEVEL SECURITY;
+CREATE POLICY ${t.table}_read ON ${t.table} FOR SELECT
+  USING ((SELECT vs_is_admin()) OR org_id = ANY ((SELECT vs_visible_org_ids())::uuid[]));
+`;
+}
+
+function orgBlockApplySql(t: RollupTable, source: string): string {
+  const signed = SUMS.map((d) => sqlText(signedAggregateOf(d, 'x', ORG_THRESHOLDS)));
+  return `WITH x AS (${source})
+INSERT INTO ${t.table} AS r (${orgBlockKey(t)}, ${sumColumns})
+SELECT a.org_id, s.span_days, ${blockOf(localDay('x'), 's.span_days')}, ${[...keyCols(t, 'x'), ...signed].join(', ')}
+FROM x
+JOIN org_phone_numbers a ON ${window('a', 'x')}
+JOIN organizations o ON o.id = a.org_id
+CROSS JOIN ${ORG_SPANS}${where(t, 'x', 'WHERE')}
+GROUP BY ${Array.from({ length: 3 + t.keys.length }, (_, i) => i + 1).join(', ')}
+ON CONFLICT (${orgBlockKey(t)}) DO UPDATE SET ${SUMS.map(rollupMergeOf).join(', ')};`;
+}
+
+/** The sums of rollup rows `r` (sums of sums, max of maxima), in the columns' order, without names. */
+const rollupRowSums = SUMS.map((d) => (d.agg === 'max' ? `max(r.${d.column})` : `sum(r.${d.column})`)).join(', ');
+
+/** Rebuilds an org's blocks holding any of the days p_days (NULL: every block) from its daily rows. */
+function orgBlockRebuildSql(t: OrgBlockTable): string {
+  return `DELETE FROM ${t.table} r WHERE r.org_id = p_org
+  AND (p_days IS NULL OR EXISTS (SELECT 1 FROM unnest(p_days) d WHERE d >= r.first_day AND d < r.first_day + r.span_days));
+INSERT INTO ${t.table} (${orgBlockKey(t)}, ${sumColumns})
+SELECT r.org_id, s.span_days, ${blockOf('r.day', 's.span_days')}, ${[...keyCols(t, 'r'), rollupRowSums].join(', ')}
+FROM ${t.daily} r CROSS JOIN ${ORG_SPANS}
+WHERE r.org_id = p_org
+  AND (p_days IS NULL OR EXISTS (SELECT 1 FROM unnest(p_days) d WHERE ${blockOf('d', 's.span_days')} = ${blockOf('r.day', 's.span_days')}))
+GROUP BY ${Array.from({ length: 3 + t.keys.length }, (_, i) => i + 1).join(', ')};`;
+}
+
+/** Fills every org's blocks from the daily rows (the migration that creates them). */
+export function orgBlockFillSql(t: OrgBlockTable): string {
+  return `INSERT INTO ${t.table} (${orgBlockKey(t)}, ${sumColumns})
+SELECT r.org_id, s.span_days, ${blockOf('r.day', 's.span_days')}, ${[...keyCols(t, 'r'), rollupRowSums].join(', ')}
+FROM ${t.daily} r CROSS JOIN ${ORG_SPANS}
+GROUP BY ${Array.from({ length: 3 + t.keys.length }, (_, i) => i + 1).join(', ')};`;
+}
+
+/** A removed call may have held a block's maximum: each span from the one below it, the daily rows first. */
+function orgBlockMaxFixSql(t: OrgBlockTable): string {
+  const spans = [...ORG_BLOCK_SPANS].sort((a, b) => a - b);
+  return SUMS.filter((d) => d.agg === 'max')
+    .flatMap((d) => {
+      const cond = (alias: string) => sqlText(sql.join(conditionsOf(d, alias, ORG_THRESHOLDS), sql` AND `));
+      const of = 'of' in d ? d.of : '';
+      return spans.map((span, i) => {
+        const below = spans[i - 1];
+        const value =
+          below === undefined
+            ? `SELECT max(b.${d.column}) FROM ${t.daily} b
+  WHERE b.org_id = r.org_id AND b.day >= r.first_day AND b.day < r.first_day + r.span_days${sameKeyValues(t, 'b', 'r')}`
+            : `SELECT max(b.${d.column}) FROM ${t.table} b
+  WHERE b.org_id = r.org_id AND b.span_days = ${below} AND b.first_day >= r.first_day
+    AND b.first_day < r.first_day + r.span_days${sameKeyValues(t, 'b', 'r')}`;
+        return `UPDATE ${t.table} r SET ${d.column} = (
+  ${value})
+FROM (
+  SELECT ${[`a.org_id`, `${blockOf(localDay('x'), String(span))} AS first_day`, ...keyCols(t, 'x'), `max(x.${of}) FILTER (WHERE ${cond('x')}) AS removed`].join(', ')}
+  FROM old_calls x
+  JOIN org_phone_numbers a ON ${window('a', 'x')}
+  JOIN organizations o ON o.id = a.org_id${where(t, 'x', 'WHERE')}
+  GROUP BY ${Array.from({ length: 2 + t.keys.length }, (_, i) => i + 1).join(', ')}
+) g
+WHERE r.org_id = g.org_id AND r.span_days = ${span} AND r.first_day = g.first_day${sameKeyValues(t, 'r', 'g')} AND g.removed >= r.${d.column};`;
+      });
+    })
+    .join('\n');
+}
+
 const columns = (alias: string) => CALL_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
 const ADDED = `SELECT ${columns('n')}, 1 AS sign FROM new_calls n`;
 const REMOVED = `SELECT ${columns('gone')}, -1 AS sign FROM old_calls gone`;
@@ -196,6 +389,8 @@ export interface RollupFunction {
 /** Every function that keeps the rollups exact, with the bodies as the database must run them. */
 export function rollupFunctions(): RollupFunction[] {
   const each = (f: (t: RollupTable) => string) => TABLES.map(f).join('\n');
+  const eachBreakdown = (f: (t: RollupTable) => string) => BREAKDOWNS.map(f).join('\n');
+  const eachOrgBlock = (f: (t: OrgBlockTable) => string) => ORG_BLOCKS.map(f).join('\n');
   return [
     {
       name: 'vs_rebuild_org_rollups',
@@ -209,13 +404,20 @@ IF p_days IS NOT NULL THEN
   lo := (SELECT min(d) FROM unnest(p_days) d)::timestamp AT TIME ZONE tz;
   hi := ((SELECT max(d) FROM unnest(p_days) d) + 1)::timestamp AT TIME ZONE tz;
 END IF;
-${each(rebuildSql)}`,
+${each(rebuildSql)}
+${eachOrgBlock(orgBlockRebuildSql)}`,
     },
     {
       name: 'vs_calls_rollup_insert',
       signature: '',
       declare: '',
-      body: [each((t) => applySql(t, ADDED)), platformApplySql(ADDED), 'RETURN NULL;'].join('\n'),
+      body: [
+        each((t) => applySql(t, ADDED)),
+        eachOrgBlock((t) => orgBlockApplySql(t, ADDED)),
+        platformApplySql(ADDED),
+        eachBreakdown((t) => platformBreakdownApplySql(t, ADDED)),
+        'RETURN NULL;',
+      ].join('\n'),
     },
     {
       name: 'vs_calls_rollup_update',
@@ -223,9 +425,13 @@ ${each(rebuildSql)}`,
       declare: '',
       body: [
         each((t) => applySql(t, `${ADDED} UNION ALL ${REMOVED}`)),
+        eachOrgBlock((t) => orgBlockApplySql(t, `${ADDED} UNION ALL ${REMOVED}`)),
         platformApplySql(`${ADDED} UNION ALL ${REMOVED}`),
+        eachBreakdown((t) => platformBreakdownApplySql(t, `${ADDED} UNION ALL ${REMOVED}`)),
         each(maxFixSql),
+        eachOrgBlock(orgBlockMaxFixSql),
         platformMaxFixSql(),
+        eachBreakdown(platformBreakdownMaxFixSql),
         'RETURN NULL;',
       ].join('\n'),
     },
@@ -235,9 +441,13 @@ ${each(rebuildSql)}`,
       declare: '',
       body: [
         each((t) => applySql(t, REMOVED)),
+        eachOrgBlock((t) => orgBlockApplySql(t, REMOVED)),
         platformApplySql(REMOVED),
+        eachBreakdown((t) => platformBreakdownApplySql(t, REMOVED)),
         each(maxFixSql),
+        eachOrgBlock(orgBlockMaxFixSql),
         platformMaxFixSql(),
+        eachBreakdown(platformBreakdownMaxFixSql),
         'RETURN NULL;',
       ].join('\n'),
     },
@@ -272,6 +482,26 @@ ${createPlatformTableSql()}
 ${functionsBlock()}
 
 ${platformFillSql()}
+`;
+}
+
+/**
+ * The migration that adds the rollups in blocks of days: platform-wide per queue, agent and number, and each org's
+ * agents and numbers; and makes the triggers keep them.
+ */
+export function blockRollupMigrationSql(): string {
+  return `-- Generated by server/src/metrics/write-rollup-migration.ts from server/src/metrics/definitions.ts: do not edit.
+-- Platform-wide sums of every call once per queue, per agent and per business number, in blocks of 64, 16, 4 and 1
+-- whole UTC days (platform admins only), kept by the calls triggers like the other rollups, so the agency owner's
+-- breakdowns over months read a few rows per key instead of every call. Beside them, each org's agents and numbers
+-- in blocks of 64, 16 and 4 local days (the daily rows are the blocks of one day), so an org's twelve months read
+-- about fifteen rows per agent or number instead of 365.
+${BREAKDOWNS.map(createPlatformBreakdownTableSql).join('\n')}
+${ORG_BLOCKS.map(createOrgBlockTableSql).join('\n')}
+${functionsBlock()}
+
+${BREAKDOWNS.map(platformBreakdownFillSql).join('\n')}
+${ORG_BLOCKS.map(orgBlockFillSql).join('\n')}
 `;
 }
 

@@ -1,6 +1,6 @@
 // The one way figures are read: a query (org or platform, range, zone, dimension, with or without the previous
-// period) → a plan per period (whole local days from the daily rollups where the dimension allows, raw calls for
-// the rest) → one SQL statement → sums per period and key. Every view (KPIs, series, queue, agents, numbers,
+// period) → a plan per period (whole local days from the daily rollups or blocks of days where the dimension
+// allows, platform-wide whole UTC hours or blocks of UTC days, raw calls for the rest) → one SQL statement → sums per period and key. Every view (KPIs, series, queue, agents, numbers,
 // platform-wide) goes through run(); views only derive and shape.
 import { type RawBuilder, sql } from 'kysely';
 import type { Tx } from '../db/tenant.js';
@@ -9,6 +9,10 @@ import {
   aggregates,
   EMPTY_SUMS,
   mergeSums,
+  ORG_BLOCK_SPANS,
+  ORG_BLOCK_TABLES,
+  PLATFORM_BLOCK_SPANS,
+  PLATFORM_BREAKDOWN_TABLES,
   PLATFORM_ROLLUP,
   PLATFORM_THRESHOLDS,
   pickSums,
@@ -57,6 +61,10 @@ interface DimensionSql {
   wrap?: (parts: RawBuilder<unknown>, orgId: string | null) => RawBuilder<unknown>;
   /** platform-wide: the key columns over the platform's hourly rollup `r`, when it can answer this dimension */
   platformKeys?: (period: Period) => RawBuilder<unknown>[];
+  /** an org: its blocks of 64, 16 and 4 local days (as `r`) beside the daily rollup (the blocks of one day) */
+  orgBlocks?: { from: string; keys: RawBuilder<unknown>[] };
+  /** platform-wide: the table of blocks of whole UTC days (as `r`) that answers this dimension, and its key columns */
+  platformBlocks?: { from: string; keys: RawBuilder<unknown>[] };
 }
 
 /** One period of a query as its parts see it: the range, and its bucket starts built once for all its parts. */
@@ -99,11 +107,20 @@ const DIMENSIONS: Record<Dimension, DimensionSql> = {
     keys: () => keysOf(ROLLUP_TABLES.queue, 'c'),
     where: whereOf(ROLLUP_TABLES.queue),
     rollup: { from: `${ROLLUP_TABLES.queue.table} r`, keys: () => keysOf(ROLLUP_TABLES.queue, 'r') },
+    platformBlocks: {
+      from: `${PLATFORM_BREAKDOWN_TABLES.queue.table} r`,
+      keys: keysOf(PLATFORM_BREAKDOWN_TABLES.queue, 'r'),
+    },
   },
   agent: {
     keys: () => keysOf(ROLLUP_TABLES.agent, 'c'),
     where: whereOf(ROLLUP_TABLES.agent),
     rollup: { from: `${ROLLUP_TABLES.agent.table} r`, keys: () => keysOf(ROLLUP_TABLES.agent, 'r') },
+    orgBlocks: { from: `${ORG_BLOCK_TABLES.agent.table} r`, keys: keysOf(ORG_BLOCK_TABLES.agent, 'r') },
+    platformBlocks: {
+      from: `${PLATFORM_BREAKDOWN_TABLES.agent.table} r`,
+      keys: keysOf(PLATFORM_BREAKDOWN_TABLES.agent, 'r'),
+    },
     // The agent's name looked up once per group, after summing, in the same statement.
     wrap: (parts, orgId) => {
       const name = agentNameSql(orgId, {
@@ -117,6 +134,11 @@ const DIMENSIONS: Record<Dimension, DimensionSql> = {
   number: {
     keys: () => keysOf(ROLLUP_TABLES.number, 'c'),
     rollup: { from: `${ROLLUP_TABLES.number.table} r`, keys: () => keysOf(ROLLUP_TABLES.number, 'r') },
+    orgBlocks: { from: `${ORG_BLOCK_TABLES.number.table} r`, keys: keysOf(ORG_BLOCK_TABLES.number, 'r') },
+    platformBlocks: {
+      from: `${PLATFORM_BREAKDOWN_TABLES.number.table} r`,
+      keys: keysOf(PLATFORM_BREAKDOWN_TABLES.number, 'r'),
+    },
     // The number's E.164 and label joined once per group, after summing.
     wrap: (parts) =>
       sql`SELECT u.*, p.e164, p.label FROM (${parts}) u JOIN phone_numbers p ON p.id = u."phoneNumberId"`,
@@ -184,6 +206,58 @@ export function planHours(window: Window, buckets: Date[] | null): HourPlan {
   return { hours: { from: first, to: last }, raw };
 }
 
+const DAY = 86_400_000;
+
+export interface BlockPlan {
+  /** blocks of whole UTC days served by the platform's breakdown rollups: span in days, first day (YYYY-MM-DD) */
+  blocks: Array<{ spanDays: number; firstDay: string }>;
+  raw: Window[];
+}
+
+/**
+ * Platform-wide breakdowns: the whole UTC days of the window as the fewest aligned blocks (the longest span that
+ * starts on the day and fits, so spans rise and then fall across the window), the partial days at the edges from
+ * raw calls.
+ */
+export function planBlocks(window: Window): BlockPlan {
+  const first = Math.ceil(window.from.getTime() / DAY);
+  const last = Math.floor(window.to.getTime() / DAY);
+  if (first >= last) return { blocks: [], raw: [window] };
+  const blocks = blocksOfDays(first, last, PLATFORM_BLOCK_SPANS);
+  const raw: Window[] = [];
+  if (window.from.getTime() < first * DAY) raw.push({ from: window.from, to: new Date(first * DAY) });
+  if (last * DAY < window.to.getTime()) raw.push({ from: new Date(last * DAY), to: window.to });
+  return { blocks, raw };
+}
+
+/**
+ * Days numbered from 1970-01-01, [first, last), as the fewest aligned blocks: at each day the longest span (longest
+ * first in `spans`) that starts there and fits, so spans rise and then fall across the run; 1 when none does.
+ */
+export function blocksOfDays(first: number, last: number, spans: readonly number[]): BlockPlan['blocks'] {
+  const blocks: BlockPlan['blocks'] = [];
+  for (let day = first; day < last; ) {
+    const span = spans.find((n) => day % n === 0 && day + n <= last) ?? 1;
+    blocks.push({ spanDays: span, firstDay: new Date(day * DAY).toISOString().slice(0, 10) });
+    day += span;
+  }
+  return blocks;
+}
+
+const dayNumber = (isoDate: string) => Date.parse(`${isoDate}T00:00:00Z`) / DAY;
+
+/** The rows of a block plan in a table aliased `r`: one list of first days per span. */
+function blocksWhere(blocks: BlockPlan['blocks']): RawBuilder<unknown> {
+  const spans = [...new Set(blocks.map((b) => b.spanDays))];
+  return sql.join(
+    spans.map((span) => {
+      const days = blocks.filter((b) => b.spanDays === span).map((b) => b.firstDay);
+      return sql`(r.span_days = ${sql.lit(span)} AND r.first_day = ANY (${`{${days.join(',')}}`}::date[]))`;
+    }),
+    sql` OR `,
+  );
+}
+
 const groupBy = (keys: RawBuilder<unknown>[]) =>
   keys.length === 0 ? sql`` : sql`GROUP BY ${sql.raw(keys.map((_, i) => i + 2).join(', '))}`;
 
@@ -191,7 +265,7 @@ const withPart = (part: number, keys: RawBuilder<unknown>[]) => sql.join([sql`${
 
 /**
  * The statement of a query: for each period (`part` 0 the range, 1 the previous period), its rollup days (an org)
- * or hours (platform-wide) and raw edges, grouped by the dimension's keys, as one UNION ALL. `rollups: false` reads raw calls only (the truth the
+ * or hours or blocks of days (platform-wide) and raw edges, grouped by the dimension's keys, as one UNION ALL. `rollups: false` reads raw calls only (the truth the
  * rollups are tested against, and the benchmark's baseline).
  */
 export function runSql(
@@ -216,6 +290,16 @@ export function runSql(
       const platformThresholds =
         ctx.thresholds.slThresholdSeconds === PLATFORM_THRESHOLDS.slThresholdSeconds &&
         ctx.thresholds.shortAbandonSeconds === PLATFORM_THRESHOLDS.shortAbandonSeconds;
+      const blocks = rollups && platformThresholds ? dim.platformBlocks : undefined;
+      if (blocks) {
+        const plan = planBlocks(range);
+        if (plan.blocks.length > 0) {
+          parts.push(sql`SELECT ${withPart(part, blocks.keys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(blocks.from)}
+            WHERE ${blocksWhere(plan.blocks)} ${groupBy(blocks.keys)}`);
+        }
+        for (const w of plan.raw) parts.push(rawPart(part, period, w));
+        return;
+      }
       const platformKeys = rollups && platformThresholds ? dim.platformKeys : undefined;
       const plan = platformKeys
         ? planHours(range, dimension === 'bucket' ? range.buckets : null)
@@ -232,7 +316,22 @@ export function runSql(
     const hourly = dimension === 'bucket' && range.interval === 'hour';
     const plan =
       rollups && !hourly && dim.rollup ? planRead(ctx.orgId, range, ctx.timezone) : { days: null, raw: [range] };
-    if (plan.days && dim.rollup) {
+    if (plan.days && dim.orgBlocks && dim.rollup) {
+      // Whole local days as blocks: the longer ones from the org's block rollup, single days from the daily one.
+      const blocks = blocksOfDays(dayNumber(plan.days.fromDay), dayNumber(plan.days.toDay), ORG_BLOCK_SPANS);
+      const long = blocks.filter((b) => b.spanDays > 1);
+      const days = blocks.filter((b) => b.spanDays === 1).map((b) => b.firstDay);
+      const keys = dim.orgBlocks.keys;
+      if (long.length > 0) {
+        parts.push(sql`SELECT ${withPart(part, keys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(dim.orgBlocks.from)}
+          WHERE r.org_id = ${ctx.orgId} AND (${blocksWhere(long)}) ${groupBy(keys)}`);
+      }
+      if (days.length > 0) {
+        const dayKeys = dim.rollup.keys(period);
+        parts.push(sql`SELECT ${withPart(part, dayKeys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(dim.rollup.from)}
+          WHERE r.org_id = ${ctx.orgId} AND r.day = ANY (${`{${days.join(',')}}`}::date[]) ${groupBy(dayKeys)}`);
+      }
+    } else if (plan.days && dim.rollup) {
       const keys = dim.rollup.keys(period);
       parts.push(sql`SELECT ${withPart(part, keys)}, ${ROLLUP_AGGREGATES} FROM ${sql.raw(dim.rollup.from)}
         WHERE r.org_id = ${ctx.orgId} AND r.day >= ${plan.days.fromDay}::date AND r.day < ${plan.days.toDay}::date
