@@ -2,12 +2,11 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { precompress } from './vite-precompress';
-import { preloadApp } from './vite-preload-app';
 
 const server = 'http://localhost:3000';
 
 export default defineConfig({
-  plugins: [react(), preloadApp(), precompress()],
+  plugins: [react(), precompress()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, assetsDir: 'assets' },
   server: { proxy: { '/api': server, '/health': server } },
 });

@@ -1,12 +1,15 @@
-// The first screen's queries, started as the app script starts rather than after React has mounted and each screen
-// has waited for the one above it (session → org → dashboard chunk → figures). Their requests mostly went out
-// already from main.tsx; these queries take those answers over, so each URL is asked for once.
+// The first screen's requests, sent as the app script starts rather than after React has mounted and each screen
+// has waited for the one above it (session → org → dashboard chunk → figures): they all go out at once.
 import type { QueryClient } from '@tanstack/react-query';
-import { firstScreenOf } from './first-screen';
 import { dashboardQueries } from './hooks/metrics';
 import { orgQuery } from './hooks/org';
 import { meQuery } from './hooks/session';
+import { rangeStateOf } from './hooks/useRange';
+import { DASHBOARD_RANGE, RECENT_CALLS } from './pages/dashboard/defaults';
 import { Dashboard } from './pages/lazy';
+
+/** An org's dashboard: /orgs/<id> with nothing after it (a trailing slash allowed). */
+const DASHBOARD_PATH = /^\/orgs\/([^/]+)\/?$/;
 
 /**
  * Fills the query cache for the location about to render, with the very queries its screens run (same keys, same
@@ -15,16 +18,16 @@ import { Dashboard } from './pages/lazy';
  */
 export function prefetchFirstScreen(queryClient: QueryClient, location: { pathname: string; search: string }): void {
   void queryClient.prefetchQuery(meQuery());
-  const screen = firstScreenOf(location);
-  if (screen.kind !== 'dashboard') return;
-  const { orgId, range } = screen;
+  const orgId = DASHBOARD_PATH.exec(location.pathname)?.[1];
+  if (!orgId) return;
   // The dashboard's code loads alongside its data, so it renders at once when they are in.
   void Dashboard.preload();
   void queryClient.prefetchQuery(orgQuery(orgId));
+  const range = rangeStateOf(new URLSearchParams(location.search), DASHBOARD_RANGE).query;
   void queryClient.prefetchQuery(dashboardQueries.kpis(orgId, range));
   void queryClient.prefetchQuery(dashboardQueries.series(orgId, range));
   void queryClient.prefetchQuery(dashboardQueries.queues(orgId, range));
   void queryClient.prefetchQuery(dashboardQueries.agents(orgId, range));
   void queryClient.prefetchQuery(dashboardQueries.numbers(orgId, range));
-  void queryClient.prefetchQuery(dashboardQueries.recent(orgId, screen.recent));
+  void queryClient.prefetchQuery(dashboardQueries.recent(orgId, RECENT_CALLS));
 }

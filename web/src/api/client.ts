@@ -71,51 +71,12 @@ async function readError(response: Response): Promise<ApiError> {
   );
 }
 
-/**
- * GET answers asked for before the app had loaded (main.tsx), by URL: the first request for the same URL takes
- * the answer in flight instead of asking again, once, within EARLY_TTL_MS.
- */
-const early = new Map<string, { answer: Promise<unknown>; at: number }>();
-const EARLY_TTL_MS = 10_000;
-let keepingEarly = false;
-
-/** Runs `send`, keeping each GET it makes for the app's first request of the same URL to take over. */
-export function sendEarly(send: () => void): void {
-  keepingEarly = true;
-  try {
-    send();
-  } finally {
-    keepingEarly = false;
-  }
-}
-
-function takeEarly(url: string): Promise<unknown> | undefined {
-  const kept = early.get(url);
-  if (!kept) return undefined;
-  early.delete(url);
-  return Date.now() - kept.at <= EARLY_TTL_MS ? kept.answer : undefined;
-}
-
-export function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const url = buildUrl(path, options.query);
-  if ((options.method ?? 'GET') !== 'GET') return send<T>(path, url, options);
-  const taken = takeEarly(url);
-  if (taken) return taken as Promise<T>;
-  const answer = send<T>(path, url, options);
-  if (keepingEarly) {
-    // Nobody may take it: its failure is then nobody's to report.
-    answer.catch(() => undefined);
-    early.set(url, { answer, at: Date.now() });
-  }
-  return answer;
-}
-
-async function send<T>(path: string, url: string, options: RequestOptions): Promise<T> {
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await fetch(buildUrl(path, options.query), {
       method: options.method ?? 'GET',
       headers,
       credentials: 'same-origin',

@@ -5,7 +5,7 @@ import { type KeyboardEvent, useRef, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { admin } from '../api/endpoints';
 import { isPlatformAdmin, useMe } from '../hooks/session';
-import { rangeSearch } from '../metrics/range-state';
+import { rangeSearch } from '../hooks/useRange';
 
 const HINT_ID = 'org-switcher-hint';
 /** Keys that move a closed select's value (and fire `change` at once in Chromium and Firefox). */

@@ -3,8 +3,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { Button } from '../components/Button';
 import { Checkbox, Field, SelectField } from '../components/Field';
 import { Segmented } from '../components/Segmented';
-import type { useRange } from '../hooks/useRange';
-import { isInterval, PRESETS, type RangeChoice } from '../metrics/range-state';
+import { isInterval, PRESETS, type RangeChoice, type useRange } from '../hooks/useRange';
 
 const INTERVAL_OPTIONS = [
   { value: '', label: 'Automatic' },

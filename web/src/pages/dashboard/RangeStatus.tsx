@@ -3,7 +3,7 @@
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useRef } from 'react';
 import { Button } from '../../components/Button';
-import { PRESETS, type RangeState } from '../../metrics/range-state';
+import { PRESETS, type RangeState } from '../../hooks/useRange';
 
 export type RangeStatusKind = 'current' | 'loading' | 'offline' | 'failed';
 

@@ -1,5 +1,5 @@
 // What the dashboard shows before the user chooses: read by the dashboard and by the first-load prefetch.
-import type { Preset } from '../../metrics/range-state';
+import type { Preset } from '../../hooks/useRange';
 
 /** The range when the URL names none. */
 export const DASHBOARD_RANGE: Preset = 'day';
