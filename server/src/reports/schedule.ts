@@ -109,7 +109,8 @@ export function periodOf(rule: ScheduleRule, d: LocalDate): ReportPeriod {
       return period(addDays(d, -7), d, rule.timezone);
     case 'monthly': {
       const end = { year: d.year, month: d.month, day: 1 };
-      const start = d.month === 1 ? { year: d.year - 1, month: 12, day: 1 } : { year: d.year, month: d.month - 1, day: 1 };
+      const start =
+        d.month === 1 ? { year: d.year - 1, month: 12, day: 1 } : { year: d.year, month: d.month - 1, day: 1 };
       return period(start, end, rule.timezone);
     }
   }
