@@ -387,7 +387,7 @@ describe.each(testTargets())('scheduled reports on %s', (target) => {
       [{ ...base, recipientEmails: ['not an address'] }, 'recipientEmails.0'],
       [{ ...base, recipientEmails: [] }, 'recipientEmails'],
       [{ ...base, recipientEmails: Array.from({ length: 21 }, (_, i) => `r${i}@client.example`) }, 'recipientEmails'],
-      [{ ...base, recipientUserIds: [other.ids.admin] }, 'recipientUserIds.0'],
+      [{ ...base, recipientUserIds: [other.ids.admin] }, 'recipientUserIds'],
       [{ ...base, name: '' }, 'name'],
       [{ ...base, extra: true }, 'extra'],
     ];

@@ -64,8 +64,9 @@ async function checkMembers(tx: Tx, orgId: string, userIds: readonly string[]): 
   const members = new Set(rows.map((r) => r.user_id));
   const index = userIds.findIndex((id) => !members.has(id));
   if (index >= 0) {
-    throw new AppError(400, 'invalid_request', `recipientUserIds.${index}: not a member of this org`, {
-      field: `recipientUserIds.${index}`,
+    throw new AppError(400, 'invalid_request', `recipientUserIds: recipient ${index + 1} is not a member of this org`, {
+      field: 'recipientUserIds',
+      index,
     });
   }
 }
