@@ -198,7 +198,9 @@ export function reportMail(input: ReportMailInput): ReportMail {
     '',
     ...tables.flatMap((t) => [
       `${t.caption}:`,
-      ...(t.rows.length === 0 ? ['  No calls in this period.'] : t.rows.map((r) => `  ${r.join(' | ')}`)),
+      ...(t.rows.length === 0
+        ? ['  No calls in this period.']
+        : [t.headers, ...t.rows].map((r) => `  ${r.join(' | ')}`)),
       '',
     ]),
     csvNote,
@@ -211,14 +213,19 @@ export function reportMail(input: ReportMailInput): ReportMail {
   ].join('\n');
 
   const tone = (better: boolean | null) => (better === null ? '#52606d' : better ? '#047857' : '#b91c1c');
-  const kpiCells = kpis
-    .map(
-      (
-        k,
-      ) => `<td data-metric="${k.field}" data-value="${k.value ?? ''}" style="padding: 8px; vertical-align: top; min-width: 100px;">
+  const kpiCell = (k: (typeof kpis)[number]) =>
+    `<td data-metric="${k.field}" data-value="${k.value ?? ''}" style="padding: 8px; vertical-align: top; width: 33%;">
 <div style="font-size: 12px; color: #52606d;">${escapeHtml(k.label)}</div>
 <div style="font-size: 20px; font-weight: 600;">${escapeHtml(k.text)}</div>
-<div style="font-size: 12px; color: ${tone(k.better)};">${escapeHtml(k.change)}</div></td>`,
+<div style="font-size: 12px; color: ${tone(k.better)};">${escapeHtml(k.change)}</div></td>`;
+  // Three figures a row: nine in one row overflow a phone's mail client.
+  const kpiRowsHtml = [0, 3, 6]
+    .map(
+      (first) =>
+        `<tr>${kpis
+          .slice(first, first + 3)
+          .map(kpiCell)
+          .join('\n')}</tr>`,
     )
     .join('\n');
   const url = escapeHtml(dashboard);
@@ -227,9 +234,9 @@ export function reportMail(input: ReportMailInput): ReportMail {
 <body style="font-family: system-ui, sans-serif; color: #1f2933; max-width: 640px; margin: 0 auto; padding: 24px;">
 <h1 style="font-size: 20px;">${escapeHtml(kind)} call report for ${escapeHtml(input.orgName)}</h1>
 <p style="color: #52606d;">${escapeHtml(when)} (${escapeHtml(input.timezone)})${input.preview ? ' — preview sent to you only' : ''}</p>
-<table data-table="kpis" style="border-collapse: collapse; width: 100%;"><tr>
-${kpiCells}
-</tr></table>
+<table data-table="kpis" style="border-collapse: collapse; width: 100%;">
+${kpiRowsHtml}
+</table>
 <p style="font-size: 13px; color: #52606d;">Service level ${escapeHtml(target)}. ${escapeHtml(previousText)}</p>
 <h2 style="font-size: 16px; margin-top: 24px;">Calls over the period</h2>
 <img src="cid:${CHART_CID}" width="560" height="200" alt="Answered (blue) and missed (red) calls per ${f.query.interval} of the period" style="display: block; max-width: 100%; height: auto;">
