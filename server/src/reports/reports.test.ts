@@ -2,11 +2,14 @@
 // recipient (however often and by however many runners it is run), every figure in it equals what the metrics API
 // answers for the same range, the CSV has the period's calls, the chart is a PNG shown inline by cid; Send now
 // mails the signed-in user only; the API refuses bad input and other orgs' members and schedules.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, testApp } from '../../test/support/app.js';
 import { openTestDatabase, type TestDatabase, testTargets } from '../../test/support/database.js';
 import { assignNumber, call, createNumber, createOrg, createUser, insertCalls } from '../../test/support/fixtures.js';
 import { startTestSmtp, type TestSmtp } from '../../test/support/smtp.js';
+import { systemPrincipal } from '../auth/principal.js';
+import { withPrincipal } from '../db/tenant.js';
 import type { AppDeps } from '../http/context.js';
 import { createLogger } from '../http/logger.js';
 import { V1_NAMES } from '../metrics/client-metrics-v1.js';
@@ -14,12 +17,14 @@ import { CHART_CID, formatFigure, REPORT_KPIS } from './email.js';
 import { periodQuery } from './figures.js';
 import { addDays, dueSend, formatDate } from './schedule.js';
 import type { ReportSchedule } from './schema.js';
-import { REPORTS_SEND, ruleOf, sendDueReport } from './send.js';
+import { REPORTS_SEND, reportSenderKind, ruleOf, sendDueReport } from './send.js';
 
 const PASSWORD = 'reports password 1234';
 const PUBLIC_URL = 'https://app.victorysync.test';
 const DAY = 86_400_000;
 const TZ = 'America/New_York';
+
+const senderOf = (d: AppDeps) => ({ db: d.database.db, clock: d.mightycall.clock, logger: createLogger('silent') });
 
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
@@ -306,14 +311,22 @@ describe.each(testTargets())('scheduled reports on %s', (target) => {
     expect(await deps.jobs.runLeased(REPORTS_SEND, created.body.schedule.id)).toBe(true);
     await deps.jobs.runDueJobs();
     expect(mailsTo('daily@client.example')).toEqual([]);
-    // Another runner's view a day later: due, sent once although both runners run it.
-    const later = Date.now() + DAY + 60_000;
+    // Made three days ago, its latest 07:00 is due: two runners (two processes' job runners) see it due and both
+    // run it; one report is queued.
+    const threeDaysAgo = new Date(Date.now() - 3 * DAY);
+    await withPrincipal(database.db, systemPrincipal('reports test'), (tx) =>
+      sql`UPDATE report_schedules SET created_at = ${threeDaysAgo} WHERE id = ${created.body.schedule.id}`.execute(tx),
+    );
     const other = testApp(database, env());
-    const sender = { db: database.db, clock: { now: () => later }, logger: createLogger('silent'), publicUrl: null };
+    expect(await reportSenderKind({ ...senderOf(deps), publicUrl: null }).due()).toContain(created.body.schedule.id);
     await Promise.all([
-      sendDueReport(sender, created.body.schedule.id),
-      sendDueReport(sender, created.body.schedule.id),
+      deps.jobs.runLeased(REPORTS_SEND, created.body.schedule.id),
+      other.deps.jobs.runLeased(REPORTS_SEND, created.body.schedule.id),
     ]);
+    await deps.jobs.runLeased(REPORTS_SEND, created.body.schedule.id);
+    expect(await reportSenderKind({ ...senderOf(deps), publicUrl: null }).due()).not.toContain(
+      created.body.schedule.id,
+    );
     await Promise.all([deps.jobs.runDueJobs(), other.deps.jobs.runDueJobs()]);
     await until(() => mailsTo('daily@client.example').length === 1, 'the daily report');
     await new Promise((r) => setTimeout(r, 100));
