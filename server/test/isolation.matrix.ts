@@ -224,6 +224,7 @@ export const MATRIX: Record<string, MatrixEntry> = {
   },
   'POST /api/auth/verify-email/send': {
     ok: 202,
+    usersOnly: true,
     request: () => ({ path: '/api/auth/verify-email/send' }),
   },
   'POST /api/auth/verify-email': {
@@ -333,7 +334,6 @@ export const MATRIX: Record<string, MatrixEntry> = {
   },
   'POST /api/orgs/:orgId/reports/schedules/:scheduleId/send-now': {
     ok: 202,
-    usersOnly: true,
     request: async (w, orgId) => ({
       path: `/api/orgs/${orgId}/reports/schedules/${await freshReportSchedule(w, orgId)}/send-now`,
     }),
