@@ -74,7 +74,7 @@ describe('scheduled reports', () => {
     expect(await row.textContent()).toContain('Daily at 07:30');
     await screenshots(page, 'reports');
 
-    await row.getByRole('button', { name: 'Send Daily check now to yourself' }).click();
+    await row.getByRole('button', { name: 'Send now: Daily check, to yourself' }).click();
     await page.getByTestId('report-sent').getByText(`sent to ${owner.email}`).waitFor();
 
     const mail = await newestMail(owner.email, '[Preview]');

@@ -261,7 +261,7 @@ function Schedules({ orgId, timeZone, canWrite }: { orgId: string; timeZone: str
         <Button
           busy={sendNow.isPending && sendNow.variables?.id === s.id}
           onClick={() => sendNow.mutate(s)}
-          aria-label={`Send ${s.name} now to yourself`}
+          aria-label={`Send now: ${s.name}, to yourself`}
         >
           Send now
         </Button>
