@@ -29,6 +29,7 @@ import { registerMemberRoutes } from './orgs/member-routes.js';
 import { registerOrgRoutes } from './orgs/routes.js';
 import { registerPhoneNumberRoutes } from './phone-numbers/routes.js';
 import { registerPortfolioRoutes } from './portfolio/routes.js';
+import { registerReportRoutes } from './reports/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 import { registerWebApp } from './web-app/routes.js';
 
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): App {
   registerMightyCallRoutes(app, deps);
   registerPortfolioRoutes(app, deps);
   registerAlertRoutes(app, deps);
+  registerReportRoutes(app, deps);
   // Last: its SPA fallback answers every GET no route above claimed (never /api or /health).
   registerWebApp(app);
 

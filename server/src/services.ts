@@ -24,6 +24,7 @@ import { mailSendKind } from './mail/send-job.js';
 import { OrgSettingsMemo } from './metrics/settings.js';
 import { systemClock } from './mightycall/client/transport.js';
 import { createMightyCallRuntime, type RuntimeOptions } from './mightycall/runtime.js';
+import { reportSenderKind } from './reports/send.js';
 
 export interface ServiceOptions {
   /** the MightyCall runtime's secret key (main.ts), clock, retry and poll tuning, webhook cache (tests) */
@@ -109,6 +110,8 @@ export function createServices(core: CoreDeps, options: ServiceOptions = {}): Ap
       ...(options.jobs?.webhookBackoff ? { backoff: options.jobs.webhookBackoff } : {}),
     }),
   );
+  // Scheduled reports: each due schedule is a key of one recurring kind, sent under its lease and row lock.
+  jobs.registerRecurring(reportSenderKind({ db: database.db, clock, logger, publicUrl: config.publicUrl }));
   return {
     ...base,
     auth,

@@ -57,6 +57,9 @@ export const ACCESS: Record<Exclude<Permission, 'public'>, readonly Actor[]> = {
   // Signed-in people only: no API key scope grants alerts (docs/permissions.md).
   'alerts:read': ['platformAdmin', 'adminA', 'managerA', 'adminB'],
   'alerts:write': ORG_ADMINS,
+  // Signed-in people only, like alerts: managers read (and preview to themselves), org admins write.
+  'reports:read': ['platformAdmin', 'adminA', 'managerA', 'adminB'],
+  'reports:write': ORG_ADMINS,
 };
 
 export interface MatrixRequest {
@@ -116,6 +119,32 @@ async function freshAlertRule(w: World, orgId: string): Promise<string> {
 }
 
 const ALERT_RULE = { name: 'Queue building up', kind: 'calls_waiting', threshold: 3 };
+
+async function freshReportSchedule(w: World, orgId: string): Promise<string> {
+  const row = await withPrincipal(w.database.db, SYSTEM, (tx) =>
+    tx
+      .insertInto('report_schedules')
+      .values({
+        org_id: orgId,
+        name: unique('report'),
+        frequency: 'weekly',
+        weekday: 1,
+        send_minute: 480,
+        recipient_emails: ['owner@matrix.example'],
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow(),
+  );
+  return row.id;
+}
+
+const REPORT_SCHEDULE = {
+  name: 'Weekly summary',
+  frequency: 'weekly',
+  weekday: 1,
+  time: '08:00',
+  recipientEmails: ['owner@matrix.example'],
+};
 
 async function freshMail(w: World): Promise<string> {
   const id = await withPrincipal(w.database.db, SYSTEM, (tx) =>
@@ -284,6 +313,32 @@ export const MATRIX: Record<string, MatrixEntry> = {
     ok: 200,
     request: (_w, orgId) => ({ path: `/api/orgs/${orgId}/alerts/webhook` }),
   },
+
+  'GET /api/orgs/:orgId/reports/schedules': get('/api/orgs/:orgId/reports/schedules'),
+  'POST /api/orgs/:orgId/reports/schedules': {
+    ok: 201,
+    request: (_w, orgId) => ({ path: `/api/orgs/${orgId}/reports/schedules`, body: REPORT_SCHEDULE }),
+  },
+  'PUT /api/orgs/:orgId/reports/schedules/:scheduleId': {
+    ok: 200,
+    request: async (w, orgId) => ({
+      path: `/api/orgs/${orgId}/reports/schedules/${await freshReportSchedule(w, orgId)}`,
+      body: REPORT_SCHEDULE,
+    }),
+  },
+  'DELETE /api/orgs/:orgId/reports/schedules/:scheduleId': {
+    ok: 200,
+    request: async (w, orgId) => ({
+      path: `/api/orgs/${orgId}/reports/schedules/${await freshReportSchedule(w, orgId)}`,
+    }),
+  },
+  'POST /api/orgs/:orgId/reports/schedules/:scheduleId/send-now': {
+    ok: 202,
+    request: async (w, orgId) => ({
+      path: `/api/orgs/${orgId}/reports/schedules/${await freshReportSchedule(w, orgId)}/send-now`,
+    }),
+  },
+  'GET /api/orgs/:orgId/reports/history': get('/api/orgs/:orgId/reports/history'),
 
   'POST /api/admin/users': {
     ok: 201,

@@ -19,6 +19,7 @@ import {
   outcomeFor,
   type TableCases,
 } from './write-policies.cells.js';
+import { REPORT_CASES } from './write-policies.reports.js';
 import { ROLLUP_CASES } from './write-policies.rollups.js';
 import { TELEPHONY_CASES } from './write-policies.telephony.js';
 import { ids, OTHER_PRINCIPALS, PRINCIPALS, ROLES, seedWorld, TOKEN } from './write-policies.world.js';
@@ -34,7 +35,7 @@ class Rollback extends Error {
 }
 
 /** Every table with row-level security, its commands and their cases. */
-const MATRIX: TableCases = { ...ACCOUNT_CASES, ...TELEPHONY_CASES, ...ROLLUP_CASES, ...ALERT_CASES };
+const MATRIX: TableCases = { ...ACCOUNT_CASES, ...TELEPHONY_CASES, ...ROLLUP_CASES, ...ALERT_CASES, ...REPORT_CASES };
 
 const SYSTEM: Principal = { kind: 'system', reason: 'write-policy matrix' };
 

@@ -56,6 +56,8 @@ export const ids = {
   ruleB: randomUUID(),
   alertEventA: randomUUID(),
   alertEventB: randomUUID(),
+  reportA: randomUUID(),
+  reportB: randomUUID(),
   mailB: randomUUID(),
   tokenAgentA: randomUUID(),
   tokenAdminB: randomUUID(),
@@ -165,6 +167,9 @@ export async function seedWorld(tx: Kysely<DB>): Promise<void> {
     sql`INSERT INTO alert_events (id, org_id, rule_id, rule_name, kind, threshold, fired_at) VALUES
       (${i.alertEventA}, ${i.orgA}, ${i.ruleA}, 'Queue A', 'calls_waiting', 3, ${AT}),
       (${i.alertEventB}, ${i.orgB}, ${i.ruleB}, 'Queue B', 'calls_waiting', 3, ${AT})`,
+    sql`INSERT INTO report_schedules (id, org_id, name, frequency, weekday, send_minute, recipient_emails) VALUES
+      (${i.reportA}, ${i.orgA}, 'Weekly A', 'weekly', 1, 480, '{a@example.com}'),
+      (${i.reportB}, ${i.orgB}, 'Weekly B', 'weekly', 1, 480, '{b@example.com}')`,
     sql`INSERT INTO org_business_hours (org_id, weekday, start_minute, end_minute) VALUES
       (${i.orgA}, 1, 540, 1020), (${i.orgB}, 1, 540, 1020)`,
     sql`INSERT INTO alert_webhooks (org_id, url, secret_enc) VALUES

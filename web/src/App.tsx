@@ -24,6 +24,7 @@ import {
   Dashboard,
   OrgAlerts,
   OrgAudit,
+  OrgReports,
   OrgSettings,
   Wallboard,
 } from './pages/lazy';
@@ -94,6 +95,7 @@ export function App() {
             <Route path="settings" element={<OrgSettings />} />
             <Route path="audit" element={<OrgAudit />} />
             <Route path="alerts" element={<OrgAlerts />} />
+            <Route path="reports" element={<OrgReports />} />
           </Route>
           <Route path="admin" element={<RequirePlatformAdmin />}>
             <Route index element={<Navigate to="portfolio" replace />} />

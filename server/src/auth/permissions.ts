@@ -15,6 +15,8 @@ export type Permission =
   | 'audit:read'
   | 'alerts:read'
   | 'alerts:write'
+  | 'reports:read'
+  | 'reports:write'
   | 'platform:orgs'
   | 'platform:users'
   | 'platform:numbers'
@@ -56,6 +58,17 @@ export const PERMISSIONS: ReadonlyArray<{
     scope: 'org',
     meaning: "Create, change and delete the org's alert rules, business hours and alert webhook.",
   },
+  {
+    permission: 'reports:read',
+    scope: 'org',
+    meaning:
+      "The org's report schedules and sent reports; Send now (a preview to yourself). Signed in; no API key scope grants it.",
+  },
+  {
+    permission: 'reports:write',
+    scope: 'org',
+    meaning: "Create, change and delete the org's report schedules.",
+  },
   { permission: 'platform:orgs', scope: 'platform', meaning: 'Create, list, change and delete any org.' },
   {
     permission: 'platform:users',
@@ -94,8 +107,10 @@ export const ROLE_PERMISSIONS: Readonly<Record<OrgRole, readonly Permission[]>> 
     'audit:read',
     'alerts:read',
     'alerts:write',
+    'reports:read',
+    'reports:write',
   ],
-  org_manager: [...ORG_READER, 'members:read', 'alerts:read'],
+  org_manager: [...ORG_READER, 'members:read', 'alerts:read', 'reports:read'],
   agent: ORG_READER,
 };
 

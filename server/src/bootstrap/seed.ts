@@ -175,6 +175,7 @@ export async function seedDemo(
   }
 
   const from = new Date(now.getTime() - days * 86_400_000);
+  if (first) await seedReportSchedule(tx, orgIds.get(first.key) as string, `owner@${first.slug}.example`, from);
   let batch: NormalizedCall[] = [];
   for (const call of generateCalls(topology, { seed: DEMO_SEED, from, to: now })) {
     if (call.endedAt > now) continue; // still in progress at seeding time
@@ -186,4 +187,26 @@ export async function seedDemo(
   }
   await upsertCalls(tx, batch);
   return created;
+}
+
+/**
+ * The first demo org's weekly report to its owner (Monday 08:00, org time). Dated from the start of the demo data, so
+ * its latest Monday is already due: the job runner's first pass sends that week's report through the same job path
+ * as any other, and "Sent mail" shows it within the first minute of the demo.
+ */
+async function seedReportSchedule(tx: Tx, orgId: string, ownerEmail: string, createdAt: Date): Promise<void> {
+  const owner = await tx.selectFrom('users').select('id').where('email', '=', ownerEmail).executeTakeFirstOrThrow();
+  await tx
+    .insertInto('report_schedules')
+    .values({
+      org_id: orgId,
+      name: 'Weekly summary',
+      frequency: 'weekly',
+      weekday: 1,
+      send_minute: 8 * 60,
+      recipient_user_ids: [owner.id],
+      created_by: owner.id,
+      created_at: createdAt,
+    })
+    .execute();
 }

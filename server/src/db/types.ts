@@ -273,6 +273,26 @@ export interface AlertRulesTable {
   updated_at: UpdatedAt;
 }
 
+export type ReportFrequency = 'daily' | 'weekly' | 'monthly';
+
+export interface ReportSchedulesTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  frequency: ReportFrequency;
+  weekday: number | null;
+  month_day: number | null;
+  send_minute: number;
+  recipient_user_ids: Generated<string[]>;
+  recipient_emails: Generated<string[]>;
+  enabled: Generated<boolean>;
+  created_by: string | null;
+  last_sent_period: string | null;
+  last_sent_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
 export interface AlertEventsTable {
   id: Generated<string>;
   org_id: string;
@@ -307,6 +327,7 @@ export interface DB extends MightyCallTables {
   alert_rules: AlertRulesTable;
   alert_events: AlertEventsTable;
   alert_webhooks: AlertWebhooksTable;
+  report_schedules: ReportSchedulesTable;
   jobs: JobsTable;
   job_leases: JobLeasesTable;
   mail_outbox: MailOutboxTable;

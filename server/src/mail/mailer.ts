@@ -1,6 +1,7 @@
 // How a message leaves: nodemailer over SMTP (SMTP_URL), or captured for the Sent mail page when none is set.
 import nodemailer from 'nodemailer';
 import type { MailConfig } from '../config.js';
+import type { MailAttachment } from './outbox.js';
 
 export interface OutgoingMessage {
   from: string;
@@ -8,7 +9,7 @@ export interface OutgoingMessage {
   subject: string;
   text: string;
   html: string;
-  attachments: Array<{ filename: string; contentType: string; content: Buffer }>;
+  attachments: MailAttachment[];
   /** the outbox row's id: the Message-ID is derived from it, so a resend is recognisably the same message */
   outboxId: string;
 }
@@ -83,6 +84,7 @@ export function createMailer(config: MailConfig): Mailer {
             filename: a.filename,
             contentType: a.contentType,
             content: a.content,
+            ...(a.cid ? { cid: a.cid } : {}),
           })),
         });
       } catch (error) {

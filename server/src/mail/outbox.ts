@@ -15,7 +15,15 @@ export interface NewMail {
   subject: string;
   text: string;
   html: string;
-  attachments?: Array<{ filename: string; contentType: string; content: Buffer }>;
+  attachments?: MailAttachment[];
+}
+
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+  /** Content-ID: an inline part the HTML shows as `<img src="cid:…">` */
+  cid?: string;
 }
 
 /**
@@ -39,6 +47,7 @@ export async function enqueueMail(tx: Tx, mail: NewMail): Promise<string | null>
           filename: a.filename,
           contentType: a.contentType,
           content: a.content.toString('base64'),
+          ...(a.cid ? { cid: a.cid } : {}),
         })),
       ),
     })
@@ -54,6 +63,7 @@ export interface StoredAttachment {
   filename: string;
   contentType: string;
   content: string;
+  cid?: string;
 }
 
 export function attachmentsOf(value: unknown): StoredAttachment[] {

@@ -56,6 +56,7 @@ export function mailSendKind(deps: MailJobDeps): QueuedKind<z.infer<typeof Paylo
             filename: a.filename,
             contentType: a.contentType,
             content: Buffer.from(a.content, 'base64'),
+            ...(typeof a.cid === 'string' ? { cid: a.cid } : {}),
           })),
         });
         const captured = deps.mailer.mode === 'capture';

@@ -115,7 +115,7 @@ export function zonedInstant(year: number, month: number, day: number, hour = 0,
   const key = `${timeZone}|${year}|${month}|${day}|${hour}`;
   const hit = instantCache.get(key);
   if (hit !== undefined) return new Date(hit);
-  const ms = computeZonedInstant(year, month, day, hour, timeZone);
+  const ms = computeZonedInstant(year, month, day, hour, 0, timeZone);
   if (instantCache.size >= PARTS_CACHE_LIMIT) instantCache.clear();
   instantCache.set(key, ms);
   return new Date(ms);
@@ -123,8 +123,31 @@ export function zonedInstant(year: number, month: number, day: number, hour = 0,
 
 const instantCache = new Map<string, number>();
 
-function computeZonedInstant(year: number, month: number, day: number, hour: number, timeZone: string): number {
-  const wall = Date.UTC(year, month - 1, day, hour);
+/**
+ * zonedInstant with minutes (a report's send time, 08:30): the same rules, so a wall time inside a spring-forward
+ * gap moves forward by the gap's length (02:30 on a day whose clocks jump from 02:00 to 03:00 → 03:30), and in a
+ * fall-back overlap the first occurrence wins.
+ */
+export function zonedWallTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timeZone: string,
+): Date {
+  return new Date(computeZonedInstant(year, month, day, hour, minute, timeZone));
+}
+
+function computeZonedInstant(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timeZone: string,
+): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
   // Offset changes are months apart, so the offsets a day either side are the only ones the wall time can have.
   const before = offsetMs(new Date(wall - 86_400_000), timeZone);
   const after = offsetMs(new Date(wall + 86_400_000), timeZone);

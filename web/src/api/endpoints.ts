@@ -197,6 +197,34 @@ export const alerts = {
     request<Res<`${typeof ALERTS}/webhook`, 'delete'>>(`/api/orgs/${enc(orgId)}/alerts/webhook`, { method: 'DELETE' }),
 };
 
+const REPORTS = '/api/orgs/{orgId}/reports';
+export const reports = {
+  schedules: (orgId: string) =>
+    request<Res<`${typeof REPORTS}/schedules`, 'get'>>(`/api/orgs/${enc(orgId)}/reports/schedules`),
+  create: (orgId: string, body: Body<`${typeof REPORTS}/schedules`, 'post'>) =>
+    request<Res<`${typeof REPORTS}/schedules`, 'post'>>(`/api/orgs/${enc(orgId)}/reports/schedules`, {
+      method: 'POST',
+      body,
+    }),
+  update: (orgId: string, scheduleId: string, body: Body<`${typeof REPORTS}/schedules/{scheduleId}`, 'put'>) =>
+    request<Res<`${typeof REPORTS}/schedules/{scheduleId}`, 'put'>>(
+      `/api/orgs/${enc(orgId)}/reports/schedules/${enc(scheduleId)}`,
+      { method: 'PUT', body },
+    ),
+  remove: (orgId: string, scheduleId: string) =>
+    request<Res<`${typeof REPORTS}/schedules/{scheduleId}`, 'delete'>>(
+      `/api/orgs/${enc(orgId)}/reports/schedules/${enc(scheduleId)}`,
+      { method: 'DELETE' },
+    ),
+  sendNow: (orgId: string, scheduleId: string) =>
+    request<Res<`${typeof REPORTS}/schedules/{scheduleId}/send-now`, 'post'>>(
+      `/api/orgs/${enc(orgId)}/reports/schedules/${enc(scheduleId)}/send-now`,
+      { method: 'POST' },
+    ),
+  history: (orgId: string) =>
+    request<Res<`${typeof REPORTS}/history`, 'get'>>(`/api/orgs/${enc(orgId)}/reports/history`),
+};
+
 const ADMIN_ORG = '/api/admin/orgs/{orgId}';
 /** The portfolio's order (`worst`, a column, or `-column`), name filter and bound (server/src/portfolio/schema.ts). */
 export interface PortfolioQuery extends QueryParams {

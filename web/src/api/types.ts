@@ -117,3 +117,9 @@ export type AlertRuleInput = Schemas['AlertRuleInput'];
 export type AlertKind = AlertRule['kind'];
 export type AlertEvent = Schemas['AlertEvent'];
 export type BusinessHoursRange = Schemas['BusinessHoursRange'];
+
+// Reports
+export type ReportSchedule = Schemas['ReportSchedule'];
+export type ReportScheduleInput = Schemas['ReportScheduleInput'];
+export type ReportFrequency = ReportSchedule['frequency'];
+export type SentReport = Schemas['SentReport'];

@@ -70,6 +70,7 @@ export function Shell() {
               <Link to={`/orgs/${orgId}/live`}>Live wallboard</Link>
               {canAdministerOrg(me, orgId) ? <Link to={`/orgs/${orgId}/settings`}>Org settings</Link> : null}
               {can(me, orgId, 'alerts:read') ? <Link to={`/orgs/${orgId}/alerts`}>Alerts</Link> : null}
+              {can(me, orgId, 'reports:read') ? <Link to={`/orgs/${orgId}/reports`}>Reports</Link> : null}
               {can(me, orgId, 'audit:read') ? <Link to={`/orgs/${orgId}/audit`}>Org audit log</Link> : null}
             </ul>
           ) : null}

@@ -57,6 +57,7 @@ export const Wallboard = lazyScreen(() => import('./live/Wallboard'));
 export const OrgSettings = lazyScreen(() => import('./settings/OrgSettings'));
 export const OrgAudit = lazyScreen(() => import('./audit/OrgAudit'));
 export const OrgAlerts = lazyScreen(() => import('./alerts/Alerts'));
+export const OrgReports = lazyScreen(() => import('./reports/Reports'));
 export const AdminPortfolio = lazyScreen(() => import('./admin/Portfolio'));
 export const AdminOrgs = lazyScreen(() => import('./admin/Orgs'));
 export const AdminOrgDetail = lazyScreen(() => import('./admin/OrgDetail'));

@@ -15,6 +15,7 @@ const PAGES: ReadonlyArray<readonly [pattern: string, page: string]> = [
   ['/orgs/:orgId/settings', 'Org settings'],
   ['/orgs/:orgId/audit', 'Org audit log'],
   ['/orgs/:orgId/alerts', 'Alerts'],
+  ['/orgs/:orgId/reports', 'Reports'],
   ['/admin/portfolio', 'Portfolio'],
   ['/admin/orgs', 'Organizations'],
   ['/admin/orgs/:orgId', 'Organization'],
