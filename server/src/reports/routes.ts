@@ -182,7 +182,7 @@ export function registerReportRoutes(app: App, deps: AppDeps): void {
       const user = await withPrincipal(deps.database.db, SYSTEM, (tx) =>
         tx.selectFrom('users').select('email').where('id', '=', principal.userId).executeTakeFirstOrThrow(),
       );
-      ctx.auth.mailThrottle.admit(`report-preview:${principal.userId}`, ctx.ip);
+      await ctx.auth.mailThrottle.admit(`report-preview:${principal.userId}`, ctx.ip);
       const sent = await sendPreview(
         { db: deps.database.db, clock: deps.mightycall.clock, logger: deps.logger, publicUrl: deps.config.publicUrl },
         scheduleId,
