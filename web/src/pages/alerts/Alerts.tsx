@@ -8,6 +8,7 @@ import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog } from '../../components/Dialog';
 import { Checkbox, Field, SelectField } from '../../components/Field';
+import { OrgPageHeader } from '../../components/OrgPageHeader';
 import { Pill } from '../../components/Pill';
 import { EditAndRemove } from '../../components/RowActions';
 import { ErrorState, Loading } from '../../components/States';
@@ -489,14 +490,7 @@ export default function Alerts() {
   const canWrite = can(me, org.id, 'alerts:write');
   return (
     <div className="stack">
-      <header className="page-header">
-        <div>
-          <h1>Alerts</h1>
-          <p className="page-header-meta">
-            {org.name}; times in {org.timezone}
-          </p>
-        </div>
-      </header>
+      <OrgPageHeader title="Alerts" org={org} />
       <Rules orgId={org.id} timeZone={org.timezone} canWrite={canWrite} />
       <History orgId={org.id} timeZone={org.timezone} />
       <BusinessHours orgId={org.id} canWrite={canWrite} />

@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { orgs } from '../../api/endpoints';
 import type { Member } from '../../api/types';
+import { OrgPageHeader } from '../../components/OrgPageHeader';
 import { useCurrentOrg } from '../../hooks/org';
 import { can, useMe } from '../../hooks/session';
 import { Forbidden } from '../Errors';
@@ -33,14 +34,7 @@ export default function OrgAudit() {
   const list = members.data?.members ?? [];
   return (
     <div className="stack">
-      <header className="page-header">
-        <div>
-          <h1>Audit log</h1>
-          <p className="page-header-meta">
-            Changes made in {org.name}; times in {org.timezone}
-          </p>
-        </div>
-      </header>
+      <OrgPageHeader title="Audit log" org={org} lead="Changes made in" />
       <AuditLog
         queryKey={['audit', org.id]}
         fetchPage={(query) => orgs.audit(org.id, query)}

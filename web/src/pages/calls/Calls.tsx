@@ -7,6 +7,7 @@ import { Button, ButtonAnchor } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { Field, SelectField } from '../../components/Field';
 import { LoadMore } from '../../components/LoadMore';
+import { OrgPageHeader } from '../../components/OrgPageHeader';
 import { Table } from '../../components/Table';
 import { useAgentStats } from '../../hooks/metrics';
 import { useCurrentOrg } from '../../hooks/org';
@@ -103,17 +104,11 @@ export default function Calls() {
 
   return (
     <div className="stack">
-      <header className="page-header">
-        <div>
-          <h1>Calls</h1>
-          <p className="page-header-meta">
-            Every call of {org.name}; times in {org.timezone}
-          </p>
-        </div>
+      <OrgPageHeader title="Calls" org={org} lead="Every call of">
         <ButtonAnchor href={calls.csvUrl(org.id, rangeQuery, filters)} download data-testid="csv-export">
           Export CSV (filtered)
         </ButtonAnchor>
-      </header>
+      </OrgPageHeader>
       <RangePicker range={range} showCompare={false} showInterval={false} />
       <Card title="Filters">
         <div className="form-grid">

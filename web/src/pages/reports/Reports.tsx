@@ -8,6 +8,7 @@ import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog } from '../../components/Dialog';
 import { Checkbox, Field, SelectField } from '../../components/Field';
+import { OrgPageHeader } from '../../components/OrgPageHeader';
 import { Pill } from '../../components/Pill';
 import { EditAndRemove } from '../../components/RowActions';
 import { ErrorState } from '../../components/States';
@@ -376,14 +377,7 @@ export default function Reports() {
   const canWrite = can(me, org.id, 'reports:write');
   return (
     <div className="stack">
-      <header className="page-header">
-        <div>
-          <h1>Reports</h1>
-          <p className="page-header-meta">
-            {org.name}; times in {org.timezone}
-          </p>
-        </div>
-      </header>
+      <OrgPageHeader title="Reports" org={org} />
       <Schedules orgId={org.id} timeZone={org.timezone} canWrite={canWrite} />
       <History orgId={org.id} timeZone={org.timezone} />
     </div>
