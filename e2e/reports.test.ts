@@ -80,7 +80,14 @@ describe('scheduled reports', () => {
     const mail = await newestMail(owner.email, '[Preview]');
     expect(mail.subject).toContain(`${org.name}: daily call report`);
     const html = mail.html ?? '';
-    expect(html).toContain('cid:calls-chart@victorysync');
+    // The chart, sent inline by cid, reads back as the PNG itself, so Sent mail shows it as a mail client would.
+    expect(html).toContain('src="data:image/png;base64,');
+    expect(html).not.toContain('cid:');
+    const root = await world.signedInPage(world.server.admin);
+    await root.page.goto(`/admin/mail/${mail.id}`);
+    const chart = root.page.frameLocator('iframe.mail-html').locator('img').first();
+    await expect.poll(() => chart.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(560);
+    await root.page.close();
     const link = /href="([^"]+\?range=custom[^"]+)"/.exec(html)?.[1]?.replaceAll('&#38;', '&');
     if (!link) throw new Error('no dashboard link in the report');
     const url = new URL(link);

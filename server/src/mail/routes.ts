@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { App, AppDeps } from '../http/context.js';
 import { notFound } from '../http/errors.js';
 import { defineRoute, json } from '../http/route.js';
-import { attachmentsOf, getOutboxMessage, listOutbox } from './outbox.js';
+import { attachmentsOf, getOutboxMessage, listOutbox, type StoredAttachment } from './outbox.js';
 import { MailListQuery, MailMessageSchema, MailModeSchema, MailParams, MailSummarySchema } from './schema.js';
 
 const tags = ['Mail'];
@@ -76,11 +76,12 @@ export function registerMailRoutes(app: App, deps: AppDeps): void {
     async (c, ctx) => {
       const row = await ctx.tenant((tx) => getOutboxMessage(tx, c.req.valid('param').mailId));
       if (!row) throw notFound('Message', 'mail_not_found');
+      const attachments = attachmentsOf(row.attachments);
       const message = {
         ...summaryOf(row),
         text: row.text_body,
-        html: row.html_body,
-        attachments: attachmentsOf(row.attachments).map((a) => ({
+        html: row.html_body === null ? null : withInlineImages(row.html_body, attachments),
+        attachments: attachments.map((a) => ({
           filename: a.filename,
           contentType: a.contentType,
           size: Buffer.from(a.content, 'base64').length,
@@ -89,4 +90,17 @@ export function registerMailRoutes(app: App, deps: AppDeps): void {
       return c.json({ message }, 200);
     },
   );
+}
+
+/**
+ * The HTML part as a mail client shows it: an inline image (an attachment the HTML names by `cid:`) becomes a data
+ * URL, so the Sent mail page shows a report's chart rather than a broken image.
+ */
+function withInlineImages(html: string, attachments: StoredAttachment[]): string {
+  let shown = html;
+  for (const a of attachments) {
+    if (!a.cid || !/^image\/(png|gif|jpeg)$/.test(a.contentType)) continue;
+    shown = shown.replaceAll(`cid:${a.cid}`, `data:${a.contentType};base64,${a.content}`);
+  }
+  return shown;
 }

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { alerts } from '../../api/endpoints';
-import type { AlertEvent, AlertKind, AlertRule, AlertRuleInput, BusinessHoursRange } from '../../api/types';
+import type { AlertEvent, AlertKind, AlertRule, AlertRuleInput } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ConfirmDialog } from '../../components/Dialog';
@@ -11,7 +11,7 @@ import { Checkbox, Field, SelectField } from '../../components/Field';
 import { OrgPageHeader } from '../../components/OrgPageHeader';
 import { Pill } from '../../components/Pill';
 import { EditAndRemove } from '../../components/RowActions';
-import { ErrorState, Loading } from '../../components/States';
+import { ErrorState } from '../../components/States';
 import { type Column, Table } from '../../components/Table';
 import { useToast } from '../../components/Toast';
 import { useCurrentOrg } from '../../hooks/org';
@@ -19,6 +19,8 @@ import { can, useMe } from '../../hooks/session';
 import { useFormErrors } from '../../hooks/useFormErrors';
 import { formatDateTime } from '../../metrics/format';
 import { Forbidden } from '../Errors';
+import { BusinessHours } from './BusinessHours';
+import { Webhook } from './Webhook';
 
 const REFRESH_MS = 10_000;
 
@@ -30,8 +32,6 @@ const KINDS: Array<{ value: AlertKind; label: string; threshold: string; windowe
   { value: 'no_inbound', label: 'No inbound call (business hours)', threshold: '', windowed: true },
 ];
 const kindOf = (kind: AlertKind) => KINDS.find((k) => k.value === kind) ?? (KINDS[0] as (typeof KINDS)[number]);
-
-const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 /** The rule's condition in words (docs/alerts.md has the exact meanings). */
 export function describeRule(r: Pick<AlertRule, 'kind' | 'threshold' | 'windowMinutes' | 'minCalls'>): string {
@@ -286,159 +286,6 @@ function Rules({ orgId, timeZone, canWrite }: { orgId: string; timeZone: string;
         onConfirm={() => deleting && remove.mutate(deleting)}
         onClose={() => setDeleting(null)}
       />
-    </Card>
-  );
-}
-
-const toTime = (minute: number) =>
-  `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
-const toMinute = (time: string) => {
-  const [h, m] = time.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
-};
-
-function BusinessHours({ orgId, canWrite }: { orgId: string; canWrite: boolean }) {
-  const queryClient = useQueryClient();
-  const toast = useToast();
-  const hours = useQuery({ queryKey: ['business-hours', orgId], queryFn: () => alerts.businessHours(orgId) });
-  const [edits, setEdits] = useState<Record<number, { open: boolean; start: string; end: string }>>({});
-  const rangeOf = (weekday: number) => hours.data?.ranges.find((r) => r.weekday === weekday);
-  const rowOf = (weekday: number) => {
-    const saved = rangeOf(weekday);
-    return (
-      edits[weekday] ?? {
-        open: saved !== undefined,
-        start: toTime(saved?.startMinute ?? 540),
-        end: toTime(saved?.endMinute ?? 1020),
-      }
-    );
-  };
-  const save = useMutation({
-    mutationFn: () => {
-      const ranges: BusinessHoursRange[] = [];
-      for (let weekday = 1; weekday <= 7; weekday++) {
-        const row = rowOf(weekday);
-        if (row.open) ranges.push({ weekday, startMinute: toMinute(row.start), endMinute: toMinute(row.end) || 1440 });
-      }
-      return alerts.saveBusinessHours(orgId, { ranges });
-    },
-    onSuccess: () => {
-      setEdits({});
-      toast.success('Business hours saved.');
-      void queryClient.invalidateQueries({ queryKey: ['business-hours', orgId] });
-    },
-  });
-  if (hours.isPending) return <Loading label="Loading business hours…" />;
-  if (hours.isError) return <ErrorState error={hours.error} onRetry={() => hours.refetch()} />;
-  return (
-    <Card title="Business hours" subtitle={`In ${hours.data.timezone}; “no inbound call” rules fire only inside them`}>
-      <form
-        className="stack"
-        aria-label="Business hours"
-        onSubmit={(e) => {
-          e.preventDefault();
-          save.mutate();
-        }}
-      >
-        {WEEKDAYS.map((day, i) => {
-          const weekday = i + 1;
-          const row = rowOf(weekday);
-          const update = (patch: Partial<typeof row>) =>
-            setEdits((all) => ({ ...all, [weekday]: { ...row, ...patch } }));
-          return (
-            <fieldset key={day} className="row" style={{ border: 0, padding: 0, margin: 0 }} disabled={!canWrite}>
-              <legend className="visually-hidden">{day}</legend>
-              <Checkbox label={day} checked={row.open} onChange={(e) => update({ open: e.target.checked })} />
-              <Field
-                label={`${day} opens`}
-                type="time"
-                value={row.start}
-                disabled={!row.open}
-                onChange={(e) => update({ start: e.target.value })}
-              />
-              <Field
-                label={`${day} closes`}
-                type="time"
-                value={row.end}
-                disabled={!row.open}
-                onChange={(e) => update({ end: e.target.value })}
-              />
-            </fieldset>
-          );
-        })}
-        {canWrite ? (
-          <div>
-            <Button type="submit" variant="primary" busy={save.isPending}>
-              Save business hours
-            </Button>
-          </div>
-        ) : null}
-        <ErrorState error={save.error} title="The business hours were not saved." />
-      </form>
-    </Card>
-  );
-}
-
-function Webhook({ orgId }: { orgId: string }) {
-  const queryClient = useQueryClient();
-  const hook = useQuery({ queryKey: ['alert-webhook', orgId], queryFn: () => alerts.webhook(orgId) });
-  const [url, setUrl] = useState('');
-  const [secret, setSecret] = useState<string | null>(null);
-  const save = useMutation({
-    mutationFn: () => alerts.setWebhook(orgId, url.trim()),
-    onSuccess: (result) => {
-      setSecret(result.webhook.secret);
-      setUrl('');
-      void queryClient.invalidateQueries({ queryKey: ['alert-webhook', orgId] });
-    },
-  });
-  const remove = useMutation({
-    mutationFn: () => alerts.removeWebhook(orgId),
-    onSuccess: () => {
-      setSecret(null);
-      void queryClient.invalidateQueries({ queryKey: ['alert-webhook', orgId] });
-    },
-  });
-  const errors = useFormErrors(save.error);
-  const current = hook.data?.webhook;
-  return (
-    <Card title="Webhook" subtitle="Alerts are POSTed as JSON with a Slack-compatible text and a signature header">
-      <div className="stack">
-        {hook.isError ? <ErrorState error={hook.error} onRetry={() => hook.refetch()} /> : null}
-        <p data-testid="alert-webhook-url">{current ? `Sending to ${current.url}` : 'No webhook set.'}</p>
-        {secret ? (
-          <div className="secret">
-            <span>Signing secret (shown once):</span> <code data-testid="alert-webhook-secret">{secret}</code>
-          </div>
-        ) : null}
-        <form
-          className="form-grid"
-          aria-label="Set the alert webhook"
-          onSubmit={errors.submit(() => save.mutate())}
-          {...errors.formProps}
-        >
-          <Field
-            label="Webhook URL"
-            type="url"
-            required
-            maxLength={2000}
-            value={url}
-            {...errors.props('url')}
-            onChange={(e) => setUrl(e.target.value)}
-          />
-          <div className="row">
-            <Button type="submit" variant="primary" busy={save.isPending} disabled={!url.trim()}>
-              {current ? 'Replace webhook' : 'Set webhook'}
-            </Button>
-            {current ? (
-              <Button type="button" variant="danger" busy={remove.isPending} onClick={() => remove.mutate()}>
-                Remove webhook
-              </Button>
-            ) : null}
-          </div>
-        </form>
-        <ErrorState error={errors.rest(['url']) ?? remove.error} title="The webhook was not changed." />
-      </div>
     </Card>
   );
 }
